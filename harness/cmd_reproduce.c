@@ -1,0 +1,128 @@
+/* contend reproduce NAME: runs a named experiment (workloads/NAME.ini) and
+ * prints it in the seed's table shape, with the seed's published figures in
+ * a labelled reference column beside our measurements. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiment.h"
+#include "harness.h"
+
+static const char reproduce_usage[] =
+"usage: contend reproduce NAME [--quick | --full] [--reps R] [--threads LIST]\n"
+"                              [--ops N] [--seed S] [--out FILE.json]\n"
+"\n"
+"Reproduces a seed's evolution table. NAME is an experiment file in\n"
+"workloads/ (snail) or a path to one. --quick (default) runs the small\n"
+"matrix of the file's [quick] section; --full the seed-sized [full] one.\n"
+"The other options override the file's values.\n";
+
+static void print_reproduction(const struct experiment *e, const struct run_result *r)
+{
+    const struct run_opts *o = r->opts;
+    printf("\n%s: %s mode, measured on this machine\n\n", e->title ? e->title : e->name, e->mode);
+    printf("%-22s %-10s", "Approach", "impl");
+    for (size_t t = 0; t < o->nthreads; t++) {
+        char h[32];
+        snprintf(h, sizeof h, "%u thr", o->threads[t]);
+        printf(" %11s", h);
+    }
+    printf("  %-8s %-5s  %s\n", "jain@max", "1x", "seed's figure (reference)");
+    for (size_t i = 0; i < o->nimpls; i++) {
+        const char *name = o->impls[i]->name;
+        printf("%-22s %-10s", experiment_label(e, name), name);
+        const struct cell *last = NULL;
+        enum verdict v = VERDICT_NA;
+        for (size_t t = 0; t < o->nthreads; t++) {
+            const struct cell *c = &r->cells[t * o->nimpls + i];
+            char buf[16];
+            printf(" %11s", format_si(c->ops_per_s.median, buf, sizeof buf));
+            last = c;
+            if (c->verdict == VERDICT_FAIL || v == VERDICT_NA) v = c->verdict;
+        }
+        printf("  %-8.3f %-5s  %s\n", last ? last->jain.median : 0,
+               v == VERDICT_OK ? "ok" : v == VERDICT_FAIL ? "FAIL" : "n/a",
+               experiment_reference(e, name));
+    }
+    printf("\nops/s: median of %u reps, %s; jain@max: fairness at the largest thread count;\n"
+           "1x: every item delivered exactly once. Threads are OS threads, not goroutines.\n",
+           o->reps, o->ops ? "fixed work split over the threads" : "fixed time");
+    if (e->seed_file) printf("Reference column: the seed's published figures (%s), not ours.\n",
+                             e->seed_file);
+}
+
+int cmd_reproduce(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "quick", no_argument, 0, 'q' }, { "full", no_argument, 0, 'f' },
+        { "reps", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
+        { "ops", required_argument, 0, 'o' }, { "seed", required_argument, 0, 's' },
+        { "out", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
+        { 0, 0, 0, 0 }
+    };
+    const char *mode = "quick", *extra[16];
+    int nextra = 0;
+    optind = 0;
+    opterr = 0;
+    for (;;) {
+        int c = getopt_long(argc, argv, "h", longopts, NULL);
+        if (c == -1) break;
+        switch (c) {
+        case 'h': fputs(reproduce_usage, stdout); return 0;
+        case 'q': mode = "quick"; break;
+        case 'f': mode = "full"; break;
+        case 'r': case 't': case 'o': case 's': case 'O': {
+            const char *name = c == 'r' ? "--reps" : c == 't' ? "--threads" : c == 'o' ? "--ops"
+                             : c == 's' ? "--seed" : "--out";
+            extra[nextra++] = name;
+            extra[nextra++] = optarg;
+            break;
+        }
+        default:
+            fprintf(stderr, "contend reproduce: bad option '%s' (see --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "contend reproduce: name one experiment (e.g. snail)\n");
+        return 2;
+    }
+    struct experiment e;
+    char err[ERRLEN];
+    if (experiment_load(argv[optind], mode, &e, err, sizeof err) != 0) {
+        fprintf(stderr, "contend reproduce: %s\n", err);
+        return 2;
+    }
+    for (int i = 0; i < nextra && e.argc < EXP_MAX_ARGS - 1; i++) e.argv[e.argc++] = strdup(extra[i]);
+
+    struct run_opts o;
+    run_opts_defaults(&o);
+    int rc = run_opts_parse(e.argc, e.argv, &o, err, sizeof err);
+    if (rc) {
+        fprintf(stderr, "contend reproduce: %s: %s\n", e.path, rc == 1 ? "--help in file" : err);
+        experiment_free(&e);
+        return 2;
+    }
+    o.argc = argc;           /* record the user's command line, not the file's */
+    o.argv = argv;
+    struct run_result r;
+    fprintf(stderr, "contend reproduce %s (%s): %zu cells x %u reps\n", e.name, mode,
+            o.nimpls * o.nthreads, o.reps);
+    if ((rc = engine_run(&o, &r, err, sizeof err)) != 0) {
+        fprintf(stderr, "contend reproduce: %s\n", err);
+        experiment_free(&e);
+        return 2;
+    }
+    print_reproduction(&e, &r);
+    int status = 0;
+    for (size_t i = 0; i < r.ncells; i++)
+        if (r.cells[i].verdict == VERDICT_FAIL) status = 1;
+    if (o.out && write_result_json(o.out, &r, err, sizeof err) != 0) {
+        fprintf(stderr, "contend reproduce: %s\n", err);
+        status = 2;
+    }
+    run_result_free(&r);
+    experiment_free(&e);
+    return status;
+}

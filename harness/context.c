@@ -1,0 +1,109 @@
+/* The context recorded with every result: what was measured, where, how. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#ifndef CONTEND_SOURCE_DIR
+#define CONTEND_SOURCE_DIR "."
+#endif
+#ifndef CONTEND_CFLAGS
+#define CONTEND_CFLAGS ""
+#endif
+#ifndef CONTEND_BUILD_TYPE
+#define CONTEND_BUILD_TYPE ""
+#endif
+#ifndef CONTEND_VERSION
+#define CONTEND_VERSION "0"
+#endif
+
+/* First line of a command's output, or NULL. */
+static char *first_line(const char *cmd)
+{
+    FILE *p = popen(cmd, "r");
+    if (!p) return NULL;
+    char buf[256];
+    char *r = fgets(buf, sizeof buf, p) ? strdup(buf) : NULL;
+    pclose(p);
+    if (r) r[strcspn(r, "\n")] = '\0';
+    if (r && !*r) { free(r); r = NULL; }
+    return r;
+}
+
+static char *read_file_line(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return NULL;
+    char buf[256];
+    char *r = fgets(buf, sizeof buf, f) ? strdup(buf) : NULL;
+    fclose(f);
+    if (r) r[strcspn(r, "\n")] = '\0';
+    return r;
+}
+
+static json_t *str_or_null(char *s)
+{
+    json_t *j = s ? json_string(s) : json_null();
+    free(s);
+    return j ? j : json_null();
+}
+
+struct json_t *context_json(int argc, char **argv, uint64_t seed)
+{
+    json_t *ctx = json_object();
+    char cmd[512];
+
+    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse --short=12 HEAD 2>/dev/null", CONTEND_SOURCE_DIR);
+    char *commit = first_line(cmd);
+    if (commit) {
+        snprintf(cmd, sizeof cmd,
+                 "git -C '%s' status --porcelain -uno 2>/dev/null | head -1", CONTEND_SOURCE_DIR);
+        char *dirty = first_line(cmd);
+        if (dirty) {
+            char *c2 = malloc(strlen(commit) + 8);
+            if (c2) { sprintf(c2, "%s-dirty", commit); free(commit); commit = c2; }
+            free(dirty);
+        }
+    }
+    json_object_set_new(ctx, "commit", str_or_null(commit));
+    json_object_set_new(ctx, "version", json_string(CONTEND_VERSION));
+    json_object_set_new(ctx, "compiler", json_string(__VERSION__));
+    json_object_set_new(ctx, "cflags", json_string(CONTEND_CFLAGS));
+    json_object_set_new(ctx, "build_type", json_string(CONTEND_BUILD_TYPE));
+
+    struct utsname u;
+    if (uname(&u) == 0) {
+        char k[600];
+        snprintf(k, sizeof k, "%s %s %s", u.sysname, u.release, u.machine);
+        json_object_set_new(ctx, "kernel", json_string(k));
+        json_object_set_new(ctx, "host", json_string(u.nodename));
+    }
+    json_object_set_new(ctx, "topology", topo_json());
+    json_object_set_new(ctx, "online_cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+
+    double load[3];
+    if (getloadavg(load, 3) == 3)
+        json_object_set_new(ctx, "loadavg", json_pack("[f,f,f]", load[0], load[1], load[2]));
+    json_object_set_new(ctx, "governor",
+        str_or_null(read_file_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")));
+    json_object_set_new(ctx, "aslr",
+        str_or_null(read_file_line("/proc/sys/kernel/randomize_va_space")));
+
+    time_t now = time(NULL);
+    char date[32];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    json_object_set_new(ctx, "date", json_string(date));
+    json_object_set_new(ctx, "seed", json_integer((json_int_t)seed));
+
+    json_t *cl = json_array();
+    for (int i = 0; i < argc; i++) json_array_append_new(cl, json_string(argv[i]));
+    json_object_set_new(ctx, "argv", cl);
+    json_object_set_new(ctx, "note",
+        json_string("threads are OS threads (pthreads, 64 KiB stacks), not goroutines"));
+    return ctx;
+}

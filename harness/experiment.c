@@ -1,0 +1,165 @@
+/* Loading of named experiment files. Options in [run] and in the mode's
+ * section ([quick] or [full]) become `contend run` arguments, so an
+ * experiment is validated by exactly the same code as the command line. */
+#include "experiment.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef CONTEND_SOURCE_DIR
+#define CONTEND_SOURCE_DIR "."
+#endif
+
+const char *workloads_dir(void)
+{
+    const char *d = getenv("CONTEND_WORKLOADS");
+    return d && *d ? d : CONTEND_SOURCE_DIR "/workloads";
+}
+
+struct load_ctx {
+    struct experiment *e;
+    char *err;
+    size_t n;
+    int failed;
+};
+
+static int add_arg(struct experiment *e, const char *s)
+{
+    if (e->argc >= EXP_MAX_ARGS - 1) return -1;
+    if (!(e->argv[e->argc] = strdup(s))) return -1;
+    e->argc++;
+    return 0;
+}
+
+static int row_for(struct experiment *e, const char *key)
+{
+    for (size_t i = 0; i < e->nrows; i++)
+        if (strcmp(e->rows[i].key, key) == 0) return (int)i;
+    if (e->nrows == EXP_MAX_ROWS) return -1;
+    e->rows[e->nrows].key = strdup(key);
+    return e->rows[e->nrows].key ? (int)e->nrows++ : -1;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *value)
+{
+    struct load_ctx *l = user;
+    struct experiment *e = l->e;
+    char **slot = NULL;
+    if (strcmp(section, "experiment") == 0) {
+        if (!strcmp(key, "title")) slot = &e->title;
+        else if (!strcmp(key, "family")) slot = &e->family;
+        else if (!strcmp(key, "impl")) slot = &e->impl;
+        else if (!strcmp(key, "seed")) slot = &e->seed_file;
+        else if (!strcmp(key, "focus_threads")) { e->focus_threads = (unsigned)atoi(value); return 1; }
+        else {
+            snprintf(l->err, l->n, "%s: unknown key '%s' in [experiment]", e->path, key);
+            l->failed = 1;
+            return 0;
+        }
+        free(*slot);
+        *slot = strdup(value);
+        return 1;
+    }
+    if (strcmp(section, "run") == 0 || strcmp(section, e->mode) == 0) {
+        char opt[80];
+        snprintf(opt, sizeof opt, "--%s", key);
+        if (add_arg(e, opt) || add_arg(e, value)) {
+            snprintf(l->err, l->n, "%s: too many options", e->path);
+            l->failed = 1;
+            return 0;
+        }
+        return 1;
+    }
+    if (strcmp(section, "label") == 0 || strcmp(section, "reference") == 0) {
+        int r = row_for(e, key);
+        if (r < 0) { snprintf(l->err, l->n, "%s: too many rows", e->path); l->failed = 1; return 0; }
+        char **dst = section[0] == 'l' ? &e->rows[r].label : &e->rows[r].reference;
+        free(*dst);
+        *dst = strdup(value);
+        return 1;
+    }
+    if (strcmp(section, "quick") == 0 || strcmp(section, "full") == 0) return 1;
+    snprintf(l->err, l->n, "%s: unknown section [%s]", e->path, section);
+    l->failed = 1;
+    return 0;
+}
+
+int experiment_load(const char *name, const char *mode, struct experiment *e, char *err,
+                    size_t n)
+{
+    memset(e, 0, sizeof *e);
+    e->mode = mode;
+    if (strchr(name, '/') || strstr(name, ".ini"))
+        snprintf(e->path, sizeof e->path, "%s", name);
+    else
+        snprintf(e->path, sizeof e->path, "%s/%s.ini", workloads_dir(), name);
+    const char *base = strrchr(e->path, '/');
+    snprintf(e->name, sizeof e->name, "%.63s", base ? base + 1 : e->path);
+    e->name[strcspn(e->name, ".")] = '\0';
+    if (access(e->path, R_OK) != 0) {
+        int x = errno;
+        snprintf(err, n, "no experiment '%s' (%s: %s)", name, e->path, strerror(x));
+        return -ENOENT;
+    }
+    add_arg(e, "run");
+    struct load_ctx l = { e, err, n, 0 };
+    int rc = ini_parse(e->path, handler, &l);
+    if (rc != 0 || l.failed) {
+        if (!l.failed) {
+            if (rc > 0) snprintf(err, n, "%s:%d: syntax error", e->path, rc);
+            else snprintf(err, n, "%s: cannot read", e->path);
+        }
+        experiment_free(e);
+        return -EINVAL;
+    }
+    if (!e->family || !e->impl) {
+        snprintf(err, n, "%s: [experiment] needs family and impl", e->path);
+        experiment_free(e);
+        return -EINVAL;
+    }
+    if (add_arg(e, "--family") || add_arg(e, e->family) || add_arg(e, "--impl")
+        || add_arg(e, e->impl)) {
+        snprintf(err, n, "%s: too many options", e->path);
+        experiment_free(e);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+void experiment_free(struct experiment *e)
+{
+    for (int i = 0; i < e->argc; i++) free(e->argv[i]);
+    for (size_t i = 0; i < e->nrows; i++) {
+        free(e->rows[i].key);
+        free(e->rows[i].label);
+        free(e->rows[i].reference);
+    }
+    free(e->title);
+    free(e->family);
+    free(e->impl);
+    free(e->seed_file);
+    memset(e, 0, sizeof *e);
+}
+
+static int find_row(const struct experiment *e, const char *impl)
+{
+    for (size_t i = 0; i < e->nrows; i++)
+        if (strcmp(e->rows[i].key, impl) == 0) return (int)i;
+    return -1;
+}
+
+const char *experiment_label(const struct experiment *e, const char *impl)
+{
+    int r = find_row(e, impl);
+    return r >= 0 && e->rows[r].label ? e->rows[r].label : impl;
+}
+
+const char *experiment_reference(const struct experiment *e, const char *impl)
+{
+    int r = find_row(e, impl);
+    return r >= 0 && e->rows[r].reference ? e->rows[r].reference : "";
+}

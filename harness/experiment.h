@@ -1,0 +1,32 @@
+/* Named experiments: small INI files in workloads/ (parsed with inih). */
+#ifndef CONTEND_EXPERIMENT_H
+#define CONTEND_EXPERIMENT_H
+
+#include <stddef.h>
+
+#define EXP_MAX_ARGS 64
+#define EXP_MAX_ROWS 32
+
+struct experiment {
+    char path[512];
+    char name[64];
+    char *title, *family, *impl, *seed_file;
+    unsigned focus_threads;
+    /* `contend run` argv built from [run] and the chosen mode's section */
+    char *argv[EXP_MAX_ARGS];
+    int argc;
+    struct { char *key, *label, *reference; } rows[EXP_MAX_ROWS];
+    size_t nrows;
+    const char *mode;            /* "quick" or "full" */
+};
+
+/* Finds NAME (a file path, or NAME.ini in $CONTEND_WORKLOADS or the source
+   tree's workloads/) and loads it for mode. 0 or -errno with err. */
+int experiment_load(const char *name, const char *mode, struct experiment *e, char *err,
+                    size_t n);
+void experiment_free(struct experiment *e);
+const char *experiment_label(const struct experiment *e, const char *impl);
+const char *experiment_reference(const struct experiment *e, const char *impl);
+const char *workloads_dir(void);
+
+#endif

@@ -1,0 +1,122 @@
+/* The batcher driver: one for every batcher implementation.
+ *
+ * Thread i adds the items (i << 40) | 0, 1, 2 ... so every item is unique.
+ * The sink counts items and sums a 64-bit mix of each; after close() the
+ * harness recomputes both from the per-thread op counts. Equal count and
+ * checksum is the exactly-once verdict (a lost item and a duplicate of
+ * another would have to cancel in a 64-bit sum of mixed values). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runner.h"
+
+struct vsink {
+    uint64_t count, sum, batches, max_batch, bad_batches;
+    size_t batch_limit;
+    uint64_t cost_ns;
+};
+
+struct bstate {
+    const struct lab_batcher *b;
+    void *self;
+    struct vsink sink;
+};
+
+static void sink_deliver(void *arg, const uint64_t *items, size_t n)
+{
+    struct vsink *s = arg;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) sum += lab_mix64(items[i]);
+    s->sum += sum;
+    s->count += n;
+    s->batches++;
+    if (n > s->max_batch) s->max_batch = n;
+    if (n == 0 || n > s->batch_limit) s->bad_batches++;
+    lab_burn_ns(s->cost_ns);
+}
+
+static int b_setup(struct trial_ctx *c, char *err, size_t n)
+{
+    struct bstate *s = calloc(1, sizeof *s);
+    if (!s) { snprintf(err, n, "out of memory"); return -ENOMEM; }
+    s->b = (const struct lab_batcher *)c->impl;
+    s->sink.batch_limit = c->o->batcher.batch_size;
+    s->sink.cost_ns = c->o->sink_cost_ns;
+    struct lab_batcher_cfg cfg = c->o->batcher;
+    cfg.nthreads = c->threads;
+    struct lab_sink sink = { sink_deliver, &s->sink };
+    int rc = s->b->create(&cfg, &sink, &s->self);
+    if (rc) {
+        snprintf(err, n, "batcher/%s: create failed: %s", c->impl->name, strerror(-rc));
+        free(s);
+        return rc;
+    }
+    c->fam = s;
+    return 0;
+}
+
+static void b_work(struct trial_ctx *c, struct worker *w)
+{
+    struct bstate *s = c->fam;
+    int (*add)(void *, void *, uint64_t) = s->b->add;
+    void *self = s->self, *ts = w->tstate;
+    const uint64_t base = (uint64_t)w->idx << 40;
+    uint64_t i = 0;
+    int rc = 0;
+    if (c->o->ops) {
+        for (; i < w->quota; i++)
+            if ((rc = add(self, ts, base | i)) != 0) break;
+    } else {
+        while (!rc && !trial_stopped(c))
+            for (unsigned k = 0; k < STOP_CHECK; k++, i++)
+                if ((rc = add(self, ts, base | i)) != 0) break;
+    }
+    w->ops = i;
+    int frc = s->b->flush(self, ts);
+    w->err = rc ? rc : frc;
+}
+
+static void b_finish(struct trial_ctx *c, struct trial *t)
+{
+    struct bstate *s = c->fam;
+    int rc = s->b->close(s->self);
+    uint64_t sum = 0;
+    for (unsigned i = 0; i < c->threads; i++) {
+        const uint64_t base = (uint64_t)c->w[i].idx << 40;
+        for (uint64_t k = 0; k < c->w[i].ops; k++) sum += lab_mix64(base | k);
+    }
+    t->expected = t->ops;
+    t->delivered = s->sink.count;
+    t->batches = s->sink.batches;
+    t->max_batch = s->sink.max_batch;
+    if (c->impl->caps & LAB_CAP_DISCARDS) {
+        t->verdict = s->sink.count == 0 ? VERDICT_NA : VERDICT_FAIL;
+        if (s->sink.count) snprintf(t->note, sizeof t->note, "a discarding variant delivered items");
+    } else if (rc) {
+        t->verdict = VERDICT_FAIL;
+        snprintf(t->note, sizeof t->note, "close() returned %s", strerror(-rc));
+    } else if (t->note[0]) {
+        t->verdict = VERDICT_FAIL;
+    } else if (s->sink.count != t->ops || s->sink.sum != sum) {
+        t->verdict = VERDICT_FAIL;
+        snprintf(t->note, sizeof t->note, "delivered %llu of %llu items%s",
+                 (unsigned long long)s->sink.count, (unsigned long long)t->ops,
+                 s->sink.count == t->ops ? " (checksum differs: duplicates)" : "");
+    } else if (s->sink.bad_batches) {
+        t->verdict = VERDICT_FAIL;
+        snprintf(t->note, sizeof t->note, "%llu batches empty or over the batch size",
+                 (unsigned long long)s->sink.bad_batches);
+    } else {
+        t->verdict = VERDICT_OK;
+    }
+    s->b->destroy(s->self);
+    free(s);
+}
+
+const struct family_driver batcher_driver = {
+    .family = "batcher",
+    .setup = b_setup,
+    .work = b_work,
+    .finish = b_finish,
+};

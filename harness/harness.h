@@ -1,0 +1,145 @@
+/* harness.h: the harness's internal API (CLI, engine, runner, output). */
+#ifndef CONTEND_HARNESS_H
+#define CONTEND_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lab.h"
+
+#define CONTEND_SCHEMA "contend-result"
+#define CONTEND_SCHEMA_VERSION 1
+#define MAX_THREADS 100000u
+#define MAX_LIST 64
+#define ERRLEN 256
+
+/* ---------------- registry (harness/registry.c + generated table) -------- */
+struct lab_registry_entry {
+    const char *family;
+    const char *stem;                /* file stem: must equal impl->name */
+    const struct lab_impl *impl;
+};
+extern const struct lab_registry_entry lab_registry[];
+extern const size_t lab_registry_len;
+
+extern const char *const lab_families[];     /* NULL-terminated */
+int registry_check(char *err, size_t n);      /* 0 or -EINVAL with a reason */
+const struct lab_impl *registry_find(const char *family, const char *name);
+size_t registry_list(const char *family, const struct lab_impl **out, size_t max);
+int family_known(const char *family);
+
+/* ---------------- options (harness/options.c) ---------------------------- */
+enum pin_mode { PIN_NONE, PIN_COMPACT, PIN_SCATTER };
+
+struct run_opts {
+    const char *family;
+    const struct lab_impl *impls[MAX_LIST];
+    size_t nimpls;
+    unsigned threads[MAX_LIST];
+    size_t nthreads;
+    uint64_t ops;                    /* fixed work, split over threads; 0 = use duration */
+    double duration;                 /* seconds of fixed time; 0 = use ops */
+    unsigned reps;
+    int warmup;                      /* discard one warm-up trial per cell */
+    enum pin_mode pin;
+    uint64_t seed;
+    const char *out;                 /* JSON path or NULL */
+    int quiet;                       /* no table on stdout */
+    /* batcher */
+    struct lab_batcher_cfg batcher;
+    uint64_t sink_cost_ns;           /* simulated consumer work per batch */
+    /* bookkeeping */
+    int argc;
+    char **argv;
+};
+
+void run_opts_defaults(struct run_opts *o);
+/* Parses `contend run` options (argv[0] is "run"). 0, 1 for --help, or
+   -EINVAL with a one-line reason in err. Never exits. */
+int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t n);
+int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out,
+              char *err, size_t n);
+int parse_double(const char *opt, const char *s, double min, double max, double *out,
+                 char *err, size_t n);
+extern const char run_usage[];
+
+/* ---------------- results ------------------------------------------------ */
+enum verdict { VERDICT_NA = -1, VERDICT_FAIL = 0, VERDICT_OK = 1 };
+
+struct trial {
+    double seconds;                  /* barrier release to last producer done */
+    uint64_t ops;
+    double ops_per_s, ns_per_op;
+    double rate_min, rate_max, jain; /* per-thread ops/s and Jain's index */
+    enum verdict verdict;
+    uint64_t expected, delivered;    /* items added vs delivered */
+    uint64_t batches, max_batch;
+    char note[128];                  /* why a verdict failed, or an error */
+};
+
+struct summary {
+    size_t n;
+    double median, min, max, mean, cv;
+};
+
+struct cell {
+    const struct lab_impl *impl;
+    unsigned threads;
+    struct trial *trials;            /* reps of them */
+    size_t ntrials;
+    struct summary ops_per_s, ns_per_op, jain;
+    enum verdict verdict;            /* all trials */
+};
+
+struct run_result {
+    const struct run_opts *opts;
+    struct cell *cells;              /* threads-major, then impls in opts order */
+    size_t ncells;
+};
+
+/* ---------------- engine / runner ---------------------------------------- */
+/* Runs every cell of o (reps trials each, interleaved across impls in a
+   seeded random order per round). 0 or negative errno with err filled. */
+int engine_run(const struct run_opts *o, struct run_result *r, char *err, size_t n);
+void run_result_free(struct run_result *r);
+/* One trial of one cell. */
+int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
+                 struct trial *t, char *err, size_t n);
+
+/* ---------------- topology (harness/topo.c) ------------------------------ */
+int topo_init(void);
+unsigned topo_pus(void);
+/* Binds the calling thread according to mode; returns the PU's OS index or -1. */
+int topo_pin_self(enum pin_mode mode, unsigned idx);
+void topo_print_bindings(FILE *f, enum pin_mode mode, unsigned threads);
+const char *pin_mode_name(enum pin_mode m);
+struct json_t;
+struct json_t *topo_json(void);
+
+/* ---------------- stats (harness/stats.c) -------------------------------- */
+void summarize(const double *x, size_t n, struct summary *s);
+double jain_index(const double *x, size_t n);
+
+/* ---------------- output (harness/output.c, context.c) ------------------- */
+struct json_t *context_json(int argc, char **argv, uint64_t seed);
+void print_table(FILE *f, const struct run_result *r);
+/* Writes r as JSON to path (temp file + rename). 0 or -errno with err. */
+struct json_t;
+int write_json_atomic(const char *path, struct json_t *j, char *err, size_t n);
+int write_result_json(const char *path, const struct run_result *r, char *err, size_t n);
+/* Checks that path's directory is writable before a long run. */
+int check_writable(const char *path, char *err, size_t n);
+
+/* ---------------- misc --------------------------------------------------- */
+int progress_enabled(void);
+void progress(size_t done, size_t total, const char *what, double elapsed_s);
+void progress_done(void);
+const char *format_si(double v, char *buf, size_t n);   /* 12.3M */
+
+/* Subcommands: each returns the process exit status. */
+int cmd_list(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_reproduce(int argc, char **argv);
+
+#endif

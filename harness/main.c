@@ -1,0 +1,49 @@
+/* contend: the CLI. It only parses the subcommand and dispatches; each
+ * subcommand lives in harness/cmd_<name>.c. */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+static const char usage[] =
+"usage: contend <command> [options]     (contend <command> --help for details)\n"
+"\n"
+"A laboratory that measures concurrency designs side by side: every\n"
+"implementation of a family behind one interface, driven by one harness.\n"
+"\n"
+"commands:\n"
+"  list        the registered implementations, by family\n"
+"  run         run implementations x thread counts, repeated; table and JSON\n"
+"  reproduce   reproduce a seed's evolution table (snail)\n"
+"\n"
+"Exit status: 0 success, 1 ran and found a failure (a cell failed its\n"
+"correctness check), 2 bad input or an error before anything was measured.\n";
+
+struct command {
+    const char *name;
+    int (*fn)(int, char **);
+};
+
+static const struct command commands[] = {
+    { "list", cmd_list },
+    { "run", cmd_run },
+    { "reproduce", cmd_reproduce },
+};
+
+int main(int argc, char **argv)
+{
+    char err[ERRLEN];
+    if (registry_check(err, sizeof err) != 0) {
+        fprintf(stderr, "contend: registry: %s\n", err);
+        return 2;
+    }
+    if (argc < 2) { fputs(usage, stderr); return 2; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "contend: unknown command '%s' (try contend --help)\n", argv[1]);
+    return 2;
+}

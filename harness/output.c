@@ -1,0 +1,187 @@
+/* Output: the terminal table, the JSON result file (written atomically),
+ * and the progress line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+const char *format_si(double v, char *buf, size_t n)
+{
+    const char *u = "";
+    double a = fabs(v);
+    if (a >= 1e9) v /= 1e9, u = "G";
+    else if (a >= 1e6) v /= 1e6, u = "M";
+    else if (a >= 1e3) v /= 1e3, u = "k";
+    snprintf(buf, n, fabs(v) >= 100 ? "%.0f%s" : fabs(v) >= 10 ? "%.1f%s" : "%.2f%s", v, u);
+    return buf;
+}
+
+static const char *verdict_name(enum verdict v)
+{
+    return v == VERDICT_OK ? "ok" : v == VERDICT_FAIL ? "FAIL" : "n/a";
+}
+
+void print_table(FILE *f, const struct run_result *r)
+{
+    const struct run_opts *o = r->opts;
+    fprintf(f, "%-18s %8s %10s %10s %10s %10s %6s %8s %s\n", "impl", "threads", "ops/s",
+            "min", "max", "ns/op", "cv%", "jain", "exactly-once");
+    for (size_t i = 0; i < r->ncells; i++) {
+        const struct cell *c = &r->cells[i];
+        char a[16], b[16], d[16];
+        char name[64];
+        snprintf(name, sizeof name, "%s/%s", c->impl->family, c->impl->name);
+        fprintf(f, "%-18s %8u %10s %10s %10s %10.2f %6.1f %8.3f %s", name, c->threads,
+                format_si(c->ops_per_s.median, a, sizeof a), format_si(c->ops_per_s.min, b, sizeof b),
+                format_si(c->ops_per_s.max, d, sizeof d), c->ns_per_op.median,
+                c->ops_per_s.cv * 100, c->jain.median, verdict_name(c->verdict));
+        if (c->verdict == VERDICT_FAIL)
+            for (size_t k = 0; k < c->ntrials; k++)
+                if (c->trials[k].note[0]) { fprintf(f, " (%s)", c->trials[k].note); break; }
+        fputc('\n', f);
+    }
+    fprintf(f, "%s, %u reps, median ops/s over the reps; jain = per-thread fairness "
+            "(1 = fair)\n", o->ops ? "fixed work" : "fixed time", o->reps);
+}
+
+static json_t *summary_json(const struct summary *s)
+{
+    return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "n", (json_int_t)s->n,
+                     "median", s->median, "min", s->min, "max", s->max,
+                     "mean", s->mean, "cv", s->cv);
+}
+
+static json_t *config_json(const struct run_opts *o)
+{
+    json_t *j = json_pack("{s:s, s:I, s:f, s:i, s:b, s:s, s:I}",
+                          "family", o->family, "ops", (json_int_t)o->ops,
+                          "duration_s", o->duration, "reps", (int)o->reps,
+                          "warmup", o->warmup, "pin", pin_mode_name(o->pin),
+                          "seed", (json_int_t)o->seed);
+    if (strcmp(o->family, "batcher") == 0)
+        json_object_set_new(j, "batcher", json_pack("{s:I, s:I, s:i, s:I, s:I}",
+            "batch", (json_int_t)o->batcher.batch_size, "queue", (json_int_t)o->batcher.queue_size,
+            "timeout_ms", (int)o->batcher.timeout_ms, "pad", (json_int_t)o->batcher.pad,
+            "sink_cost_ns", (json_int_t)o->sink_cost_ns));
+    return j;
+}
+
+static json_t *trial_json(const struct trial *t)
+{
+    json_t *j = json_pack("{s:f, s:I, s:f, s:f, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:I}",
+                          "seconds", t->seconds, "ops", (json_int_t)t->ops,
+                          "ops_per_s", t->ops_per_s, "ns_per_op", t->ns_per_op,
+                          "rate_min", t->rate_min, "rate_max", t->rate_max, "jain", t->jain,
+                          "verdict", verdict_name(t->verdict),
+                          "expected", (json_int_t)t->expected,
+                          "delivered", (json_int_t)t->delivered,
+                          "batches", (json_int_t)t->batches,
+                          "max_batch", (json_int_t)t->max_batch);
+    if (t->note[0]) json_object_set_new(j, "note", json_string(t->note));
+    return j;
+}
+
+static json_t *result_json(const struct run_result *r)
+{
+    const struct run_opts *o = r->opts;
+    json_t *cells = json_array();
+    for (size_t i = 0; i < r->ncells; i++) {
+        const struct cell *c = &r->cells[i];
+        json_t *trials = json_array();
+        for (size_t k = 0; k < c->ntrials; k++) json_array_append_new(trials, trial_json(&c->trials[k]));
+        json_array_append_new(cells, json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}, s:o}",
+            "family", c->impl->family, "impl", c->impl->name, "origin", c->impl->origin,
+            "threads", (int)c->threads, "verdict", verdict_name(c->verdict),
+            "summary", "ops_per_s", summary_json(&c->ops_per_s),
+            "ns_per_op", summary_json(&c->ns_per_op), "jain", summary_json(&c->jain),
+            "trials", trials));
+    }
+    return json_pack("{s:s, s:i, s:o, s:o, s:o}", "schema", CONTEND_SCHEMA,
+                     "schema_version", CONTEND_SCHEMA_VERSION,
+                     "context", context_json(o->argc, o->argv, o->seed),
+                     "config", config_json(o), "cells", cells);
+}
+
+int check_writable(const char *path, char *err, size_t n)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, n, "--out: '%s' is a directory", path);
+        return -EISDIR;
+    }
+    char *copy = strdup(path);
+    if (!copy) return -ENOMEM;
+    const char *dir = dirname(copy);
+    int ok = access(dir, W_OK | X_OK) == 0;
+    int e = errno;
+    if (!ok) snprintf(err, n, "--out: cannot write in directory '%s': %s", dir, strerror(e));
+    free(copy);
+    return ok ? 0 : -EACCES;
+}
+
+int write_json_atomic(const char *path, json_t *j, char *err, size_t n)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 16);
+    if (!tmp) return -ENOMEM;
+    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        snprintf(err, n, "cannot create '%s': %s", tmp, strerror(e));
+        free(tmp);
+        return -e;
+    }
+    int rc = json_dumpfd(j, fd, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    if (rc == 0 && write(fd, "\n", 1) != 1) rc = -1;
+    if (rc == 0 && fsync(fd) != 0) rc = -1;
+    int e = errno;
+    if (close(fd) != 0 && rc == 0) rc = -1, e = errno;
+    if (rc == 0 && rename(tmp, path) != 0) rc = -1, e = errno;
+    if (rc != 0) {
+        unlink(tmp);
+        snprintf(err, n, "cannot write '%s': %s", path, strerror(e ? e : EIO));
+        free(tmp);
+        return -(e ? e : EIO);
+    }
+    free(tmp);
+    return 0;
+}
+
+int write_result_json(const char *path, const struct run_result *r, char *err, size_t n)
+{
+    json_t *j = result_json(r);
+    if (!j) { snprintf(err, n, "could not build the JSON result"); return -ENOMEM; }
+    int rc = write_json_atomic(path, j, err, n);
+    json_decref(j);
+    return rc;
+}
+
+int progress_enabled(void)
+{
+    static int tty = -1;
+    if (tty < 0) tty = isatty(STDERR_FILENO) && !getenv("CI");
+    return tty;
+}
+
+void progress(size_t done, size_t total, const char *what, double elapsed_s)
+{
+    if (!progress_enabled()) return;
+    double eta = done ? elapsed_s / (double)done * (double)(total - done) : 0;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s  elapsed %.0fs", done, total, what, elapsed_s);
+    if (done) fprintf(stderr, "  ETA %.0fs", eta);
+    fflush(stderr);
+}
+
+void progress_done(void)
+{
+    if (progress_enabled()) fputs("\r\033[K", stderr);
+}

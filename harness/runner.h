@@ -1,0 +1,60 @@
+/* runner.h: what a family driver sees of a trial. One driver per family
+ * drives every implementation of that family (no per-implementation code). */
+#ifndef CONTEND_RUNNER_H
+#define CONTEND_RUNNER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "harness.h"
+#include "common/util.h"
+
+struct trial_ctx;
+
+/* One producer/client thread. Own cache line(s): nothing here is shared
+   with another thread while the trial runs. */
+struct worker {
+    LAB_ALIGNED unsigned idx;
+    uint64_t quota;          /* fixed work: ops to do; 0 in fixed-time mode */
+    uint64_t ops;            /* ops done, written once at the end */
+    uint64_t t_end;          /* CLOCK_MONOTONIC ns when this thread finished */
+    int err;                 /* first error returned by the implementation */
+    void *tstate;            /* impl->thread_state bytes, or NULL */
+    void *fstate;            /* the family driver's per-thread data */
+    struct trial_ctx *ctx;
+    pthread_t tid;
+};
+
+struct trial_ctx {
+    const struct run_opts *o;
+    const struct lab_impl *impl;
+    unsigned threads;
+    struct worker *w;
+    void *fam;               /* the family driver's state */
+    LAB_ALIGNED _Atomic int stop;   /* fixed-time stop flag, read every STOP_CHECK ops */
+    LAB_ALIGNED _Atomic unsigned ready;
+    _Atomic int gate;
+    uint64_t t0;
+};
+
+#define STOP_CHECK 256
+
+struct family_driver {
+    const char *family;
+    /* Before the threads exist: create the instance, build inputs. */
+    int  (*setup)(struct trial_ctx *c, char *err, size_t n);
+    /* A thread's timed work (between the start gate and its t_end). */
+    void (*work)(struct trial_ctx *c, struct worker *w);
+    /* After all threads are joined: close, verify, fill t, free. */
+    void (*finish)(struct trial_ctx *c, struct trial *t);
+};
+
+extern const struct family_driver batcher_driver;
+extern const struct family_driver store_driver;
+
+static inline int trial_stopped(struct trial_ctx *c)
+{
+    return atomic_load_explicit(&c->stop, memory_order_relaxed);
+}
+
+#endif

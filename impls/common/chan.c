@@ -1,0 +1,144 @@
+#include "chan.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* A parked sender, on the sender's stack. done: 0 parked, 1 sent, 2 closed. */
+struct lab_chan_waiter {
+    struct lab_chan_waiter *next;
+    uint64_t v;
+    _Atomic int done;
+};
+
+static void park(_Atomic int *word)
+{
+    while (!atomic_load_explicit(word, memory_order_acquire))
+        syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+}
+
+/* Wake after the store: the waiter may already be gone, and a futex wake on
+   a dead address is harmless (it changes no memory). */
+static void unpark(_Atomic int *word, int value)
+{
+    atomic_store_explicit(word, value, memory_order_release);
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+int lab_chan_init(struct lab_chan *c, size_t cap)
+{
+    if (cap == 0) return -EINVAL;
+    c->ring = calloc(cap, sizeof *c->ring);
+    if (!c->ring) return -ENOMEM;
+    c->cap = cap;
+    c->head = c->len = 0;
+    c->recv_waiting = 0;
+    c->closed = 0;
+    c->sendq = c->sendq_tail = NULL;
+    pthread_mutex_init(&c->mu, NULL);
+    lab_cond_init(&c->not_empty);
+    return 0;
+}
+
+void lab_chan_destroy(struct lab_chan *c)
+{
+    pthread_cond_destroy(&c->not_empty);
+    pthread_mutex_destroy(&c->mu);
+    free(c->ring);
+    c->ring = NULL;
+}
+
+int lab_chan_send(struct lab_chan *c, uint64_t v)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->closed) {
+        pthread_mutex_unlock(&c->mu);
+        return -EPIPE;
+    }
+    if (c->len < c->cap) {
+        c->ring[(c->head + c->len) % c->cap] = v;
+        c->len++;
+        if (c->recv_waiting) pthread_cond_signal(&c->not_empty);
+        pthread_mutex_unlock(&c->mu);
+        return 0;
+    }
+    struct lab_chan_waiter w = { .v = v };      /* full: park on sendq */
+    if (c->sendq_tail) c->sendq_tail->next = &w;
+    else c->sendq = &w;
+    c->sendq_tail = &w;
+    pthread_mutex_unlock(&c->mu);
+    park(&w.done);
+    return atomic_load_explicit(&w.done, memory_order_acquire) == 1 ? 0 : -EPIPE;
+}
+
+/* Takes the head; refills the freed slot from the first parked sender.
+   Returns that sender (to wake once the lock is dropped) or NULL. */
+static struct lab_chan_waiter *take_locked(struct lab_chan *c, uint64_t *v)
+{
+    *v = c->ring[c->head];
+    c->head = (c->head + 1) % c->cap;
+    c->len--;
+    struct lab_chan_waiter *w = c->sendq;
+    if (w) {
+        c->sendq = w->next;
+        if (!c->sendq) c->sendq_tail = NULL;
+        c->ring[(c->head + c->len) % c->cap] = w->v;
+        c->len++;
+    }
+    return w;
+}
+
+int lab_chan_recv(struct lab_chan *c, uint64_t *v, const struct timespec *deadline)
+{
+    int rc = 0;
+    struct lab_chan_waiter *w = NULL;
+    pthread_mutex_lock(&c->mu);
+    while (c->len == 0 && !c->closed) {
+        c->recv_waiting++;
+        int e = deadline ? pthread_cond_timedwait(&c->not_empty, &c->mu, deadline)
+                         : pthread_cond_wait(&c->not_empty, &c->mu);
+        c->recv_waiting--;
+        if (e == ETIMEDOUT && c->len == 0) {
+            rc = -ETIMEDOUT;
+            break;
+        }
+    }
+    if (rc == 0) {
+        if (c->len) w = take_locked(c, v);
+        else rc = -EPIPE;
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (w) unpark(&w->done, 1);
+    return rc;
+}
+
+int lab_chan_try_recv(struct lab_chan *c, uint64_t *v)
+{
+    struct lab_chan_waiter *w = NULL;
+    pthread_mutex_lock(&c->mu);
+    int rc = c->len ? 0 : (c->closed ? -EPIPE : -EAGAIN);
+    if (rc == 0) w = take_locked(c, v);
+    pthread_mutex_unlock(&c->mu);
+    if (w) unpark(&w->done, 1);
+    return rc;
+}
+
+void lab_chan_close(struct lab_chan *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->closed = 1;
+    struct lab_chan_waiter *w = c->sendq;
+    c->sendq = c->sendq_tail = NULL;
+    pthread_cond_broadcast(&c->not_empty);
+    pthread_mutex_unlock(&c->mu);
+    while (w) {
+        struct lab_chan_waiter *next = w->next;   /* read before w may vanish */
+        unpark(&w->done, 2);
+        w = next;
+    }
+}

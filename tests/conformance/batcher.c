@@ -1,0 +1,270 @@
+/* Batcher conformance: the contract in impls/lab.h, checked for one
+ * implementation at a time. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conformance.h"
+#include "common/util.h"
+
+/* A checking sink: every item seen once, never two deliveries at a time. */
+struct tsink {
+    _Atomic int inside;
+    int overlapped;
+    unsigned char *seen;       /* by item index */
+    uint64_t nitems, per_thread;
+    _Atomic uint64_t delivered;
+    uint64_t dups, bogus, batches, oversize;
+    size_t batch;
+    unsigned sleep_us;         /* slow consumer */
+    _Atomic uint64_t added;    /* add() calls that returned */
+    uint64_t max_outstanding;
+};
+
+static void tsink_deliver(void *arg, const uint64_t *items, size_t n)
+{
+    struct tsink *s = arg;
+    if (atomic_exchange(&s->inside, 1)) s->overlapped = 1;
+    uint64_t added = atomic_load(&s->added), done = atomic_load(&s->delivered);
+    if (added >= done && added - done > s->max_outstanding) s->max_outstanding = added - done;
+    s->batches++;
+    if (n == 0 || n > s->batch) s->oversize++;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t t = items[i] >> 40, k = items[i] & ((1ull << 40) - 1);
+        uint64_t idx = t * s->per_thread + k;
+        if (k >= s->per_thread || idx >= s->nitems) { s->bogus++; continue; }
+        if (s->seen[idx]) s->dups++;
+        s->seen[idx] = 1;
+    }
+    atomic_fetch_add(&s->delivered, n);
+    if (s->sleep_us) usleep(s->sleep_us);
+    atomic_store(&s->inside, 0);
+}
+
+struct bh {
+    const struct lab_batcher *b;
+    void *self;
+    struct tsink sink;
+    unsigned producers;
+};
+
+static int bh_setup(struct bh *h, const char *name, struct lab_batcher_cfg cfg,
+                    unsigned producers, uint64_t per_thread, char *msg, size_t len)
+{
+    memset(h, 0, sizeof *h);
+    h->b = (const struct lab_batcher *)registry_find("batcher", name);
+    CHECK(h->b, "batcher/%s is not registered", name);
+    h->producers = producers;
+    h->sink.per_thread = per_thread;
+    h->sink.nitems = per_thread * producers;
+    h->sink.seen = calloc(h->sink.nitems ? h->sink.nitems : 1, 1);
+    h->sink.batch = cfg.batch_size;
+    cfg.nthreads = producers;
+    struct lab_sink sink = { tsink_deliver, &h->sink };
+    int rc = h->b->create(&cfg, &sink, &h->self);
+    CHECK(rc == 0, "create failed: %s", strerror(-rc));
+    return 0;
+}
+
+struct prod {
+    struct bh *h;
+    unsigned idx;
+    uint64_t count;
+    void *tstate;
+    int err;
+};
+
+static void *producer(void *arg)
+{
+    struct prod *p = arg;
+    const struct lab_batcher *b = p->h->b;
+    for (uint64_t k = 0; k < p->count; k++) {
+        int rc = b->add(p->h->self, p->tstate, ((uint64_t)p->idx << 40) | k);
+        if (rc) { p->err = rc; break; }
+        atomic_fetch_add(&p->h->sink.added, 1);
+    }
+    int rc = b->flush(p->h->self, p->tstate);
+    if (rc && !p->err) p->err = rc;
+    return NULL;
+}
+
+static int run_producers(struct bh *h, char *msg, size_t len)
+{
+    struct prod *p = calloc(h->producers, sizeof *p);
+    pthread_t *t = calloc(h->producers, sizeof *t);
+    CHECK(p && t, "out of memory");
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 256 << 10);
+    unsigned made = 0;
+    int err = 0;
+    for (; made < h->producers; made++) {
+        p[made] = (struct prod){ h, made, h->sink.per_thread, NULL, 0 };
+        if (h->b->base.thread_state) p[made].tstate = lab_calloc_aligned(h->b->base.thread_state);
+        if ((err = pthread_create(&t[made], &a, producer, &p[made])) != 0) break;
+    }
+    pthread_attr_destroy(&a);
+    int first = 0;
+    for (unsigned i = 0; i < made; i++) {
+        pthread_join(t[i], NULL);
+        if (p[i].err && !first) first = p[i].err;
+        free(p[i].tstate);
+    }
+    free(p);
+    free(t);
+    CHECK(!err, "pthread_create failed after %u threads: %s", made, strerror(err));
+    CHECK(!first, "add/flush returned %s", strerror(-first));
+    return 0;
+}
+
+static int check_exactly_once(struct bh *h, char *msg, size_t len)
+{
+    struct tsink *s = &h->sink;
+    CHECK(!s->overlapped, "the sink was called concurrently with itself");
+    CHECK(!s->bogus, "%llu delivered items were never added", (unsigned long long)s->bogus);
+    CHECK(!s->dups, "%llu items delivered twice", (unsigned long long)s->dups);
+    CHECK(!s->oversize, "%llu batches empty or larger than the batch size",
+          (unsigned long long)s->oversize);
+    uint64_t missing = 0;
+    for (uint64_t i = 0; i < s->nitems; i++) missing += !s->seen[i];
+    CHECK(!missing, "%llu of %llu items never delivered", (unsigned long long)missing,
+          (unsigned long long)s->nitems);
+    return 0;
+}
+
+static void bh_free(struct bh *h)
+{
+    if (h->self) h->b->destroy(h->self);
+    free(h->sink.seen);
+}
+
+static const struct lab_batcher_cfg base_cfg = {
+    .batch_size = 16, .queue_size = 64, .timeout_ms = 5, .pad = 64,
+};
+
+#define TRY(x) do { if ((x) != 0) { bh_free(&h); return -1; } } while (0)
+
+static int exactly_once(const char *impl, unsigned n, char *msg, size_t len)
+{
+    struct bh h;
+    uint64_t per = n >= 1000 ? 40 : n >= 64 ? 200 : 3000;
+    TRY(bh_setup(&h, impl, base_cfg, n, per, msg, len));
+    TRY(run_producers(&h, msg, len));
+    int rc = h.b->close(h.self);
+    if (rc) { snprintf(msg, len, "close returned %s", strerror(-rc)); bh_free(&h); return -1; }
+    if (h.b->base.caps & LAB_CAP_DISCARDS) {
+        if (atomic_load(&h.sink.delivered)) {
+            snprintf(msg, len, "a discarding variant delivered items");
+            bh_free(&h);
+            return -1;
+        }
+    } else {
+        TRY(check_exactly_once(&h, msg, len));
+    }
+    bh_free(&h);
+    return 0;
+}
+
+static int close_delivers_tail(const char *impl, unsigned n, char *msg, size_t len)
+{
+    struct bh h;
+    struct lab_batcher_cfg cfg = base_cfg;
+    cfg.timeout_ms = 0;                                   /* nothing else will flush */
+    TRY(bh_setup(&h, impl, cfg, n, 3 * cfg.batch_size + 7, msg, len));
+    TRY(run_producers(&h, msg, len));
+    int rc = h.b->close(h.self);
+    if (rc) { snprintf(msg, len, "close returned %s", strerror(-rc)); bh_free(&h); return -1; }
+    TRY(check_exactly_once(&h, msg, len));
+    bh_free(&h);
+    return 0;
+}
+
+static int timeout_flushes_partial(const char *impl, unsigned n, char *msg, size_t len)
+{
+    struct bh h;
+    struct lab_batcher_cfg cfg = base_cfg;
+    cfg.batch_size = 1000;
+    cfg.queue_size = 4000;
+    cfg.timeout_ms = 10;
+    TRY(bh_setup(&h, impl, cfg, n, 5, msg, len));
+    TRY(run_producers(&h, msg, len));
+    /* generous: the timeout is 10 ms, we wait up to 10 s */
+    for (int i = 0; i < 1000 && atomic_load(&h.sink.delivered) < 5ull * n; i++) usleep(10000);
+    uint64_t got = atomic_load(&h.sink.delivered);
+    if (got != 5ull * n) {
+        snprintf(msg, len, "the timeout flushed %llu of %u items in 10 s",
+                 (unsigned long long)got, 5 * n);
+        bh_free(&h);
+        return -1;
+    }
+    TRY(h.b->close(h.self));
+    TRY(check_exactly_once(&h, msg, len));
+    bh_free(&h);
+    return 0;
+}
+
+static int backpressure_bounds_memory(const char *impl, unsigned n, char *msg, size_t len)
+{
+    struct bh h;
+    struct lab_batcher_cfg cfg = base_cfg;
+    cfg.batch_size = 10;
+    cfg.queue_size = 40;
+    TRY(bh_setup(&h, impl, cfg, n, 300, msg, len));
+    h.sink.sleep_us = 1000;                               /* a slow consumer */
+    TRY(run_producers(&h, msg, len));
+    TRY(h.b->close(h.self));
+    TRY(check_exactly_once(&h, msg, len));
+    uint64_t bound = cfg.queue_size + 2 * cfg.batch_size + n;
+    if (h.sink.max_outstanding > bound) {
+        snprintf(msg, len, "%llu items accepted but undelivered (bound %llu): no back-pressure",
+                 (unsigned long long)h.sink.max_outstanding, (unsigned long long)bound);
+        bh_free(&h);
+        return -1;
+    }
+    bh_free(&h);
+    return 0;
+}
+
+static void noop_deliver(void *arg, const uint64_t *items, size_t n)
+{
+    (void)arg; (void)items; (void)n;
+}
+
+static int rejects_invalid_config(const char *impl, unsigned n, char *msg, size_t len)
+{
+    (void)n;
+    const struct lab_batcher *b = (const struct lab_batcher *)registry_find("batcher", impl);
+    CHECK(b, "batcher/%s is not registered", impl);
+    struct lab_sink sink = { noop_deliver, NULL };
+    static const struct { size_t batch, queue; } bad[] = {
+        { 0, 64 }, { 16, 0 }, { 10, 25 }, { 100, 10 }, { 1u << 25, 1u << 25 },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct lab_batcher_cfg cfg = base_cfg;
+        cfg.batch_size = bad[i].batch;
+        cfg.queue_size = bad[i].queue;
+        void *self = NULL;
+        CHECK(b->create(&cfg, &sink, &self) == -EINVAL, "batch %zu, queue %zu was accepted",
+              bad[i].batch, bad[i].queue);
+        CHECK(lab_batcher_cfg_error(&cfg), "lab_batcher_cfg_error accepts batch %zu queue %zu",
+              bad[i].batch, bad[i].queue);
+    }
+    void *self = NULL;
+    CHECK(b->create(&base_cfg, NULL, &self) == -EINVAL, "a NULL sink was accepted");
+    struct lab_sink nodeliver = { NULL, NULL };
+    CHECK(b->create(&base_cfg, &nodeliver, &self) == -EINVAL, "a sink without deliver was accepted");
+    return 0;
+}
+
+const struct conf_case batcher_cases[] = {
+    { "batcher", "exactly_once", exactly_once, 0, 0, { 1, 2, 8, 64, 1000 } },
+    { "batcher", "close_delivers_tail", close_delivers_tail, 0, LAB_CAP_DISCARDS, { 1, 4 } },
+    { "batcher", "timeout_flushes_partial", timeout_flushes_partial, LAB_CAP_TIMEOUT, 0, { 1, 3 } },
+    { "batcher", "backpressure_bounds_memory", backpressure_bounds_memory,
+      LAB_CAP_BACKPRESSURE, 0, { 4 } },
+    { "batcher", "rejects_invalid_config", rejects_invalid_config, 0, 0, { 1 } },
+    { 0 }
+};

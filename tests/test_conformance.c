@@ -1,0 +1,58 @@
+/* Conformance of every registered implementation of every family, run
+ * in-process: each (check, implementation, thread count) is one Criterion
+ * test in its own process. A new file in impls/<family>/ is covered the
+ * moment it exists. */
+#include "testutil.h"
+#include "conformance/conformance.h"
+
+struct conf_param {
+    char family[16], check[48], impl[48];
+    unsigned n;
+};
+
+static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
+
+ParameterizedTestParameters(conformance, check)
+{
+    size_t cap = 1024, m = 0;
+    struct conf_param *p = cr_malloc(sizeof *p * cap);
+    for (size_t t = 0; conf_tables[t]; t++)
+        for (const struct conf_case *c = conf_tables[t]; c->name; c++) {
+            const struct lab_impl *impls[MAX_LIST];
+            size_t k = registry_list(c->family, impls, MAX_LIST);
+            for (size_t i = 0; i < k && i < MAX_LIST; i++) {
+                if (!conf_applies(c, impls[i])) continue;
+                for (size_t j = 0; j < 6 && c->counts[j] && m < cap; j++, m++) {
+                    memset(&p[m], 0, sizeof p[m]);
+                    snprintf(p[m].family, sizeof p[m].family, "%s", c->family);
+                    snprintf(p[m].check, sizeof p[m].check, "%s", c->name);
+                    snprintf(p[m].impl, sizeof p[m].impl, "%s", impls[i]->name);
+                    p[m].n = c->counts[j];
+                }
+            }
+        }
+    return cr_make_param_array(struct conf_param, p, m, free_params);
+}
+
+ParameterizedTest(struct conf_param *p, conformance, check, .timeout = 300)
+{
+    const struct conf_case *c = conf_find(p->family, p->check);
+    cr_assert_not_null(c);
+    char msg[512] = "";
+    int rc = c->fn(p->impl, p->n, msg, sizeof msg);
+    cr_assert_eq(rc, 0, "%s/%s %s n=%u: %s", p->family, p->impl, p->check, p->n, msg);
+}
+
+Test(registry, consistent_and_complete)
+{
+    char err[ERRLEN] = "";
+    cr_assert_eq(registry_check(err, sizeof err), 0, "%s", err);
+    const char *seeds[] = { "mutex", "channel", "lockfree", "spin", "hybrid", "ideal", "null" };
+    for (size_t i = 0; i < 7; i++)
+        cr_expect_not_null(registry_find("batcher", seeds[i]), "batcher/%s missing", seeds[i]);
+    for (size_t i = 0; i < lab_registry_len; i++) {
+        const struct lab_impl *m = lab_registry[i].impl;
+        cr_expect_eq(m->abi, LAB_ABI_VERSION);
+        cr_expect(m->summary && *m->summary, "%s has no summary", m->name);
+    }
+}

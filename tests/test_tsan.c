@@ -1,0 +1,65 @@
+/* The TSan build's suite. Criterion cannot run under TSan
+ * (Snaipe/Criterion#274), so this binary is not instrumented: it runs every
+ * conformance check in a TSan-instrumented contend-check process, and the
+ * instrumented contend binary over every implementation, and fails on a
+ * non-zero exit or any ThreadSanitizer report. */
+#include <stdio.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+
+#include "testutil.h"
+
+struct tcase {
+    char args[8][48];
+    int argc;
+    int check;          /* 1: contend-check, 0: contend */
+};
+
+static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
+
+ParameterizedTestParameters(tsan, clean)
+{
+    size_t cap = 2048, m = 0;
+    struct tcase *p = cr_malloc(sizeof *p * cap);
+    FILE *f = popen(CONTEND_CHECK_BIN " --list", "r");
+    char line[256];
+    while (f && m < cap && fgets(line, sizeof line, f)) {
+        memset(&p[m], 0, sizeof p[m]);
+        p[m].check = 1;
+        char *save = NULL;
+        for (char *tok = strtok_r(line, " \n", &save); tok && p[m].argc < 8;
+             tok = strtok_r(NULL, " \n", &save))
+            snprintf(p[m].args[p[m].argc++], 48, "%s", tok);
+        m++;
+    }
+    if (f) pclose(f);
+    /* the harness itself, instrumented, over every implementation */
+    static const char *const runs[][8] = {
+        { "run", "--family", "batcher", "--threads", "1,4,64", "--ops", "20000", "--reps" },
+    };
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0] && m < cap; r++, m++) {
+        memset(&p[m], 0, sizeof p[m]);
+        for (int i = 0; i < 8; i++) snprintf(p[m].args[p[m].argc++], 48, "%s", runs[r][i]);
+    }
+    return cr_make_param_array(struct tcase, p, m, free_params);
+}
+
+ParameterizedTest(struct tcase *c, tsan, clean, .timeout = 600)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s", c->check ? CONTEND_CHECK_BIN : CONTEND_BIN);
+    for (int i = 0; i < c->argc; i++) {
+        strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
+        strncat(cmd, c->args[i], sizeof cmd - strlen(cmd) - 1);
+    }
+    if (!c->check) strncat(cmd, " 1 --quiet", sizeof cmd - strlen(cmd) - 1);
+    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    static char out[1 << 16];
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    int st = pclose(f);
+    cr_expect_null(strstr(out, "ThreadSanitizer"), "%s:\n%s", cmd, out);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d\n%s", cmd, st, out);
+}
