@@ -18,8 +18,9 @@ static const char reproduce_usage[] =
 "matrix of the file's [quick] section; --full the seed-sized [full] one.\n"
 "The other options override the file's values.\n";
 
-static void print_reproduction(const struct experiment *e, const struct run_result *r)
+static void print_reproduction(const struct run_result *r, void *arg)
 {
+    const struct experiment *e = arg;
     const struct run_opts *o = r->opts;
     printf("\n%s: %s mode, measured on this machine\n\n", e->title ? e->title : e->name, e->mode);
     printf("%-22s %-10s", "Approach", "impl");
@@ -114,14 +115,7 @@ int cmd_reproduce(int argc, char **argv)
         experiment_free(&e);
         return 2;
     }
-    print_reproduction(&e, &r);
-    int status = 0;
-    for (size_t i = 0; i < r.ncells; i++)
-        if (r.cells[i].verdict == VERDICT_FAIL) status = 1;
-    if (o.out && write_result_json(o.out, &r, err, sizeof err) != 0) {
-        fprintf(stderr, "contend reproduce: %s\n", err);
-        status = 2;
-    }
+    int status = finish_run("reproduce", &r, print_reproduction, &e);
     run_result_free(&r);
     experiment_free(&e);
     return status;

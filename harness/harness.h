@@ -46,12 +46,17 @@ struct run_opts {
     uint64_t seed;
     const char *out;                 /* JSON path or NULL */
     int quiet;                       /* no table on stdout */
+    double cell_timeout;             /* watchdog per trial, s; 0 = scaled to the work */
+    int no_isolate;                  /* run trials in-process (debugging, profilers) */
+    const char *resume;              /* journal to resume from */
     /* batcher */
     struct lab_batcher_cfg batcher;
     uint64_t sink_cost_ns;           /* simulated consumer work per batch */
     /* bookkeeping */
-    int argc;
+    int argc;                        /* the user's command line (recorded) */
     char **argv;
+    int parse_argc;                  /* the `run` options actually parsed */
+    char **parse_argv;
 };
 
 void run_opts_defaults(struct run_opts *o);
@@ -67,6 +72,10 @@ extern const char run_usage[];
 /* ---------------- results ------------------------------------------------ */
 enum verdict { VERDICT_NA = -1, VERDICT_FAIL = 0, VERDICT_OK = 1 };
 
+/* How a trial ended (it runs in a child process: harness/isolate.c). */
+enum outcome { OUTCOME_OK = 0, OUTCOME_CRASHED, OUTCOME_TIMEOUT, OUTCOME_ERROR,
+               OUTCOME_SKIPPED };
+
 struct trial {
     double seconds;                  /* barrier release to last producer done */
     uint64_t ops;
@@ -76,6 +85,9 @@ struct trial {
     uint64_t expected, delivered;    /* items added vs delivered */
     uint64_t batches, max_batch;
     char note[128];                  /* why a verdict failed, or an error */
+    enum outcome outcome;
+    char outcome_detail[48];         /* "SIGSEGV", "after 30 s", "exit status 3" */
+    char stderr_tail[512];           /* last lines the trial wrote to stderr */
 };
 
 struct summary {
@@ -90,12 +102,16 @@ struct cell {
     size_t ntrials;
     struct summary ops_per_s, ns_per_op, jain;
     enum verdict verdict;            /* all trials */
+    enum outcome outcome;            /* worst outcome of its trials */
+    const struct trial *failed;      /* the first trial that did not end OK */
 };
 
 struct run_result {
     const struct run_opts *opts;
     struct cell *cells;              /* threads-major, then impls in opts order */
     size_t ncells;
+    int interrupted;                 /* SIGINT/SIGTERM stopped the run */
+    char journal[1024];              /* the journal path, when there is one */
 };
 
 /* ---------------- engine / runner ---------------------------------------- */
@@ -103,7 +119,33 @@ struct run_result {
    seeded random order per round). 0 or negative errno with err filled. */
 int engine_run(const struct run_opts *o, struct run_result *r, char *err, size_t n);
 void run_result_free(struct run_result *r);
-/* One trial of one cell. */
+/* One trial in a child process with a watchdog: 0 when it ran (t->outcome
+   says how it ended), -EINTR when a signal asked us to stop. */
+int isolated_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
+                   struct trial *t, char *err, size_t n);
+double trial_timeout(const struct run_opts *o, unsigned threads);
+void install_stop_handlers(void);
+int stop_requested(void);
+const char *outcome_name(enum outcome o);
+
+/* The journal (harness/journal.c): JSON lines, one per finished trial,
+   flushed and fsynced, next to the output file. */
+struct journal;
+struct journal *journal_open(const char *path, const struct run_opts *o, char *err, size_t n);
+int journal_append(struct journal *j, const struct cell *c, int round, const struct trial *t);
+void journal_close(struct journal *j, int remove_file);
+/* Loads a journal: its argv (to re-parse) and its finished trials. */
+struct journal_trial {
+    unsigned threads;
+    char family[16], impl[48];
+    int round;
+    struct trial t;
+};
+int journal_load(const char *path, char ***argv, int *argc, struct journal_trial **trials,
+                 size_t *ntrials, char *err, size_t n);
+void journal_free_argv(char **argv, int argc);
+
+/* One trial of one cell, in this process. */
 int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
                  struct trial *t, char *err, size_t n);
 
@@ -126,6 +168,7 @@ struct json_t *context_json(int argc, char **argv, uint64_t seed);
 void print_table(FILE *f, const struct run_result *r);
 /* Writes r as JSON to path (temp file + rename). 0 or -errno with err. */
 struct json_t;
+struct json_t *trial_to_json(const struct trial *t);
 int write_json_atomic(const char *path, struct json_t *j, char *err, size_t n);
 int write_result_json(const char *path, const struct run_result *r, char *err, size_t n);
 /* Checks that path's directory is writable before a long run. */
@@ -136,6 +179,10 @@ int progress_enabled(void);
 void progress(size_t done, size_t total, const char *what, double elapsed_s);
 void progress_done(void);
 const char *format_si(double v, char *buf, size_t n);   /* 12.3M */
+
+int run_status(const struct run_result *r);
+int finish_run(const char *cmd, struct run_result *r,
+               void (*print)(const struct run_result *, void *), void *arg);
 
 /* Subcommands: each returns the process exit status. */
 int cmd_list(int argc, char **argv);

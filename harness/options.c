@@ -28,6 +28,12 @@ const char run_usage[] =
 "  --seed S            seed for the trial order and workloads (default 1)\n"
 "  --out FILE.json     also write the results as JSON (atomically)\n"
 "  --quiet             no table on stdout\n"
+"  --cell-timeout S    watchdog per trial in seconds (default: 30 + 10 us per op,\n"
+"                      or 30 + 3x the duration, + 1 ms per thread)\n"
+"  --no-isolate        run trials in this process, not in a child (debuggers,\n"
+"                      profilers); a crash then ends the run\n"
+"  --resume JOURNAL    finish an interrupted run: takes the options from the\n"
+"                      journal (FILE.json.journal) and skips the trials it holds\n"
 "\n"
 "batcher options:\n"
 "  --batch B           items per batch (default 100)\n"
@@ -37,7 +43,14 @@ const char run_usage[] =
 "  --sink-cost NS      simulated consumer work per batch, in ns (default 0)\n"
 "  --pad BYTES         padding between hot atomics (lockfree; default 256)\n"
 "\n"
-"Exit status: 0 ok, 1 a cell failed its correctness check, 2 bad input.\n";
+"Each trial runs in a child process: a crash or a hang is recorded for its\n"
+"cell (\"crashed (SIGSEGV)\", \"timed out\") and the run goes on. With --out, every\n"
+"finished trial is appended to FILE.json.journal (fsynced) and the final JSON is\n"
+"written to a temporary file and renamed; the journal is removed once it is.\n"
+"SIGINT/SIGTERM kill the trial in flight and keep what is done.\n"
+"\n"
+"Exit status: 0 ok; 1 ran, and a cell failed (crashed, timed out, or failed its\n"
+"correctness check); 2 bad input; 130 interrupted (results kept).\n";
 
 static int fail(char *err, size_t n, const char *fmt, const char *a, const char *b)
 {
@@ -125,7 +138,7 @@ void run_opts_defaults(struct run_opts *o)
 }
 
 enum { O_FAMILY = 256, O_IMPL, O_THREADS, O_OPS, O_DURATION, O_REPS, O_WARMUP, O_PIN,
-       O_SEED, O_OUT, O_QUIET, O_BATCH, O_QUEUE, O_TIMEOUT, O_SINK, O_PAD, O_HELP };
+       O_SEED, O_OUT, O_QUIET, O_CELL_TIMEOUT, O_NO_ISOLATE, O_RESUME, O_BATCH, O_QUEUE, O_TIMEOUT, O_SINK, O_PAD, O_HELP };
 
 static const struct option run_longopts[] = {
     { "family", required_argument, 0, O_FAMILY },
@@ -139,6 +152,9 @@ static const struct option run_longopts[] = {
     { "seed", required_argument, 0, O_SEED },
     { "out", required_argument, 0, O_OUT },
     { "quiet", no_argument, 0, O_QUIET },
+    { "cell-timeout", required_argument, 0, O_CELL_TIMEOUT },
+    { "no-isolate", no_argument, 0, O_NO_ISOLATE },
+    { "resume", required_argument, 0, O_RESUME },
     { "batch", required_argument, 0, O_BATCH },
     { "queue", required_argument, 0, O_QUEUE },
     { "timeout-ms", required_argument, 0, O_TIMEOUT },
@@ -156,8 +172,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
     uint64_t v;
     int rc = 0;
 
-    o->argc = argc;
-    o->argv = argv;
+    o->argc = o->parse_argc = argc;
+    o->argv = o->parse_argv = argv;
     optind = 0;              /* full re-initialisation (glibc): parse may be re-entered */
     opterr = 0;
     for (;;) {
@@ -197,6 +213,14 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
             o->out = optarg;
             break;
         case O_QUIET: o->quiet = 1; break;
+        case O_CELL_TIMEOUT:
+            rc = parse_double(optname, optarg, 0.1, 86400 * 7, &o->cell_timeout, err, n);
+            break;
+        case O_NO_ISOLATE: o->no_isolate = 1; break;
+        case O_RESUME:
+            rc = fail(err, n, "--resume takes no other options (they come from the journal)%s%s",
+                      "", "");
+            break;
         case O_BATCH:
             if (!(rc = parse_u64(optname, optarg, 1, 1u << 24, &v, err, n))) o->batcher.batch_size = v;
             break;

@@ -43,9 +43,11 @@ void print_table(FILE *f, const struct run_result *r)
                 format_si(c->ops_per_s.median, a, sizeof a), format_si(c->ops_per_s.min, b, sizeof b),
                 format_si(c->ops_per_s.max, d, sizeof d), c->ns_per_op.median,
                 c->ops_per_s.cv * 100, c->jain.median, verdict_name(c->verdict));
-        if (c->verdict == VERDICT_FAIL)
-            for (size_t k = 0; k < c->ntrials; k++)
-                if (c->trials[k].note[0]) { fprintf(f, " (%s)", c->trials[k].note); break; }
+        if (c->outcome != OUTCOME_OK && c->failed)
+            fprintf(f, " (%s%s%s)", outcome_name(c->outcome),
+                    c->failed->outcome_detail[0] ? " " : "", c->failed->outcome_detail);
+        else if (c->verdict == VERDICT_FAIL && c->failed && c->failed->note[0])
+            fprintf(f, " (%s)", c->failed->note);
         fputc('\n', f);
     }
     fprintf(f, "%s, %u reps, median ops/s over the reps; jain = per-thread fairness "
@@ -74,7 +76,7 @@ static json_t *config_json(const struct run_opts *o)
     return j;
 }
 
-static json_t *trial_json(const struct trial *t)
+json_t *trial_to_json(const struct trial *t)
 {
     json_t *j = json_pack("{s:f, s:I, s:f, s:f, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:I}",
                           "seconds", t->seconds, "ops", (json_int_t)t->ops,
@@ -86,6 +88,10 @@ static json_t *trial_json(const struct trial *t)
                           "batches", (json_int_t)t->batches,
                           "max_batch", (json_int_t)t->max_batch);
     if (t->note[0]) json_object_set_new(j, "note", json_string(t->note));
+    json_object_set_new(j, "outcome", json_string(outcome_name(t->outcome)));
+    if (t->outcome_detail[0])
+        json_object_set_new(j, "outcome_detail", json_string(t->outcome_detail));
+    if (t->stderr_tail[0]) json_object_set_new(j, "stderr_tail", json_string(t->stderr_tail));
     return j;
 }
 
@@ -96,18 +102,26 @@ static json_t *result_json(const struct run_result *r)
     for (size_t i = 0; i < r->ncells; i++) {
         const struct cell *c = &r->cells[i];
         json_t *trials = json_array();
-        for (size_t k = 0; k < c->ntrials; k++) json_array_append_new(trials, trial_json(&c->trials[k]));
+        for (size_t k = 0; k < r->opts->reps; k++)
+            if (c->trials[k].outcome != OUTCOME_SKIPPED)
+                json_array_append_new(trials, trial_to_json(&c->trials[k]));
         json_array_append_new(cells, json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}, s:o}",
             "family", c->impl->family, "impl", c->impl->name, "origin", c->impl->origin,
             "threads", (int)c->threads, "verdict", verdict_name(c->verdict),
             "summary", "ops_per_s", summary_json(&c->ops_per_s),
             "ns_per_op", summary_json(&c->ns_per_op), "jain", summary_json(&c->jain),
             "trials", trials));
+        json_t *cj = json_array_get(cells, json_array_size(cells) - 1);
+        json_object_set_new(cj, "outcome", json_string(outcome_name(c->outcome)));
+        if (c->failed && c->failed->outcome_detail[0])
+            json_object_set_new(cj, "outcome_detail", json_string(c->failed->outcome_detail));
     }
-    return json_pack("{s:s, s:i, s:o, s:o, s:o}", "schema", CONTEND_SCHEMA,
-                     "schema_version", CONTEND_SCHEMA_VERSION,
-                     "context", context_json(o->argc, o->argv, o->seed),
-                     "config", config_json(o), "cells", cells);
+    json_t *root = json_pack("{s:s, s:i, s:o, s:o, s:o}", "schema", CONTEND_SCHEMA,
+                             "schema_version", CONTEND_SCHEMA_VERSION,
+                             "context", context_json(o->argc, o->argv, o->seed),
+                             "config", config_json(o), "cells", cells);
+    if (root && r->interrupted) json_object_set_new(root, "interrupted", json_true());
+    return root;
 }
 
 int check_writable(const char *path, char *err, size_t n)

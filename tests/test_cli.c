@@ -46,6 +46,10 @@ static const struct bad_case bad[] = {
     { 2, { "list", "nosuchfamily" } },
     { 1, { "reproduce" } },
     { 2, { "reproduce", "nosuchexperiment" } },
+    { 3, { "run", "--resume", "/nonexistent/journal" } },
+    { 5, { "run", "--resume", "/tmp/x.journal", "--threads", "1" } },
+    { 3, { "run", "--cell-timeout", "0" } },
+    { 3, { "run", "--cell-timeout", "-5" } },
     { 4, { "reproduce", "snail", "--reps", "0" } },
 };
 
