@@ -2,6 +2,7 @@
  * section ([quick] or [full]) become `contend run` arguments, so an
  * experiment is validated by exactly the same code as the command line. */
 #include "experiment.h"
+#include "harness.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -54,7 +55,17 @@ static int handler(void *user, const char *section, const char *key, const char 
         else if (!strcmp(key, "family")) slot = &e->family;
         else if (!strcmp(key, "impl")) slot = &e->impl;
         else if (!strcmp(key, "seed")) slot = &e->seed_file;
-        else if (!strcmp(key, "focus_threads")) { e->focus_threads = (unsigned)atoi(value); return 1; }
+        else if (!strcmp(key, "focus_threads")) {
+            char *end;
+            unsigned long v = strtoul(value, &end, 10);
+            if (*end || v > MAX_THREADS) {
+                snprintf(l->err, l->n, "%s: focus_threads '%s' is not a thread count", e->path, value);
+                l->failed = 1;
+                return 0;
+            }
+            e->focus_threads = (unsigned)v;
+            return 1;
+        }
         else {
             snprintf(l->err, l->n, "%s: unknown key '%s' in [experiment]", e->path, key);
             l->failed = 1;
@@ -88,26 +99,12 @@ static int handler(void *user, const char *section, const char *key, const char 
     return 0;
 }
 
-int experiment_load(const char *name, const char *mode, struct experiment *e, char *err,
-                    size_t n)
+/* Parses text (an INI document named path, for messages) into e. */
+static int experiment_parse(const char *text, struct experiment *e, char *err, size_t n)
 {
-    memset(e, 0, sizeof *e);
-    e->mode = mode;
-    if (strchr(name, '/') || strstr(name, ".ini"))
-        snprintf(e->path, sizeof e->path, "%s", name);
-    else
-        snprintf(e->path, sizeof e->path, "%s/%s.ini", workloads_dir(), name);
-    const char *base = strrchr(e->path, '/');
-    snprintf(e->name, sizeof e->name, "%.63s", base ? base + 1 : e->path);
-    e->name[strcspn(e->name, ".")] = '\0';
-    if (access(e->path, R_OK) != 0) {
-        int x = errno;
-        snprintf(err, n, "no experiment '%s' (%s: %s)", name, e->path, strerror(x));
-        return -ENOENT;
-    }
     add_arg(e, "run");
     struct load_ctx l = { e, err, n, 0 };
-    int rc = ini_parse(e->path, handler, &l);
+    int rc = text ? ini_parse_string(text, handler, &l) : ini_parse(e->path, handler, &l);
     if (rc != 0 || l.failed) {
         if (!l.failed) {
             if (rc > 0) snprintf(err, n, "%s:%d: syntax error", e->path, rc);
@@ -128,6 +125,36 @@ int experiment_load(const char *name, const char *mode, struct experiment *e, ch
         return -EINVAL;
     }
     return 0;
+}
+
+int experiment_load_string(const char *text, const char *mode, struct experiment *e,
+                           char *err, size_t n)
+{
+    memset(e, 0, sizeof *e);
+    e->mode = mode;
+    snprintf(e->path, sizeof e->path, "(string)");
+    snprintf(e->name, sizeof e->name, "string");
+    return experiment_parse(text, e, err, n);
+}
+
+int experiment_load(const char *name, const char *mode, struct experiment *e, char *err,
+                    size_t n)
+{
+    memset(e, 0, sizeof *e);
+    e->mode = mode;
+    if (strchr(name, '/') || strstr(name, ".ini"))
+        snprintf(e->path, sizeof e->path, "%s", name);
+    else
+        snprintf(e->path, sizeof e->path, "%s/%s.ini", workloads_dir(), name);
+    const char *base = strrchr(e->path, '/');
+    snprintf(e->name, sizeof e->name, "%.63s", base ? base + 1 : e->path);
+    e->name[strcspn(e->name, ".")] = '\0';
+    if (access(e->path, R_OK) != 0) {
+        int x = errno;
+        snprintf(err, n, "no experiment '%s' (%s: %s)", name, e->path, strerror(x));
+        return -ENOENT;
+    }
+    return experiment_parse(NULL, e, err, n);
 }
 
 void experiment_free(struct experiment *e)

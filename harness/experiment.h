@@ -24,6 +24,9 @@ struct experiment {
    tree's workloads/) and loads it for mode. 0 or -errno with err. */
 int experiment_load(const char *name, const char *mode, struct experiment *e, char *err,
                     size_t n);
+/* The same from an INI document in memory (tests, fuzzing). */
+int experiment_load_string(const char *text, const char *mode, struct experiment *e,
+                           char *err, size_t n);
 void experiment_free(struct experiment *e);
 const char *experiment_label(const struct experiment *e, const char *impl);
 const char *experiment_reference(const struct experiment *e, const char *impl);

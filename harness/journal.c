@@ -126,7 +126,10 @@ int journal_load(const char *path, char ***argv_out, int *argc_out, struct journ
         json_t *o = json_loads(line, 0, &je);
         if (!o) {
             /* a torn last line (killed mid-write) is expected; elsewhere it is not */
-            if (getline(&line, &cap, f) > 0) {
+            if (lineno == 1) {
+                snprintf(err, n, "%s: not a contend journal", path);
+                rc = -EINVAL;
+            } else if (getline(&line, &cap, f) > 0) {
                 snprintf(err, n, "%s:%d: corrupt journal line", path, lineno);
                 rc = -EINVAL;
             }
@@ -196,6 +199,7 @@ int journal_load(const char *path, char ***argv_out, int *argc_out, struct journ
     free(line);
     fclose(f);
     if (!rc && lineno == 0) { snprintf(err, n, "%s: empty journal", path); rc = -EINVAL; }
+    if (!rc && !argv) { snprintf(err, n, "%s: not a contend journal", path); rc = -EINVAL; }
     if (rc) {
         journal_free_argv(argv, argc);
         free(tr);

@@ -1,0 +1,31 @@
+/* libFuzzer target: named experiment files (INI) and the `run` options
+ * they expand to. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "experiment.h"
+#include "harness.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 16384) return 0;
+    char *text = malloc(size + 1);
+    if (!text) return 0;
+    memcpy(text, data, size);
+    text[size] = '\0';
+    struct experiment e;
+    char err[ERRLEN];
+    if (experiment_load_string(text, "quick", &e, err, sizeof err) == 0) {
+        struct run_opts o;
+        run_opts_defaults(&o);
+        run_opts_parse(e.argc, e.argv, &o, err, sizeof err);
+        for (size_t i = 0; i < e.nrows; i++) {
+            experiment_label(&e, e.rows[i].key);
+            experiment_reference(&e, e.rows[i].key);
+        }
+        experiment_free(&e);
+    }
+    free(text);
+    return 0;
+}

@@ -1,0 +1,32 @@
+/* libFuzzer target: reading result files and journals (hostile JSON). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 65536) return 0;
+    int fd = memfd_create("fuzz", 0);
+    if (fd < 0) return 0;
+    if (write(fd, data, size) != (ssize_t)size) { close(fd); return 0; }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    char **argv;
+    int argc;
+    struct journal_trial *tr;
+    size_t ntr;
+    char err[ERRLEN];
+    if (journal_load(path, &argv, &argc, &tr, &ntr, err, sizeof err) == 0) {
+        struct run_opts o;
+        run_opts_defaults(&o);
+        run_opts_parse(argc, argv, &o, err, sizeof err);
+        journal_free_argv(argv, argc);
+        free(tr);
+    }
+    close(fd);
+    return 0;
+}
