@@ -13,6 +13,7 @@ int cmd_run(int argc, char **argv)
     if (rc == 1) { fputs(run_usage, stdout); return 0; }
     if (rc) { fprintf(stderr, "contend run: %s\n", err); return 2; }
 
+    context_warn(stderr, "contend run");
     struct run_result r;
     if ((rc = engine_run(&o, &r, err, sizeof err)) != 0) {
         fprintf(stderr, "contend run: %s\n", err);
