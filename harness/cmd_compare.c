@@ -187,6 +187,12 @@ static int build_rows(struct cmp *c, char *err, size_t n)
 /* One warning per distinct sample-size pair that can never reach alpha. */
 static void power_warnings(struct cmp *c)
 {
+    for (size_t i = 0; i < c->nrows; i++)
+        if (c->rows[i].sb.ci_level < 0.95 || c->rows[i].sn.ci_level < 0.95) {
+            note(c->notes, "with fewer than 6 trials a cell's CI is [min, max], below 95%% "
+                 "coverage (93.75%% at n=5)");
+            break;
+        }
     for (size_t i = 0; i < c->nrows; i++) {
         size_t n1 = c->rows[i].mb->n, n2 = c->rows[i].mn->n, j = 0;
         while (j < i && !(c->rows[j].mb->n == n1 && c->rows[j].mn->n == n2)) j++;
@@ -257,7 +263,7 @@ static void print_text(const struct cmp *c, int md)
             if (strcmp(r->mb->name, metric)) continue;
             if (!any++ && !md)
                 fprintf(f, "\n%s (%s)\n%-34s %-26s %-26s %-16s %8s %8s %s\n", metric,
-                        dir_text(r->mb->dir), "benchmark", "base [95% CI]", "new [95% CI]",
+                        dir_text(r->mb->dir), "benchmark", "base [CI]", "new [CI]",
                         "delta", "p", "p(holm)", "n");
             char name[160], bs[64], ns[64], d[48];
             rf_cell_name(r->b, name, sizeof name);
