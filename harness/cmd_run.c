@@ -82,6 +82,7 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
 
+    context_warn(stderr, "contend run");
     struct run_result r;
     if ((rc = engine_run(&o, &r, err, sizeof err)) != 0) {
         fprintf(stderr, "contend run: %s\n", err);

@@ -93,6 +93,8 @@ struct json_t *context_json(int argc, char **argv, uint64_t seed)
         str_or_null(read_file_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")));
     json_object_set_new(ctx, "aslr",
         str_or_null(read_file_line("/proc/sys/kernel/randomize_va_space")));
+    /* "pmu": recorded by the perf-counters code (issue 4, counters part),
+       which owns PMU detection; it adds the key here. */
 
     time_t now = time(NULL);
     char date[32];
@@ -106,4 +108,18 @@ struct json_t *context_json(int argc, char **argv, uint64_t seed)
     json_object_set_new(ctx, "note",
         json_string("threads are OS threads (pthreads, 64 KiB stacks), not goroutines"));
     return ctx;
+}
+
+void context_warn(FILE *f, const char *who)
+{
+    double load[1];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (getloadavg(load, 1) == 1 && cpus > 0 && load[0] > (double)cpus * 0.5)
+        fprintf(f, "%s: warning: the machine is busy (load average %.2f on %ld CPUs): "
+                "expect noisy numbers\n", who, load[0], cpus);
+    char *gov = read_file_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+    if (gov && strcmp(gov, "performance") != 0)
+        fprintf(f, "%s: warning: frequency scaling is on (governor '%s', not 'performance')\n",
+                who, gov);
+    free(gov);
 }

@@ -93,6 +93,9 @@ struct trial {
 struct summary {
     size_t n;
     double median, min, max, mean, cv;
+    double ci_low, ci_high;          /* order-statistic CI of the median */
+    double ci_level;                 /* its exact coverage (< 0.95 when n < 6) */
+    int unstable;                    /* cv > UNSTABLE_CV (docs/statistics.md) */
 };
 
 struct cell {
@@ -162,6 +165,22 @@ struct json_t *topo_json(void);
 /* ---------------- stats (harness/stats.c) -------------------------------- */
 void summarize(const double *x, size_t n, struct summary *s);
 double jain_index(const double *x, size_t n);
+#define UNSTABLE_CV 0.05
+/* 1-based ranks [lo, hi] of the order statistics bounding a distribution-free
+   CI of the median at level >= conf (binomial); returns the exact coverage.
+   When no such interval exists (n too small) gives [1, n] and its coverage. */
+double median_ci_ranks(size_t n, double conf, size_t *lo, size_t *hi);
+struct mwu {
+    double u;                        /* U of the first sample */
+    double p;                        /* two-sided p-value */
+    int exact;                       /* 1: exact distribution, 0: normal approx. */
+};
+/* Mann-Whitney U test of x (n1) against y (n2). -EINVAL if a sample is empty. */
+int mwu_test(const double *x, size_t n1, const double *y, size_t n2, struct mwu *out);
+/* Smallest two-sided p-value any data can give with samples of n1 and n2. */
+double mwu_min_p(size_t n1, size_t n2);
+/* Holm-Bonferroni: adjusted p-values (adj may equal p). -ENOMEM on failure. */
+int holm_adjust(const double *p, size_t m, double *adj);
 
 /* ---------------- output (harness/output.c, context.c) ------------------- */
 struct json_t *context_json(int argc, char **argv, uint64_t seed);
@@ -169,6 +188,12 @@ void print_table(FILE *f, const struct run_result *r);
 /* Writes r as JSON to path (temp file + rename). 0 or -errno with err. */
 struct json_t;
 struct json_t *trial_to_json(const struct trial *t);
+struct json_t *config_json(const struct run_opts *o);
+/* A journal (text of len bytes) as a result document: the schema of a
+   result file, "interrupted": true, one cell per (family, impl, threads).
+   NULL with err if it is not a readable journal. */
+struct json_t *journal_to_result(const char *text, size_t len, const char *name, char *err,
+                                 size_t n);
 int write_json_atomic(const char *path, struct json_t *j, char *err, size_t n);
 int write_result_json(const char *path, const struct run_result *r, char *err, size_t n);
 /* Checks that path's directory is writable before a long run. */
@@ -188,5 +213,9 @@ int finish_run(const char *cmd, struct run_result *r,
 int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+/* One-line stderr warnings when the machine is busy or scales frequency. */
+void context_warn(FILE *f, const char *who);
 
 #endif

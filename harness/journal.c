@@ -50,10 +50,11 @@ struct journal *journal_open(const char *path, const struct run_opts *o, char *e
         json_t *argv = json_array();
         for (int i = 0; i < o->parse_argc; i++)
             json_array_append_new(argv, json_string(o->parse_argv[i]));
-        json_t *h = json_pack("{s:s, s:i, s:I, s:o, s:o}", "journal", JOURNAL_KIND,
+        json_t *h = json_pack("{s:s, s:i, s:I, s:o, s:o, s:o}", "journal", JOURNAL_KIND,
                               "schema_version", CONTEND_SCHEMA_VERSION,
                               "trial_size", (json_int_t)sizeof(struct trial), "argv", argv,
-                              "context", context_json(o->argc, o->argv, o->seed));
+                              "context", context_json(o->argc, o->argv, o->seed),
+                              "config", config_json(o));
         int rc = append_line(j, h);
         json_decref(h);
         if (rc) {
@@ -210,4 +211,70 @@ int journal_load(const char *path, char ***argv_out, int *argc_out, struct journ
     *out = tr;
     *nout = ntr;
     return 0;
+}
+
+json_t *journal_to_result(const char *text, size_t len, const char *name, char *err, size_t n)
+{
+    json_t *root = NULL, *cells = json_array();
+    size_t lineno = 0;
+    for (size_t pos = 0; pos < len;) {
+        const char *nl = memchr(text + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        json_error_t je;
+        json_t *o = json_loadb(text + pos, end - pos, 0, &je);
+        lineno++;
+        pos = end + 1;
+        if (!o) {
+            if (pos >= len) break;               /* a torn last line */
+            snprintf(err, n, "%s:%zu: corrupt journal line", name, lineno);
+            goto fail;
+        }
+        if (lineno == 1) {
+            const char *kind = json_string_value(json_object_get(o, "journal"));
+            if (!kind || strcmp(kind, JOURNAL_KIND) != 0) {
+                snprintf(err, n, "%s: not a contend journal", name);
+                json_decref(o);
+                goto fail;
+            }
+            json_t *ver = json_object_get(o, "schema_version");
+            json_t *ctx = json_object_get(o, "context"), *cfg = json_object_get(o, "config");
+            root = json_pack("{s:s, s:O, s:O, s:O, s:b}", "schema", CONTEND_SCHEMA,
+                             "schema_version", ver ? ver : json_null(),
+                             "context", json_is_object(ctx) ? ctx : json_object(),
+                             "config", json_is_object(cfg) ? cfg : json_object(),
+                             "interrupted", 1);
+            json_decref(o);
+            if (!root) { snprintf(err, n, "%s: out of memory", name); goto fail; }
+            continue;
+        }
+        const char *fam = json_string_value(json_object_get(o, "family"));
+        const char *impl = json_string_value(json_object_get(o, "impl"));
+        json_t *th = json_object_get(o, "threads"), *trial = json_object_get(o, "trial");
+        if (!fam || !impl || !json_is_integer(th) || !json_is_object(trial)) {
+            snprintf(err, n, "%s:%zu: corrupt journal line", name, lineno);
+            json_decref(o);
+            goto fail;
+        }
+        json_t *cell = NULL, *c;
+        size_t i;
+        json_array_foreach(cells, i, c)
+            if (!strcmp(json_string_value(json_object_get(c, "family")), fam)
+                && !strcmp(json_string_value(json_object_get(c, "impl")), impl)
+                && json_integer_value(json_object_get(c, "threads")) == json_integer_value(th))
+                cell = c;
+        if (!cell) {
+            cell = json_pack("{s:s, s:s, s:O, s:[]}", "family", fam, "impl", impl, "threads", th,
+                             "trials");
+            json_array_append_new(cells, cell);
+        }
+        json_array_append(json_object_get(cell, "trials"), trial);
+        json_decref(o);
+    }
+    if (!root) { snprintf(err, n, "%s: empty journal", name); goto fail; }
+    json_object_set_new(root, "cells", cells);
+    return root;
+fail:
+    json_decref(root);
+    json_decref(cells);
+    return NULL;
 }

@@ -15,6 +15,8 @@ static const char usage[] =
 "  list        the registered implementations, by family\n"
 "  run         run implementations x thread counts, repeated; table and JSON\n"
 "  reproduce   reproduce a seed's evolution table (snail)\n"
+"  compare     compare two result files (Mann-Whitney U, Holm; benchstat-like)\n"
+"  export      a result file as Go benchmark lines, google/benchmark JSON or CSV\n"
 "\n"
 "Exit status: 0 success, 1 ran and found a failure (a cell failed its\n"
 "correctness check), 2 bad input or an error before anything was measured.\n";
@@ -28,6 +30,8 @@ static const struct command commands[] = {
     { "list", cmd_list },
     { "run", cmd_run },
     { "reproduce", cmd_reproduce },
+    { "compare", cmd_compare },
+    { "export", cmd_export },
 };
 
 int main(int argc, char **argv)

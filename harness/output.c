@@ -39,10 +39,11 @@ void print_table(FILE *f, const struct run_result *r)
         char a[16], b[16], d[16];
         char name[64];
         snprintf(name, sizeof name, "%s/%s", c->impl->family, c->impl->name);
-        fprintf(f, "%-18s %8u %10s %10s %10s %10.2f %6.1f %8.3f %s", name, c->threads,
+        fprintf(f, "%-18s %8u %10s %10s %10s %10.2f %5.1f%c %8.3f %s", name, c->threads,
                 format_si(c->ops_per_s.median, a, sizeof a), format_si(c->ops_per_s.min, b, sizeof b),
                 format_si(c->ops_per_s.max, d, sizeof d), c->ns_per_op.median,
-                c->ops_per_s.cv * 100, c->jain.median, verdict_name(c->verdict));
+                c->ops_per_s.cv * 100, c->ops_per_s.unstable ? '!' : ' ', c->jain.median,
+                verdict_name(c->verdict));
         if (c->outcome != OUTCOME_OK && c->failed)
             fprintf(f, " (%s%s%s)", outcome_name(c->outcome),
                     c->failed->outcome_detail[0] ? " " : "", c->failed->outcome_detail);
@@ -52,16 +53,23 @@ void print_table(FILE *f, const struct run_result *r)
     }
     fprintf(f, "%s, %u reps, median ops/s over the reps; jain = per-thread fairness "
             "(1 = fair)\n", o->ops ? "fixed work" : "fixed time", o->reps);
+    for (size_t i = 0; i < r->ncells; i++)
+        if (r->cells[i].ops_per_s.unstable) {
+            fprintf(f, "! unstable: cv over %.0f%%; the JSON has each cell's 95%% CI of the "
+                    "median\n", UNSTABLE_CV * 100);
+            break;
+        }
 }
 
 static json_t *summary_json(const struct summary *s)
 {
-    return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f}", "n", (json_int_t)s->n,
+    return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:b}", "n", (json_int_t)s->n,
                      "median", s->median, "min", s->min, "max", s->max,
-                     "mean", s->mean, "cv", s->cv);
+                     "mean", s->mean, "cv", s->cv, "ci_low", s->ci_low,
+                     "ci_high", s->ci_high, "ci_level", s->ci_level, "unstable", s->unstable);
 }
 
-static json_t *config_json(const struct run_opts *o)
+json_t *config_json(const struct run_opts *o)
 {
     json_t *j = json_pack("{s:s, s:I, s:f, s:i, s:b, s:s, s:I}",
                           "family", o->family, "ops", (json_int_t)o->ops,

@@ -122,6 +122,9 @@ Test(reliability, interrupt_keeps_results_and_resume_finishes, .timeout = 180)
     cr_expect(partial > 0 && partial < 80, "partial results kept: %zu trials", partial);
     json_decref(r);
     cr_assert_eq(access(journal, F_OK), 0, "the journal survives an interrupt");
+    const char *cmp[] = { "compare", journal, journal, NULL };
+    int crc = run_bin(CONTEND_BIN, cmp, err, sizeof err);
+    cr_expect_eq(crc, 0, "compare reads an interrupted run's journal: exit %d: %s", crc, err);
 
     const char *resume[] = { "run", "--resume", journal, NULL };
     int rc = run_bin(CONTEND_BIN, resume, err, sizeof err);
@@ -165,7 +168,7 @@ struct bad_journal {
 static const struct bad_journal bad_journals[] = {
     { "", "empty journal" },
     { "{\"schema\": \"contend-result\"}\n", "not a contend journal" },
-    { "not json at all\nmore\n", "corrupt journal line" },
+    { "not json at all\nmore\n", "not a contend journal" },
     { "{\"journal\": \"contend-journal\", \"schema_version\": 99, \"trial_size\": 1, \"argv\": [\"run\"]}\n",
       "schema version" },
     { "{\"journal\": \"contend-journal\", \"schema_version\": 1, \"trial_size\": 3, \"argv\": [\"run\"]}\n",
@@ -191,5 +194,20 @@ ParameterizedTest(struct bad_journal *b, reliability, hostile_journal_exits_2)
     cr_expect_eq(run_bin(CONTEND_BIN, args, err, sizeof err), 2, "%s", err);
     cr_expect_eq(count_lines(err), 1, "one line: %s", err);
     cr_expect(strstr(err, b->expect), "want '%s' in: %s", b->expect, err);
+    unlink(path);
+}
+
+Test(reliability, corrupt_middle_line_is_refused)
+{
+    char path[] = "/tmp/contend-journal-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    dprintf(fd, "{\"journal\": \"contend-journal\", \"schema_version\": 1, "
+                "\"trial_size\": %zu, \"argv\": [\"run\"]}\ngarbage\n{}\n", sizeof(struct trial));
+    close(fd);
+    const char *args[] = { "run", "--resume", path, NULL };
+    char err[4096];
+    cr_expect_eq(run_bin(CONTEND_BIN, args, err, sizeof err), 2, "%s", err);
+    cr_expect(strstr(err, "corrupt journal line"), "%s", err);
     unlink(path);
 }

@@ -1,0 +1,317 @@
+/* The result-file reader, `contend compare` and `contend export`, driven
+ * through the real binary on tiny runs. These check what is detected and
+ * written, never how fast anything is. */
+#include <jansson.h>
+#include <regex.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "resultfile.h"
+#include "testutil.h"
+
+static char dir[] = "/tmp/contend-cmp-XXXXXX";
+
+static void make_dir(void) { cr_assert_not_null(mkdtemp(dir)); }
+static void remove_dir(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+static const char *path(const char *name)
+{
+    static char buf[32][300];          /* distinct for 32 calls */
+    static int k;
+    k = (k + 1) % 32;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+/* A tiny real run of batcher/spin: --sink-cost NS, --threads T. */
+static const char *make_run(const char *name, const char *sink, const char *threads)
+{
+    const char *out = path(name);
+    const char *args[] = { "run", "--impl", "spin", "--threads", threads, "--ops", "200000",
+                           "--reps", "5", "--sink-cost", sink, "--quiet", "--out", out, NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend(&r, args), 0);
+    cr_assert_eq(r.status, 0, "run: %s", r.err);
+    return out;
+}
+
+static void write_text(const char *p, const char *s)
+{
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fputs(s, f);
+    fclose(f);
+}
+
+static struct proc_result *compare(const char *a, const char *b, const char *format)
+{
+    static struct proc_result r;
+    const char *args[] = { "compare", a, b, "--format", format, NULL };
+    cr_assert_eq(run_contend(&r, args), 0);
+    return &r;
+}
+
+TestSuite(compare, .init = make_dir, .fini = remove_dir);
+
+Test(compare, self_is_unchanged)
+{
+    const char *a = make_run("a.json", "0", "2");
+    struct proc_result *r = compare(a, a, "text");
+    cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+    int rows = 0;
+    for (char *line = strtok(r->out, "\n"); line; line = strtok(NULL, "\n"))
+        if (strncmp(line, "batcher/", 8) == 0) {
+            rows++;
+            cr_expect(strstr(line, " ~ "), "not '~': %s", line);
+        }
+    cr_expect_eq(rows, 1, "one row (ops_per_s of batcher/spin/threads=2)");
+    r = compare(a, a, "csv");
+    cr_expect_eq(r->status, 0);
+    cr_expect(strstr(r->out, ",~\n") && !strstr(r->out, "worse") && !strstr(r->out, "better"),
+              "%s", r->out);
+}
+
+Test(compare, slowdown_is_a_regression)
+{
+    const char *a = make_run("a.json", "0", "2"), *b = make_run("b.json", "20000", "2");
+    struct proc_result *r = compare(a, b, "text");
+    cr_expect_eq(r->status, 1, "exit %d: %s %s", r->status, r->out, r->err);
+    cr_expect(strstr(r->out, "worse"), "%s", r->out);
+    cr_expect(strstr(r->out, "sink_cost_ns 0 -> 20000"), "config difference noted: %s", r->out);
+    cr_expect(strstr(r->err, "confirmed regression"), "%s", r->err);
+    /* the other way round it is an improvement, not a regression */
+    r = compare(b, a, "json");
+    cr_expect_eq(r->status, 0, "exit %d: %s", r->status, r->err);
+    json_error_t je;
+    json_t *j = json_loads(r->out, 0, &je);
+    cr_assert_not_null(j, "compare --format json: %s", je.text);
+    json_t *row = json_array_get(json_object_get(j, "rows"), 0);
+    cr_expect_str_eq(json_string_value(json_object_get(row, "change")), "better");
+    cr_expect_eq(json_integer_value(json_object_get(j, "regressions")), 0);
+    cr_expect(json_is_array(json_object_get(j, "geomean")));
+    json_decref(j);
+    r = compare(a, b, "md");
+    cr_expect_eq(r->status, 1);
+    cr_expect(strstr(r->out, "| benchmark |") && strstr(r->out, "geomean"), "%s", r->out);
+}
+
+Test(compare, too_few_trials_warns)
+{
+    const char *out = path("n3.json");
+    const char *args[] = { "run", "--impl", "spin", "--threads", "2", "--ops", "20000",
+                           "--reps", "3", "--quiet", "--out", out, NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend(&r, args), 0);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    struct proc_result *c = compare(out, out, "text");
+    cr_expect_eq(c->status, 0);
+    cr_expect(strstr(c->err, "no change can be significant"), "%s", c->err);
+}
+
+/* Each must exit 2 with exactly one line on stderr. */
+Test(compare, bad_input_exits_2)
+{
+    const char *a = make_run("a.json", "0", "2");
+    const char *other = make_run("t1.json", "0", "1");          /* threads=1: nothing in common */
+    FILE *f = fopen(a, "r");
+    char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n / 2] = '\0';
+    write_text(path("trunc.json"), buf);
+    write_text(path("foreign.json"), "{\"benchmarks\": [], \"context\": {}}\n");
+    write_text(path("array.json"), "[1, 2, 3]\n");
+    write_text(path("empty.json"), "");
+    json_t *j = json_load_file(a, 0, NULL);
+    cr_assert_not_null(j);
+    json_object_set_new(j, "schema_version", json_integer(2));
+    json_dump_file(j, path("v2.json"), 0);
+    json_object_set_new(j, "schema", json_string("other-tool"));
+    json_object_set_new(j, "schema_version", json_integer(1));
+    json_dump_file(j, path("schema.json"), 0);
+    json_decref(j);
+    const char *bad[][2] = {
+        { a, path("missing.json") }, { path("trunc.json"), a }, { a, path("foreign.json") },
+        { a, path("array.json") }, { path("empty.json"), a }, { a, path("v2.json") },
+        { path("schema.json"), a }, { a, other },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct proc_result *r = compare(bad[i][0], bad[i][1], "text");
+        cr_expect_eq(r->status, 2, "%s vs %s: exit %d", bad[i][0], bad[i][1], r->status);
+        cr_expect_eq(count_lines(r->err), 1, "%s vs %s: %s", bad[i][0], bad[i][1], r->err);
+    }
+    const char *opts[][6] = { { "compare", a, NULL }, { "compare", a, a, "--alpha", "2", NULL },
+                              { "compare", a, a, "--format", "xml", NULL },
+                              { "compare", a, a, "--threshold", "x%", NULL } };
+    for (size_t i = 0; i < 4; i++) {
+        struct proc_result r;
+        cr_assert_eq(run_contend(&r, opts[i]), 0);
+        cr_expect_eq(r.status, 2, "option case %zu", i);
+        cr_expect_eq(count_lines(r.err), 1, "option case %zu: %s", i, r.err);
+    }
+}
+
+static int parse(const char *s, struct rf_result *r, char *err)
+{
+    return rf_parse(s, strlen(s), "t", r, err, ERRLEN);
+}
+
+Test(resultfile, tolerates_unknown_fields_and_reads_any_metric)
+{
+    const char *s = "{\"schema\":\"contend-result\",\"schema_version\":1,\"future\":{\"x\":[1]},"
+        "\"cells\":[{\"family\":\"store\",\"impl\":\"shard\",\"threads\":4,\"workload\":\"hot\","
+        "\"extra\":true,\"trials\":[{\"read_ns_per_op\":10.5,\"bytes_per_op\":0,\"tag\":\"x\"},"
+        "{\"read_ns_per_op\":11,\"bytes_per_op\":1}]}]}";
+    struct rf_result r;
+    char err[ERRLEN] = "";
+    cr_assert_eq(parse(s, &r, err), 0, "%s", err);
+    cr_assert_eq(r.ncells, 1);
+    const struct rf_metric *m = rf_cell_metric(&r.cells[0], "read_ns_per_op");
+    cr_assert_not_null(m);
+    cr_expect(m->n == 2 && m->v[1] == 11 && m->dir == DIR_LOWER);
+    cr_expect_eq(rf_cell_metric(&r.cells[0], "bytes_per_op")->dir, DIR_LOWER);
+    cr_expect_null(rf_cell_metric(&r.cells[0], "tag"));
+    cr_expect_str_eq(r.cells[0].workload, "hot");
+    rf_free(&r);
+    cr_expect_eq(metric_direction("ops_per_s"), DIR_HIGHER);
+    cr_expect_eq(metric_direction("allocs_per_op"), DIR_LOWER);
+    cr_expect_eq(metric_direction("flush_ms"), DIR_LOWER);
+    cr_expect_eq(metric_direction("jain"), DIR_NONE);
+}
+
+Test(resultfile, rejects_hostile_input_with_one_line)
+{
+    static const char *const bad[] = {
+        "", "{", "null", "[]", "\"contend-result\"", "{\"schema\":1}",
+        "{\"schema\":\"contend-result\"}",
+        "{\"schema\":\"contend-result\",\"schema_version\":\"1\",\"cells\":[]}",
+        "{\"schema\":\"contend-result\",\"schema_version\":1.0,\"cells\":[]}",
+        "{\"schema\":\"contend-result\",\"schema_version\":1,\"cells\":{}}",
+        "{\"schema\":\"contend-result\",\"schema_version\":1,\"cells\":[1]}",
+        "{\"schema\":\"contend-result\",\"schema_version\":1,\"cells\":[{\"family\":\"b\","
+        "\"impl\":\"x\",\"threads\":-1,\"trials\":[]}]}",
+        "{\"schema\":\"contend-result\",\"schema_version\":1,\"cells\":[{\"family\":\"b\","
+        "\"impl\":\"x\",\"threads\":99999999999999999999,\"trials\":[]}]}",
+        "{\"schema\":\"contend-result\",\"schema_version\":1,\"cells\":[{\"family\":\"b\","
+        "\"impl\":7,\"threads\":1,\"trials\":[]}]}",
+        "{\"schema\":\"contend-result\",\"schema_version\":1,\"cells\":[{\"family\":\"b\","
+        "\"impl\":\"x\",\"threads\":1,\"trials\":[3]}]}",
+        "{\"schema\":\"contend-result\",\"schema_version\":1,\"cells\":[{\"family\":\"b\","
+        "\"impl\":\"x\",\"threads\":1,\"trials\":[]},{\"family\":\"b\",\"impl\":\"x\","
+        "\"threads\":1,\"trials\":[]}]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct rf_result r;
+        char err[ERRLEN] = "";
+        cr_expect_eq(parse(bad[i], &r, err), -EINVAL, "accepted: %s", bad[i]);
+        cr_expect(err[0] && !strchr(err, '\n'), "case %zu: '%s'", i, err);
+        cr_expect_null(r.root);
+    }
+    struct rf_result r;
+    char err[ERRLEN];
+    cr_expect_eq(rf_parse("\0\xff", 2, "bin", &r, err, ERRLEN), -EINVAL);
+}
+
+/* Exports a tiny run as format (to out, or stdout when out is NULL). */
+static const char *export_run(const char *format, const char *out, struct proc_result *r)
+{
+    const char *a = make_run("a.json", "0", "2");
+    const char *args[] = { "export", a, "--format", format, out ? "--out" : NULL, out, NULL };
+    cr_assert_eq(run_contend(r, args), 0);
+    cr_assert_eq(r->status, 0, "export %s: %s", format, r->err);
+    return a;
+}
+
+Test(compare, export_gbench_json)
+{
+    const char *g = path("g.json");
+    struct proc_result r;
+    export_run("gbench-json", g, &r);
+    json_error_t je;
+    json_t *j = json_load_file(g, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    json_t *ctx = json_object_get(j, "context"), *benches = json_object_get(j, "benchmarks");
+    cr_assert(json_is_object(ctx) && json_is_array(benches));
+    cr_expect(json_object_get(ctx, "date") && json_object_get(ctx, "num_cpus") &&
+              json_object_get(ctx, "host_name"));
+    size_t i, iters = 0, aggs = 0;
+    json_t *b;
+    static const char *const keys[] = { "name", "run_name", "run_type", "repetitions", "threads",
+                                        "iterations", "real_time", "cpu_time", "time_unit",
+                                        "items_per_second" };
+    json_array_foreach(benches, i, b) {
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+            cr_expect(json_object_get(b, keys[k]), "benchmark %zu lacks %s", i, keys[k]);
+        const char *rt = json_string_value(json_object_get(b, "run_type"));
+        cr_assert_not_null(rt);
+        if (!strcmp(rt, "iteration")) {
+            iters++;
+            cr_expect(json_is_integer(json_object_get(b, "repetition_index")));
+            cr_expect(json_is_real(json_object_get(b, "real_time")));
+        } else {
+            aggs++;
+            cr_expect(json_is_string(json_object_get(b, "aggregate_name")));
+        }
+        cr_expect_str_eq(json_string_value(json_object_get(b, "time_unit")), "ns");
+    }
+    cr_expect_eq(iters, 5);
+    cr_expect_eq(aggs, 3, "mean, median, stddev");
+    json_decref(j);
+}
+
+Test(compare, export_gobench_grammar)
+{
+    struct proc_result r;
+    export_run("gobench", NULL, &r);
+    /* golang.org/x/perf/benchfmt: a benchmark line is "Benchmark" + a name not
+       starting with a lower-case letter, an iteration count, then value-unit
+       pairs; a configuration line is "key: value" with a lower-case key. */
+    regex_t bench, conf;
+    cr_assert_eq(regcomp(&bench, "^Benchmark[^a-z[:space:]][^[:space:]]*-[0-9]+"
+                         "([ \t]+[0-9]+)([ \t]+[-+]?[0-9.]+([eE][-+]?[0-9]+)?[ \t]+[^[:space:]]+)+$",
+                         REG_EXTENDED | REG_NOSUB), 0);
+    cr_assert_eq(regcomp(&conf, "^[a-z][^:[:space:]]*:( .*)?$", REG_EXTENDED | REG_NOSUB), 0);
+    int nb = 0;
+    for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strncmp(line, "Benchmark", 9)) {
+            nb++;
+            cr_expect_eq(regexec(&bench, line, 0, NULL, 0), 0, "bad benchmark line: %s", line);
+            cr_expect(strstr(line, " ns/op") && strstr(line, "-2 "), "%s", line);
+        } else {
+            cr_expect_eq(regexec(&conf, line, 0, NULL, 0), 0, "bad config line: %s", line);
+        }
+    }
+    cr_expect_eq(nb, 5, "one line per trial");
+    regfree(&bench);
+    regfree(&conf);
+}
+
+Test(compare, export_csv)
+{
+    struct proc_result r;
+    const char *a = export_run("csv", path("csv"), &r);
+    char line[4096];
+    FILE *f = fopen(path("csv/trials.csv"), "r");
+    cr_assert_not_null(f);
+    int lines = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!lines) cr_expect(strstr(line, "family,impl,workload,threads,trial,") == line, "%s", line);
+        lines++;
+    }
+    fclose(f);
+    cr_expect_eq(lines, 6, "header + 5 trials");
+    f = fopen(path("csv/summary.csv"), "r");
+    cr_assert_not_null(f);
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    cr_expect(strstr(line, "median,ci_low,ci_high") != NULL, "%s", line);
+    fclose(f);
+    const char *bad[] = { "export", a, "--format", "xml", NULL };
+    cr_assert_eq(run_contend(&r, bad), 0);
+    cr_expect_eq(r.status, 2);
+    cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+}
