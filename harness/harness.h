@@ -213,6 +213,7 @@ int finish_run(const char *cmd, struct run_result *r,
 int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
+int cmd_stress(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 /* One-line stderr warnings when the machine is busy or scales frequency. */

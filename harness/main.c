@@ -15,6 +15,7 @@ static const char usage[] =
 "  list        the registered implementations, by family\n"
 "  run         run implementations x thread counts, repeated; table and JSON\n"
 "  reproduce   reproduce a seed's evolution table (snail)\n"
+"  stress      every implementation far past the cores, correctness checks on\n"
 "  compare     compare two result files (Mann-Whitney U, Holm; benchstat-like)\n"
 "  export      a result file as Go benchmark lines, google/benchmark JSON or CSV\n"
 "\n"
@@ -30,6 +31,7 @@ static const struct command commands[] = {
     { "list", cmd_list },
     { "run", cmd_run },
     { "reproduce", cmd_reproduce },
+    { "stress", cmd_stress },
     { "compare", cmd_compare },
     { "export", cmd_export },
 };
