@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "counters.h"
 #include "lab.h"
 
 #define CONTEND_SCHEMA "contend-result"
@@ -49,6 +50,8 @@ struct run_opts {
     /* batcher */
     struct lab_batcher_cfg batcher;
     uint64_t sink_cost_ns;           /* simulated consumer work per batch */
+    /* counters (harness/counters.c): --counters, resolved and probed */
+    struct ctr_spec counters;
     /* bookkeeping */
     int argc;
     char **argv;
@@ -76,6 +79,7 @@ struct trial {
     uint64_t expected, delivered;    /* items added vs delivered */
     uint64_t batches, max_batch;
     char note[128];                  /* why a verdict failed, or an error */
+    struct ctr_result counters;      /* per-op event counts; n == 0 when off */
 };
 
 struct summary {
@@ -131,6 +135,12 @@ int write_result_json(const char *path, const struct run_result *r, char *err, s
 /* Checks that path's directory is writable before a long run. */
 int check_writable(const char *path, char *err, size_t n);
 
+/* ---------------- counters in results (harness/counters_report.c) ------- */
+struct json_t *ctr_spec_json(const struct ctr_spec *s);
+struct json_t *ctr_trial_json(const struct ctr_result *r);    /* NULL when off */
+struct json_t *ctr_cell_json(const struct cell *c);           /* NULL when off */
+void ctr_print_table(FILE *f, const struct run_result *r);
+
 /* ---------------- misc --------------------------------------------------- */
 int progress_enabled(void);
 void progress(size_t done, size_t total, const char *what, double elapsed_s);
@@ -141,5 +151,6 @@ const char *format_si(double v, char *buf, size_t n);   /* 12.3M */
 int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
+int cmd_counters(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const char usage[] =
 "  list        the registered implementations, by family\n"
 "  run         run implementations x thread counts, repeated; table and JSON\n"
 "  reproduce   reproduce a seed's evolution table (snail)\n"
+"  counters    which event counters this machine can count, and why not\n"
 "\n"
 "Exit status: 0 success, 1 ran and found a failure (a cell failed its\n"
 "correctness check), 2 bad input or an error before anything was measured.\n";
@@ -28,6 +29,7 @@ static const struct command commands[] = {
     { "list", cmd_list },
     { "run", cmd_run },
     { "reproduce", cmd_reproduce },
+    { "counters", cmd_counters },
 };
 
 int main(int argc, char **argv)

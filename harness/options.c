@@ -28,6 +28,17 @@ const char run_usage[] =
 "  --seed S            seed for the trial order and workloads (default 1)\n"
 "  --out FILE.json     also write the results as JSON (atomically)\n"
 "  --quiet             no table on stdout\n"
+"  --counters LIST     per-op event counts, per worker thread: `default`, `none`\n"
+"                      or a comma list of libpfm4 event names (`contend counters`).\n"
+"                      default: cycles, instructions, LLC-load-misses,\n"
+"                      branch-misses, context-switches, page-faults, task-clock.\n"
+"                      Events that cannot open here (no PMU, perf_event_paranoid)\n"
+"                      are probed once and skipped, shown n/a with the reason,\n"
+"                      so the default costs only software events where there is\n"
+"                      no PMU; context switches, page faults and CPU time fall\n"
+"                      back to getrusage(RUSAGE_THREAD). Counters add a few\n"
+"                      syscalls per thread at the edges of the timed region:\n"
+"                      use `none` for the leanest timing. (docs/counters.md)\n"
 "\n"
 "batcher options:\n"
 "  --batch B           items per batch (default 100)\n"
@@ -125,7 +136,7 @@ void run_opts_defaults(struct run_opts *o)
 }
 
 enum { O_FAMILY = 256, O_IMPL, O_THREADS, O_OPS, O_DURATION, O_REPS, O_WARMUP, O_PIN,
-       O_SEED, O_OUT, O_QUIET, O_BATCH, O_QUEUE, O_TIMEOUT, O_SINK, O_PAD, O_HELP };
+       O_SEED, O_OUT, O_QUIET, O_COUNTERS, O_BATCH, O_QUEUE, O_TIMEOUT, O_SINK, O_PAD, O_HELP };
 
 static const struct option run_longopts[] = {
     { "family", required_argument, 0, O_FAMILY },
@@ -139,6 +150,7 @@ static const struct option run_longopts[] = {
     { "seed", required_argument, 0, O_SEED },
     { "out", required_argument, 0, O_OUT },
     { "quiet", no_argument, 0, O_QUIET },
+    { "counters", required_argument, 0, O_COUNTERS },
     { "batch", required_argument, 0, O_BATCH },
     { "queue", required_argument, 0, O_QUEUE },
     { "timeout-ms", required_argument, 0, O_TIMEOUT },
@@ -151,7 +163,7 @@ static const struct option run_longopts[] = {
 int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t n)
 {
     static char listbuf[2][4096];
-    const char *impl_arg = "all", *threads_arg = NULL;
+    const char *impl_arg = "all", *threads_arg = NULL, *counters_arg = "default";
     int have_ops = 0, have_duration = 0;
     uint64_t v;
     int rc = 0;
@@ -197,6 +209,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
             o->out = optarg;
             break;
         case O_QUIET: o->quiet = 1; break;
+        case O_COUNTERS: counters_arg = optarg; break;
         case O_BATCH:
             if (!(rc = parse_u64(optname, optarg, 1, 1u << 24, &v, err, n))) o->batcher.batch_size = v;
             break;
@@ -290,6 +303,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
             return -EINVAL;
         }
     }
+    if ((rc = ctr_spec_parse(counters_arg, &o->counters, err, n))) return rc;
     if (o->out && (rc = check_writable(o->out, err, n))) return rc;
     return 0;
 }

@@ -50,6 +50,7 @@ void print_table(FILE *f, const struct run_result *r)
     }
     fprintf(f, "%s, %u reps, median ops/s over the reps; jain = per-thread fairness "
             "(1 = fair)\n", o->ops ? "fixed work" : "fixed time", o->reps);
+    ctr_print_table(f, r);
 }
 
 static json_t *summary_json(const struct summary *s)
@@ -86,6 +87,8 @@ static json_t *trial_json(const struct trial *t)
                           "batches", (json_int_t)t->batches,
                           "max_batch", (json_int_t)t->max_batch);
     if (t->note[0]) json_object_set_new(j, "note", json_string(t->note));
+    json_t *ctr = ctr_trial_json(&t->counters);
+    if (ctr) json_object_set_new(j, "counters", ctr);
     return j;
 }
 
@@ -97,17 +100,21 @@ static json_t *result_json(const struct run_result *r)
         const struct cell *c = &r->cells[i];
         json_t *trials = json_array();
         for (size_t k = 0; k < c->ntrials; k++) json_array_append_new(trials, trial_json(&c->trials[k]));
-        json_array_append_new(cells, json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}, s:o}",
+        json_t *cell = json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}, s:o}",
             "family", c->impl->family, "impl", c->impl->name, "origin", c->impl->origin,
             "threads", (int)c->threads, "verdict", verdict_name(c->verdict),
             "summary", "ops_per_s", summary_json(&c->ops_per_s),
             "ns_per_op", summary_json(&c->ns_per_op), "jain", summary_json(&c->jain),
-            "trials", trials));
+            "trials", trials);
+        json_t *ctr = ctr_cell_json(c);
+        if (ctr) json_object_set_new(cell, "counters", ctr);
+        json_array_append_new(cells, cell);
     }
-    return json_pack("{s:s, s:i, s:o, s:o, s:o}", "schema", CONTEND_SCHEMA,
+    return json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "schema", CONTEND_SCHEMA,
                      "schema_version", CONTEND_SCHEMA_VERSION,
                      "context", context_json(o->argc, o->argv, o->seed),
-                     "config", config_json(o), "cells", cells);
+                     "config", config_json(o), "counters", ctr_spec_json(&o->counters),
+                     "cells", cells);
 }
 
 int check_writable(const char *path, char *err, size_t n)
