@@ -26,8 +26,9 @@ static void show(const char *name)
     }
     const char *status = e.perf_ok ? (e.user_only ? "perf (user)" : "perf")
                                    : e.ru ? "getrusage" : "n/a";
-    printf("  %-22s %-10s %-10s %s%s\n", name, e.col, status,
-           !e.perf_ok && e.ru ? "perf: " : "", e.reason);
+    printf("  %-22s %-10s %-10s %s%s%s\n", name, e.col, status,
+           !e.perf_ok && e.ru ? "perf: " : "", e.reason,
+           e.perf_ok && e.ru ? "(getrusage stands in past the fd limit)" : "");
 }
 
 int cmd_counters(int argc, char **argv)
