@@ -230,7 +230,11 @@ int ctr_spec_parse(const char *list, struct ctr_spec *s, char *err, size_t n)
 {
     memset(s, 0, sizeof *s);
     if (strcmp(list, "none") == 0) return 0;
-    if (strcmp(list, "default") == 0) list = ctr_default_list;
+    if (strcmp(list, "default") == 0) {
+        /* The default must never stop a run: without libpfm4 it is off, and says why. */
+        if (ctr_pfm_init(s->off_reason, sizeof s->off_reason)) return 0;
+        list = ctr_default_list;
+    }
     char buf[CTR_MAX * CTR_NAMELEN];
     if (strlen(list) >= sizeof buf) {
         snprintf(err, n, "--counters: list too long");
@@ -371,14 +375,20 @@ void ctr_thread_close(struct ctr_thread *t)
         uint64_t v[3];    /* value, time_enabled, time_running */
         ssize_t k = read(t->fd[i], v, sizeof v);
         if (k != (ssize_t)sizeof v) t->err[i] = k < 0 ? errno : EIO;
-        else if (v[2] == 0 && v[1] > 0) t->err[i] = ENODATA;   /* never on the PMU */
-        else if (v[2] < v[1]) {
-            t->val[i] = (double)v[0] * ((double)v[1] / (double)v[2]);
-            t->multiplexed[i] = 1;
-        } else t->val[i] = (double)v[0];
+        else if (isnan(t->val[i] = ctr_scale(v[0], v[1], v[2], &t->multiplexed[i])))
+            t->err[i] = ENODATA;    /* never on the PMU */
         close(t->fd[i]);
         t->fd[i] = -1;
     }
+}
+
+double ctr_scale(uint64_t value, uint64_t enabled, uint64_t running, int *scaled)
+{
+    *scaled = 0;
+    if (running >= enabled) return (double)value;
+    if (running == 0) return NAN;
+    *scaled = 1;
+    return (double)value * ((double)enabled / (double)running);
 }
 
 static double tv_ns(struct timeval a)

@@ -47,7 +47,8 @@ struct ctr_event {                  /* one requested event, resolved once per ru
 };
 
 struct ctr_spec {
-    int enabled;                    /* 0: --counters none */
+    int enabled;                    /* 0: --counters none, or see off_reason */
+    char off_reason[CTR_REASONLEN]; /* why the default set is off ("" if asked) */
     size_t n;
     struct ctr_event ev[CTR_MAX];
 };
@@ -117,6 +118,9 @@ void ctr_thread_close(struct ctr_thread *t);
 void ctr_collect(const struct ctr_plan *p, const struct ctr_thread *t, unsigned threads,
                  uint64_t ops, struct ctr_result *r);
 
+/* A multiplexed count scaled by time_enabled / time_running (*scaled = 1
+   when it was); NaN when the event never ran on the PMU. */
+double ctr_scale(uint64_t value, uint64_t enabled, uint64_t running, int *scaled);
 const char *ctr_src_name(enum ctr_src s);
 /* 1 for task-clock / cpu-clock (values in ns; the table shows total ms). */
 int ctr_event_is_time(const struct ctr_event *e);

@@ -25,9 +25,13 @@ json_t *ctr_spec_json(const struct ctr_spec *s)
             "fallback", e->ru ? json_string("getrusage(RUSAGE_THREAD)") : json_null(),
             "reason", e->reason[0] ? json_string(e->reason) : json_null()));
     }
-    return json_pack("{s:b, s:s, s:i, s:b, s:s, s:o}", "enabled", s->enabled, "pmus", pmus,
-                     "perf_event_paranoid", ctr_paranoid(), "pmu_usable", ctr_have_pmu(),
-                     "normalised", "per op, summed over the worker threads", "events", events);
+    json_t *j = json_pack("{s:b, s:s, s:i, s:b, s:s, s:o}", "enabled", s->enabled,
+                          "pmus", pmus, "perf_event_paranoid", ctr_paranoid(),
+                          "pmu_usable", ctr_have_pmu(),
+                          "normalised", "per op, summed over the worker threads",
+                          "events", events);
+    if (s->off_reason[0]) json_object_set_new(j, "reason", json_string(s->off_reason));
+    return j;
 }
 
 json_t *ctr_trial_json(const struct ctr_result *r)
@@ -105,6 +109,7 @@ static int footer_line(const struct ctr_event *e, char *buf, size_t n)
 void ctr_print_table(FILE *f, const struct run_result *r)
 {
     const struct ctr_spec *s = &r->opts->counters;
+    if (s->off_reason[0]) fprintf(f, "\ncounters off: %s\n", s->off_reason);
     if (!s->enabled || !s->n) return;
     fprintf(f, "\n%-18s %8s", "counters", "threads");
     for (size_t i = 0; i < s->n; i++) fprintf(f, " %10s", s->ev[i].col);

@@ -160,6 +160,40 @@ Test(counters, fd_budget_falls_back_or_says_na)
     cr_expect(strstr(p.note[1], "not counted"), "%s", p.note[1]);
 }
 
+Test(counters, multiplexed_counts_are_scaled)
+{
+    int scaled;
+    cr_expect_eq(ctr_scale(1000, 50, 50, &scaled), 1000);
+    cr_expect_eq(scaled, 0);
+    cr_expect_eq(ctr_scale(1000, 100, 25, &scaled), 4000);
+    cr_expect_eq(scaled, 1);
+    cr_expect(isnan(ctr_scale(0, 100, 0, &scaled)), "never on the PMU must not read 0");
+    cr_expect_eq(ctr_scale(0, 0, 0, &scaled), 0);
+}
+
+/* The probe passed but the per-thread open fails (pretended here with an
+   event that cannot open): a stand-in takes over for the whole trial, or the
+   event is not counted; the trial says why. */
+Test(counters, per_thread_open_failure_falls_back)
+{
+    static struct ctr_spec s;
+    char err[ERRLEN];
+    cr_assert_eq(ctr_spec_parse("cycles,context-switches", &s, err, sizeof err), 0, "%s", err);
+    if (s.ev[0].perf_ok) cr_skip_test("this machine has a usable PMU");
+    struct ctr_event *cyc = &s.ev[0], *cs = &s.ev[1];
+    cyc->perf_ok = 1;
+    cs->type = cyc->type;               /* context switches "through" the missing PMU */
+    cs->config = cyc->config;
+    struct ctr_result r;
+    count_here(&s, 2, 100, &r);
+    cr_expect_eq(r.src[0], CTR_SRC_NONE);
+    cr_expect(isnan(r.total[0]));
+    cr_expect(strstr(r.note[0], "perf failed on 1 of 1 threads"), "%s", r.note[0]);
+    cr_expect_eq(r.src[1], CTR_SRC_RUSAGE);
+    cr_expect_geq(r.total[1], 2, "context switches %g after 2 sleeps", r.total[1]);
+    cr_expect(strstr(r.note[1], "getrusage"), "%s", r.note[1]);
+}
+
 /* In a trial: every worker counted, summed, per op. */
 Test(counters, runner_sums_worker_threads)
 {
