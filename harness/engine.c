@@ -98,6 +98,9 @@ static int load_resume(const struct run_opts *o, struct run_result *r, unsigned 
         struct cell *c = find_cell(r, tr[i].family, tr[i].impl, tr[i].threads);
         if (!c || tr[i].round >= (int)o->reps) continue;
         c->trials[tr[i].round] = tr[i].t;
+        /* the only pointer in a trial: re-point it at this process's spec,
+           re-parsed from the same journaled options */
+        c->trials[tr[i].round].counters.spec = &o->counters;
         done[(size_t)(c - r->cells) * o->reps + (size_t)tr[i].round] = 1;
     }
     fprintf(stderr, "contend: resuming %s: %zu trials already done\n", o->resume, ntr);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "counters.h"
 #include "lab.h"
 
 #define CONTEND_SCHEMA "contend-result"
@@ -52,6 +53,8 @@ struct run_opts {
     /* batcher */
     struct lab_batcher_cfg batcher;
     uint64_t sink_cost_ns;           /* simulated consumer work per batch */
+    /* counters (harness/counters.c): --counters, resolved and probed */
+    struct ctr_spec counters;
     /* bookkeeping */
     int argc;                        /* the user's command line (recorded) */
     char **argv;
@@ -88,6 +91,7 @@ struct trial {
     enum outcome outcome;
     char outcome_detail[48];         /* "SIGSEGV", "after 30 s", "exit status 3" */
     char stderr_tail[512];           /* last lines the trial wrote to stderr */
+    struct ctr_result counters;      /* per-op event counts; n == 0 when off */
 };
 
 struct summary {
@@ -199,6 +203,12 @@ int write_result_json(const char *path, const struct run_result *r, char *err, s
 /* Checks that path's directory is writable before a long run. */
 int check_writable(const char *path, char *err, size_t n);
 
+/* ---------------- counters in results (harness/counters_report.c) ------- */
+struct json_t *ctr_spec_json(const struct ctr_spec *s);
+struct json_t *ctr_trial_json(const struct ctr_result *r);    /* NULL when off */
+struct json_t *ctr_cell_json(const struct cell *c);           /* NULL when off */
+void ctr_print_table(FILE *f, const struct run_result *r);
+
 /* ---------------- misc --------------------------------------------------- */
 int progress_enabled(void);
 void progress(size_t done, size_t total, const char *what, double elapsed_s);
@@ -218,5 +228,6 @@ int cmd_compare(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 /* One-line stderr warnings when the machine is busy or scales frequency. */
 void context_warn(FILE *f, const char *who);
+int cmd_counters(int argc, char **argv);
 
 #endif

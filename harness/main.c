@@ -18,6 +18,7 @@ static const char usage[] =
 "  stress      every implementation far past the cores, correctness checks on\n"
 "  compare     compare two result files (Mann-Whitney U, Holm; benchstat-like)\n"
 "  export      a result file as Go benchmark lines, google/benchmark JSON or CSV\n"
+"  counters    which event counters this machine can count, and why not\n"
 "\n"
 "Exit status: 0 success, 1 ran and found a failure (a cell failed its\n"
 "correctness check), 2 bad input or an error before anything was measured.\n";
@@ -34,6 +35,7 @@ static const struct command commands[] = {
     { "stress", cmd_stress },
     { "compare", cmd_compare },
     { "export", cmd_export },
+    { "counters", cmd_counters },
 };
 
 int main(int argc, char **argv)

@@ -34,6 +34,17 @@ const char run_usage[] =
 "                      profilers); a crash then ends the run\n"
 "  --resume JOURNAL    finish an interrupted run: takes the options from the\n"
 "                      journal (FILE.json.journal) and skips the trials it holds\n"
+"  --counters LIST     per-op event counts, per worker thread: `default`, `none`\n"
+"                      or a comma list of libpfm4 event names (`contend counters`).\n"
+"                      default: cycles, instructions, LLC-load-misses,\n"
+"                      branch-misses, context-switches, page-faults, task-clock.\n"
+"                      Events that cannot open here (no PMU, perf_event_paranoid)\n"
+"                      are probed once and skipped, shown n/a with the reason,\n"
+"                      so the default costs only software events where there is\n"
+"                      no PMU; context switches, page faults and CPU time fall\n"
+"                      back to getrusage(RUSAGE_THREAD). Counters add a few\n"
+"                      syscalls per thread at the edges of the timed region:\n"
+"                      use `none` for the leanest timing. (docs/counters.md)\n"
 "\n"
 "batcher options:\n"
 "  --batch B           items per batch (default 100)\n"
@@ -138,7 +149,7 @@ void run_opts_defaults(struct run_opts *o)
 }
 
 enum { O_FAMILY = 256, O_IMPL, O_THREADS, O_OPS, O_DURATION, O_REPS, O_WARMUP, O_PIN,
-       O_SEED, O_OUT, O_QUIET, O_CELL_TIMEOUT, O_NO_ISOLATE, O_RESUME, O_BATCH, O_QUEUE, O_TIMEOUT, O_SINK, O_PAD, O_HELP };
+       O_SEED, O_OUT, O_QUIET, O_CELL_TIMEOUT, O_NO_ISOLATE, O_RESUME, O_COUNTERS, O_BATCH, O_QUEUE, O_TIMEOUT, O_SINK, O_PAD, O_HELP };
 
 static const struct option run_longopts[] = {
     { "family", required_argument, 0, O_FAMILY },
@@ -155,6 +166,7 @@ static const struct option run_longopts[] = {
     { "cell-timeout", required_argument, 0, O_CELL_TIMEOUT },
     { "no-isolate", no_argument, 0, O_NO_ISOLATE },
     { "resume", required_argument, 0, O_RESUME },
+    { "counters", required_argument, 0, O_COUNTERS },
     { "batch", required_argument, 0, O_BATCH },
     { "queue", required_argument, 0, O_QUEUE },
     { "timeout-ms", required_argument, 0, O_TIMEOUT },
@@ -167,7 +179,7 @@ static const struct option run_longopts[] = {
 int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t n)
 {
     static char listbuf[2][4096];
-    const char *impl_arg = "all", *threads_arg = NULL;
+    const char *impl_arg = "all", *threads_arg = NULL, *counters_arg = "default";
     int have_ops = 0, have_duration = 0;
     uint64_t v;
     int rc = 0;
@@ -221,6 +233,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
             rc = fail(err, n, "--resume takes no other options (they come from the journal)%s%s",
                       "", "");
             break;
+        case O_COUNTERS: counters_arg = optarg; break;
         case O_BATCH:
             if (!(rc = parse_u64(optname, optarg, 1, 1u << 24, &v, err, n))) o->batcher.batch_size = v;
             break;
@@ -314,6 +327,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
             return -EINVAL;
         }
     }
+    if ((rc = ctr_spec_parse(counters_arg, &o->counters, err, n))) return rc;
     if (o->out && (rc = check_writable(o->out, err, n))) return rc;
     return 0;
 }

@@ -59,6 +59,7 @@ void print_table(FILE *f, const struct run_result *r)
                     "median\n", UNSTABLE_CV * 100);
             break;
         }
+    ctr_print_table(f, r);
 }
 
 static json_t *summary_json(const struct summary *s)
@@ -100,6 +101,8 @@ json_t *trial_to_json(const struct trial *t)
     if (t->outcome_detail[0])
         json_object_set_new(j, "outcome_detail", json_string(t->outcome_detail));
     if (t->stderr_tail[0]) json_object_set_new(j, "stderr_tail", json_string(t->stderr_tail));
+    json_t *ctr = ctr_trial_json(&t->counters);
+    if (ctr) json_object_set_new(j, "counters", ctr);
     return j;
 }
 
@@ -113,21 +116,24 @@ static json_t *result_json(const struct run_result *r)
         for (size_t k = 0; k < r->opts->reps; k++)
             if (c->trials[k].outcome != OUTCOME_SKIPPED)
                 json_array_append_new(trials, trial_to_json(&c->trials[k]));
-        json_array_append_new(cells, json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}, s:o}",
+        json_t *cell = json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}, s:o}",
             "family", c->impl->family, "impl", c->impl->name, "origin", c->impl->origin,
             "threads", (int)c->threads, "verdict", verdict_name(c->verdict),
             "summary", "ops_per_s", summary_json(&c->ops_per_s),
             "ns_per_op", summary_json(&c->ns_per_op), "jain", summary_json(&c->jain),
-            "trials", trials));
-        json_t *cj = json_array_get(cells, json_array_size(cells) - 1);
-        json_object_set_new(cj, "outcome", json_string(outcome_name(c->outcome)));
+            "trials", trials);
+        json_t *ctr = ctr_cell_json(c);
+        if (ctr) json_object_set_new(cell, "counters", ctr);
+        json_object_set_new(cell, "outcome", json_string(outcome_name(c->outcome)));
         if (c->failed && c->failed->outcome_detail[0])
-            json_object_set_new(cj, "outcome_detail", json_string(c->failed->outcome_detail));
+            json_object_set_new(cell, "outcome_detail", json_string(c->failed->outcome_detail));
+        json_array_append_new(cells, cell);
     }
-    json_t *root = json_pack("{s:s, s:i, s:o, s:o, s:o}", "schema", CONTEND_SCHEMA,
+    json_t *root = json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "schema", CONTEND_SCHEMA,
                              "schema_version", CONTEND_SCHEMA_VERSION,
                              "context", context_json(o->argc, o->argv, o->seed),
-                             "config", config_json(o), "cells", cells);
+                             "config", config_json(o), "counters", ctr_spec_json(&o->counters),
+                             "cells", cells);
     if (root && r->interrupted) json_object_set_new(root, "interrupted", json_true());
     return root;
 }

@@ -48,10 +48,14 @@ static void *thread_main(void *arg)
     struct worker *w = arg;
     struct trial_ctx *c = w->ctx;
     topo_pin_self(c->o->pin, w->idx);
+    if (w->ctr) ctr_thread_open(w->ctr);
     atomic_fetch_add_explicit(&c->ready, 1, memory_order_release);
     gate_wait(&c->gate);
+    if (w->ctr) ctr_thread_start(w->ctr);
     driver_for(c->o->family)->work(c, w);
+    if (w->ctr) ctr_thread_stop(w->ctr);
     w->t_end = lab_now_ns();
+    if (w->ctr) ctr_thread_close(w->ctr);
     return NULL;
 }
 
@@ -66,8 +70,14 @@ int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned
     struct worker *w = lab_calloc_aligned(sizeof *w * threads);
     size_t tsz = (impl->thread_state + LAB_CACHELINE - 1) / LAB_CACHELINE * LAB_CACHELINE;
     char *ts = tsz ? lab_calloc_aligned(tsz * threads) : NULL;
-    if (!c || !w || (tsz && !ts)) {
-        free(c); free(w); free(ts);
+    struct ctr_plan plan;
+    struct ctr_thread *ct = NULL;
+    if (o->counters.enabled) {
+        ctr_plan_make(&o->counters, threads, &plan);
+        ct = ctr_threads_new(&plan, threads);
+    }
+    if (!c || !w || (tsz && !ts) || (o->counters.enabled && !ct)) {
+        free(c); free(w); free(ts); free(ct);
         snprintf(err, n, "out of memory for %u threads", threads);
         return -ENOMEM;
     }
@@ -80,10 +90,11 @@ int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned
         w[i].ctx = c;
         w[i].tstate = tsz ? ts + (size_t)i * tsz : NULL;
         w[i].quota = o->ops ? o->ops / threads + (i < o->ops % threads) : 0;
+        w[i].ctr = ct ? &ct[i] : NULL;
     }
 
     int rc = d->setup(c, err, n);
-    if (rc) { free(ts); free(w); free(c); return rc; }
+    if (rc) { free(ct); free(ts); free(w); free(c); return rc; }
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -133,8 +144,10 @@ int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned
     t->ns_per_op = t->ops ? t->seconds * 1e9 / (double)t->ops : 0;
     t->jain = rate ? jain_index(rate, threads) : 0;
     free(rate);
+    if (ct && !rc) ctr_collect(&plan, ct, threads, t->ops, &t->counters);
 
     d->finish(c, t);
+    free(ct);
     free(ts);
     free(w);
     free(c);

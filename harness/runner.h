@@ -23,6 +23,7 @@ struct worker {
     void *fstate;            /* the family driver's per-thread data */
     struct trial_ctx *ctx;
     pthread_t tid;
+    struct ctr_thread *ctr;  /* this thread's counters, or NULL when off */
 };
 
 struct trial_ctx {

@@ -43,6 +43,10 @@ static const struct bad_case bad[] = {
     { 2, { "run", "--bogus" } },
     { 2, { "run", "--ops" } },
     { 2, { "run", "stray" } },
+    { 3, { "run", "--counters", "bogus_event" } },
+    { 3, { "run", "--counters", "" } },
+    { 3, { "run", "--counters", "cycles,,task-clock" } },
+    { 2, { "counters", "--bogus" } },
     { 2, { "list", "nosuchfamily" } },
     { 1, { "reproduce" } },
     { 2, { "reproduce", "nosuchexperiment" } },
@@ -79,8 +83,8 @@ ParameterizedTest(struct bad_case *c, cli, bad_input_exits_2)
 Test(cli, help_everywhere)
 {
     const char *cmds[][3] = { { "--help" }, { "run", "--help" }, { "list", "--help" },
-                              { "reproduce", "--help" } };
-    for (size_t i = 0; i < 4; i++) {
+                              { "reproduce", "--help" }, { "counters", "--help" } };
+    for (size_t i = 0; i < 5; i++) {
         struct proc_result r;
         cr_assert_eq(run_contend(&r, cmds[i]), 0);
         cr_expect_eq(r.status, 0, "%s: exit %d", cmds[i][0], r.status);
