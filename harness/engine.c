@@ -38,6 +38,7 @@ static void finish_cell(struct cell *c)
     for (size_t k = 0; k < c->ntrials; k++) v[k] = c->trials[k].jain;
     summarize(v, c->ntrials, &c->jain);
     free(v);
+    store_cell_finish(c);
     c->verdict = VERDICT_NA;
     for (size_t k = 0; k < c->ntrials; k++) {
         if (c->trials[k].verdict == VERDICT_FAIL) { c->verdict = VERDICT_FAIL; break; }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "lab.h"
+#include "workload.h"
 
 #define CONTEND_SCHEMA "contend-result"
 #define CONTEND_SCHEMA_VERSION 1
@@ -49,6 +50,8 @@ struct run_opts {
     /* batcher */
     struct lab_batcher_cfg batcher;
     uint64_t sink_cost_ns;           /* simulated consumer work per batch */
+    /* store (workloads/workload.h) */
+    struct wl_spec store;
     /* bookkeeping */
     int argc;
     char **argv;
@@ -76,6 +79,11 @@ struct trial {
     uint64_t expected, delivered;    /* items added vs delivered */
     uint64_t batches, max_batch;
     char note[128];                  /* why a verdict failed, or an error */
+    /* store family (NAN where not measured) */
+    uint64_t op_count[WL_NOPS];      /* ops done, by type */
+    double read_ns, write_ns;        /* ns/op of the read phase and of the write phase */
+    double scan_ms;                  /* mean duration of one scan (GetAll) */
+    double bytes_per_op, allocs_per_op;  /* counted allocations in the timed region */
 };
 
 struct summary {
@@ -90,6 +98,8 @@ struct cell {
     size_t ntrials;
     struct summary ops_per_s, ns_per_op, jain;
     enum verdict verdict;            /* all trials */
+    /* store family: over the trials that measured them (median NAN if none) */
+    struct summary read_ns, write_ns, scan_ms, bytes_per_op, allocs_per_op;
 };
 
 struct run_result {
@@ -106,6 +116,9 @@ void run_result_free(struct run_result *r);
 /* One trial of one cell. */
 int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
                  struct trial *t, char *err, size_t n);
+
+/* Store family (harness/family_store.c): fills a cell's store summaries. */
+void store_cell_finish(struct cell *c);
 
 /* ---------------- topology (harness/topo.c) ------------------------------ */
 int topo_init(void);
@@ -141,5 +154,6 @@ const char *format_si(double v, char *buf, size_t n);   /* 12.3M */
 int cmd_list(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_reproduce(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 #endif

@@ -29,6 +29,38 @@ static const char *verdict_name(enum verdict v)
     return v == VERDICT_OK ? "ok" : v == VERDICT_FAIL ? "FAIL" : "n/a";
 }
 
+/* ---- store family: its own columns, under the common table ---- */
+
+static const char *num_or_na(double v, const char *fmt, char *buf, size_t n)
+{
+    if (!isfinite(v)) snprintf(buf, n, "n/a");
+    else snprintf(buf, n, fmt, v);
+    return buf;
+}
+
+static void print_store_table(FILE *f, const struct run_result *r)
+{
+    char mix[128], keys[24];
+    wl_mix_format(r->opts->store.mix, mix, sizeof mix);
+    fprintf(f, "\n%-18s %8s %12s %12s %10s %10s %10s\n", "impl", "threads", "read ns/op",
+            "write ns/op", "B/op", "allocs/op", "scan ms");
+    for (size_t i = 0; i < r->ncells; i++) {
+        const struct cell *c = &r->cells[i];
+        char name[64], a[24], b[24], d[24], e[24], g[24];
+        snprintf(name, sizeof name, "%s/%s", c->impl->family, c->impl->name);
+        fprintf(f, "%-18s %8u %12s %12s %10s %10s %10s\n", name, c->threads,
+                num_or_na(c->read_ns.median, "%.1f", a, sizeof a),
+                num_or_na(c->write_ns.median, "%.1f", b, sizeof b),
+                num_or_na(c->bytes_per_op.median, "%.2f", d, sizeof d),
+                num_or_na(c->allocs_per_op.median, "%.3f", e, sizeof e),
+                num_or_na(c->scan_ms.median, "%.3f", g, sizeof g));
+    }
+    fprintf(f, "%s keys, %s%s, mix %s; medians; read/write ns/op from separate timed phases"
+            " (n/a with --duration); B/op, allocs/op: counted allocations per op\n",
+            format_si((double)r->opts->store.keys, keys, sizeof keys), wl_dist_name(r->opts->store.dist),
+            r->opts->store.scramble ? " scrambled" : "", mix);
+}
+
 void print_table(FILE *f, const struct run_result *r)
 {
     const struct run_opts *o = r->opts;
@@ -49,7 +81,7 @@ void print_table(FILE *f, const struct run_result *r)
         fputc('\n', f);
     }
     fprintf(f, "%s, %u reps, median ops/s over the reps; jain = per-thread fairness "
-            "(1 = fair)\n", o->ops ? "fixed work" : "fixed time", o->reps);
+            "(1 = fair)\n", o->ops ? "fixed work" : "fixed time", o->reps);    if (strcmp(o->family, "store") == 0) print_store_table(f, r);
 }
 
 static json_t *summary_json(const struct summary *s)
@@ -71,7 +103,47 @@ static json_t *config_json(const struct run_opts *o)
             "batch", (json_int_t)o->batcher.batch_size, "queue", (json_int_t)o->batcher.queue_size,
             "timeout_ms", (int)o->batcher.timeout_ms, "pad", (json_int_t)o->batcher.pad,
             "sink_cost_ns", (json_int_t)o->sink_cost_ns));
+    if (strcmp(o->family, "store") == 0) {
+        char mix[128];
+        wl_mix_format(o->store.mix, mix, sizeof mix);
+        json_object_set_new(j, "store", json_pack("{s:I, s:s, s:f, s:f, s:f, s:b, s:s, s:i, s:i}",
+            "keys", (json_int_t)o->store.keys, "dist", wl_dist_name(o->store.dist),
+            "theta", o->store.theta, "hot_keys", o->store.hot_keys, "hot_ops", o->store.hot_ops,
+            "scramble", o->store.scramble, "mix", mix, "shards", (int)o->store.shards,
+            "workers", (int)o->store.workers));
+    }
     return j;
+}
+
+static json_t *real_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *summary_or_null(const struct summary *s)
+{
+    return isfinite(s->median) ? summary_json(s) : json_null();
+}
+
+/* Store fields of a cell and of its trials (added to the objects built above). */
+static void add_store_json(json_t *cell, const struct cell *c)
+{
+    json_t *sum = json_object_get(cell, "summary");
+    json_object_set_new(sum, "read_ns", summary_or_null(&c->read_ns));
+    json_object_set_new(sum, "write_ns", summary_or_null(&c->write_ns));
+    json_object_set_new(sum, "scan_ms", summary_or_null(&c->scan_ms));
+    json_object_set_new(sum, "bytes_per_op", summary_or_null(&c->bytes_per_op));
+    json_object_set_new(sum, "allocs_per_op", summary_or_null(&c->allocs_per_op));
+    json_t *trials = json_object_get(cell, "trials");
+    for (size_t k = 0; k < c->ntrials && k < json_array_size(trials); k++) {
+        const struct trial *t = &c->trials[k];
+        json_t *j = json_array_get(trials, k), *ops = json_object();
+        for (int op = 0; op < WL_NOPS; op++)
+            json_object_set_new(ops, wl_op_name((enum wl_op)op), json_integer((json_int_t)t->op_count[op]));
+        json_object_set_new(j, "op_count", ops);
+        json_object_set_new(j, "read_ns", real_or_null(t->read_ns));
+        json_object_set_new(j, "write_ns", real_or_null(t->write_ns));
+        json_object_set_new(j, "scan_ms", real_or_null(t->scan_ms));
+        json_object_set_new(j, "bytes_per_op", real_or_null(t->bytes_per_op));
+        json_object_set_new(j, "allocs_per_op", real_or_null(t->allocs_per_op));
+    }
 }
 
 static json_t *trial_json(const struct trial *t)
@@ -103,6 +175,8 @@ static json_t *result_json(const struct run_result *r)
             "summary", "ops_per_s", summary_json(&c->ops_per_s),
             "ns_per_op", summary_json(&c->ns_per_op), "jain", summary_json(&c->jain),
             "trials", trials));
+        if (strcmp(c->impl->family, "store") == 0)
+            add_store_json(json_array_get(cells, json_array_size(cells) - 1), c);
     }
     return json_pack("{s:s, s:i, s:o, s:o, s:o}", "schema", CONTEND_SCHEMA,
                      "schema_version", CONTEND_SCHEMA_VERSION,

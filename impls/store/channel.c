@@ -18,7 +18,7 @@
 #define DEFAULT_WORKERS 4u
 #define QUEUE_CAP 1024u
 
-enum op { OP_INSERT, OP_GET, OP_UPDATE, OP_REMOVE, OP_SCAN };
+enum op { OP_INSERT, OP_GET, OP_UPDATE, OP_REMOVE, OP_SCAN, OP_INSERT_MANY };
 
 struct reply {
     pthread_mutex_t mu;
@@ -33,6 +33,9 @@ struct request {
     struct lab_task task;
     lab_scan_fn fn;
     void *arg;
+    const struct lab_task *many;     /* OP_INSERT_MANY: n records, ids out */
+    size_t n;
+    uint64_t *ids;
     struct reply *reply;
 };
 
@@ -52,13 +55,22 @@ struct chstore {
 
 struct cthread { unsigned rr; };   /* per-client-thread insert round robin */
 
+static int put_new(struct actor *a, const struct lab_task *t, uint64_t *id)
+{
+    struct lab_task copy = *t;
+    copy.id = a->idx + 1 + (uint64_t)a->nworkers * a->next_seq;
+    int rc = lab_map_put(&a->map, &copy);
+    if (!rc) a->next_seq++, *id = copy.id;
+    return rc;
+}
+
 static void serve(struct actor *a, struct request *r)
 {
     switch (r->op) {
-    case OP_INSERT:
-        r->id = a->idx + 1 + (uint64_t)a->nworkers * a->next_seq;
-        r->task.id = r->id;
-        if ((r->rc = lab_map_put(&a->map, &r->task)) == 0) a->next_seq++;
+    case OP_INSERT: r->rc = put_new(a, &r->task, &r->id); break;
+    case OP_INSERT_MANY:
+        r->rc = 0;
+        for (size_t i = 0; i < r->n && !r->rc; i++) r->rc = put_new(a, &r->many[i], &r->ids[i]);
         break;
     case OP_GET: r->rc = lab_map_get(&a->map, r->id, &r->task); break;
     case OP_UPDATE: r->rc = lab_map_update(&a->map, r->id, &r->task); break;
@@ -83,17 +95,13 @@ static void *actor_main(void *arg)
     return NULL;
 }
 
-/* Sends a freshly allocated request to actor k and waits for its answer.
-   Returns the answered request (the caller frees it) or NULL when out of
-   memory. fn/arg: the GetAll callback (OP_SCAN only). */
-static struct request *call(struct chstore *s, unsigned k, enum op op, uint64_t id,
-                            const struct lab_task *t, lab_scan_fn fn, void *arg)
+/* Sends r to actor k with a freshly allocated reply, waits for the answer
+   and frees the reply. Returns r->rc (or -ENOMEM, -EPIPE). */
+static int send_wait(struct chstore *s, unsigned k, struct request *r)
 {
-    struct request *r = lab_malloc(sizeof *r);
     struct reply *rep = lab_malloc(sizeof *rep);
-    if (!r || !rep) { lab_free(r); lab_free(rep); return NULL; }
-    *r = (struct request){ .op = op, .id = id, .fn = fn, .arg = arg, .reply = rep };
-    if (t) r->task = *t;
+    if (!rep) return -ENOMEM;
+    r->reply = rep;
     pthread_mutex_init(&rep->mu, NULL);
     pthread_cond_init(&rep->cv, NULL);
     rep->done = 0;
@@ -107,6 +115,19 @@ static struct request *call(struct chstore *s, unsigned k, enum op op, uint64_t 
     pthread_cond_destroy(&rep->cv);
     pthread_mutex_destroy(&rep->mu);
     lab_free(rep);
+    return r->rc;
+}
+
+/* Allocates a request, sends it, waits. Returns the answered request (the
+   caller frees it) or NULL when out of memory. fn/arg: GetAll's callback. */
+static struct request *call(struct chstore *s, unsigned k, enum op op, uint64_t id,
+                            const struct lab_task *t, lab_scan_fn fn, void *arg)
+{
+    struct request *r = lab_malloc(sizeof *r);
+    if (!r) return NULL;
+    *r = (struct request){ .op = op, .id = id, .fn = fn, .arg = arg };
+    if (t) r->task = *t;
+    if (send_wait(s, k, r) == -ENOMEM) { lab_free(r); return NULL; }
     return r;
 }
 
@@ -198,6 +219,25 @@ static int c_remove(void *self, void *ts, uint64_t id)
     return call_rc(self, owner(self, id), OP_REMOVE, id, NULL, NULL, NULL, NULL, NULL);
 }
 
+/* Prefill: one message per chunk, chunks dealt round-robin to the actors. */
+static int c_insert_many(void *self, void *ts, const struct lab_task *t, size_t n, uint64_t *ids)
+{
+    struct chstore *s = self;
+    const size_t chunk = 4096;
+    struct cthread *ct = ts;
+    for (size_t at = 0; at < n; at += chunk) {
+        unsigned k = ct ? ct->rr++ % s->n : 0;
+        struct request *r = lab_malloc(sizeof *r);
+        if (!r) return -ENOMEM;
+        *r = (struct request){ .op = OP_INSERT_MANY, .many = t + at,
+                               .n = n - at < chunk ? n - at : chunk, .ids = ids + at };
+        int rc = send_wait(s, k, r);
+        lab_free(r);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
 static int c_scan(void *self, lab_scan_fn fn, void *arg)
 {
     struct chstore *s = self;
@@ -216,5 +256,5 @@ const struct lab_store lab_store_channel = {
               .origin = "seed:taskstore (abandoned)", .caps = LAB_CAP_OWN_THREADS,
               .thread_state = sizeof(struct cthread) },
     .create = c_create, .insert = c_insert, .get = c_get, .update = c_update,
-    .remove = c_remove, .scan = c_scan, .destroy = c_destroy,
+    .remove = c_remove, .scan = c_scan, .destroy = c_destroy, .insert_many = c_insert_many,
 };
