@@ -14,7 +14,8 @@ static const char usage[] =
 "commands:\n"
 "  list        the registered implementations, by family\n"
 "  run         run implementations x thread counts, repeated; table and JSON\n"
-"  reproduce   reproduce a seed's evolution table (snail)\n"
+"  reproduce   reproduce a seed's evolution table (snail, taskstore)\n"
+"  keys        print a store workload's keys, one per line\n"
 "\n"
 "Exit status: 0 success, 1 ran and found a failure (a cell failed its\n"
 "correctness check), 2 bad input or an error before anything was measured.\n";
@@ -28,6 +29,7 @@ static const struct command commands[] = {
     { "list", cmd_list },
     { "run", cmd_run },
     { "reproduce", cmd_reproduce },
+    { "keys", cmd_keys },
 };
 
 int main(int argc, char **argv)
