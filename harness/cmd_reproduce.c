@@ -11,10 +11,10 @@
 
 static const char reproduce_usage[] =
 "usage: contend reproduce NAME [--quick | --full] [--reps R] [--threads LIST]\n"
-"                              [--ops N] [--seed S] [--out FILE.json]\n"
+"                              [--ops N] [--seed S] [--out FILE.json] [--keys N]\n"
 "\n"
 "Reproduces a seed's evolution table. NAME is an experiment file in\n"
-"workloads/ (snail) or a path to one. --quick (default) runs the small\n"
+"workloads/ (snail, taskstore) or a path to one. --quick (default) runs the small\n"
 "matrix of the file's [quick] section; --full the seed-sized [full] one.\n"
 "The other options override the file's values.\n";
 
@@ -53,6 +53,42 @@ static void print_reproduction(const struct run_result *r, void *arg)
                              e->seed_file);
 }
 
+/* The store family's table: the seed's columns, one block per thread count. */
+static void print_store_reproduction(const struct run_result *r, void *arg)
+{
+    const struct experiment *e = arg;
+    const struct run_opts *o = r->opts;
+    printf("\n%s: %s mode, measured on this machine\n", e->title ? e->title : e->name, e->mode);
+    for (size_t t = 0; t < o->nthreads; t++) {
+        printf("\n%u thread%s\n%-26s %-10s %10s %11s %9s %9s %10s %-4s  %s\n", o->threads[t],
+               o->threads[t] == 1 ? "" : "s", "Implementation", "impl", "Read ns/op",
+               "Write ns/op", "B/op", "allocs/op", "GetAll ms", "ok", "seed's figure (reference)");
+        for (size_t i = 0; i < o->nimpls; i++) {
+            const struct cell *c = &r->cells[t * o->nimpls + i];
+            const char *name = o->impls[i]->name;
+            char v[5][24];
+            const double x[5] = { c->read_ns.median, c->write_ns.median, c->bytes_per_op.median,
+                                  c->allocs_per_op.median, c->scan_ms.median };
+            const char *fmt[5] = { "%.1f", "%.1f", "%.1f", "%.2f", "%.3f" };
+            for (int k = 0; k < 5; k++) {
+                if (x[k] == x[k]) snprintf(v[k], sizeof v[k], fmt[k], x[k]);
+                else snprintf(v[k], sizeof v[k], "n/a");
+            }
+            printf("%-26s %-10s %10s %11s %9s %9s %10s %-4s  %s\n", experiment_label(e, name), name,
+                   v[0], v[1], v[2], v[3], v[4],
+                   c->verdict == VERDICT_OK ? "ok" : c->verdict == VERDICT_FAIL ? "FAIL" : "n/a",
+                   experiment_reference(e, name));
+        }
+    }
+    printf("\nMedians of %u reps. Read/Write ns/op: wall time of the read phase and of the write\n"
+           "phase over their op counts (as a Go parallel benchmark reports ns/op); B/op and\n"
+           "allocs/op: allocations counted in the timed region, per op (all op types); GetAll:\n"
+           "mean time of one scan. ok: the final scan saw exactly the expected records.\n"
+           "Threads are OS threads, not goroutines.\n", o->reps);
+    if (e->seed_file) printf("Reference column: the seed's published figures (%s), not ours.\n",
+                             e->seed_file);
+}
+
 int cmd_reproduce(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -60,6 +96,7 @@ int cmd_reproduce(int argc, char **argv)
         { "reps", required_argument, 0, 'r' }, { "threads", required_argument, 0, 't' },
         { "ops", required_argument, 0, 'o' }, { "seed", required_argument, 0, 's' },
         { "out", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
+        { "keys", required_argument, 0, 'k' },
         { 0, 0, 0, 0 }
     };
     const char *mode = "quick", *extra[16];
@@ -73,9 +110,13 @@ int cmd_reproduce(int argc, char **argv)
         case 'h': fputs(reproduce_usage, stdout); return 0;
         case 'q': mode = "quick"; break;
         case 'f': mode = "full"; break;
-        case 'r': case 't': case 'o': case 's': case 'O': {
+        case 'r': case 't': case 'o': case 's': case 'O': case 'k': {
             const char *name = c == 'r' ? "--reps" : c == 't' ? "--threads" : c == 'o' ? "--ops"
-                             : c == 's' ? "--seed" : "--out";
+                             : c == 's' ? "--seed" : c == 'k' ? "--keys" : "--out";
+            if (nextra + 2 > (int)(sizeof extra / sizeof extra[0])) {
+                fprintf(stderr, "contend reproduce: too many options\n");
+                return 2;
+            }
             extra[nextra++] = name;
             extra[nextra++] = optarg;
             break;
@@ -115,7 +156,9 @@ int cmd_reproduce(int argc, char **argv)
         experiment_free(&e);
         return 2;
     }
-    int status = finish_run("reproduce", &r, print_reproduction, &e);
+    int status = finish_run("reproduce", &r,
+                            strcmp(o.family, "store") == 0 ? print_store_reproduction
+                                                           : print_reproduction, &e);
     run_result_free(&r);
     experiment_free(&e);
     return status;

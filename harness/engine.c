@@ -32,19 +32,31 @@ void run_result_free(struct run_result *r)
     r->ncells = 0;
 }
 
-/* Summaries over the trials that ran to completion. */
+/* Summaries over the trials that ran to completion. Those are moved to
+   the front (trials[0, ntrials)), in their original order; the trials that
+   crashed, hung or failed to run follow them, and never-run ones last. */
 static void finish_cell(struct cell *c, unsigned reps)
 {
+    struct trial *sorted = malloc(sizeof *sorted * (reps ? reps : 1));
     double *v = malloc(sizeof *v * (reps ? reps : 1));
-    if (!v) return;
+    if (!sorted || !v) { free(sorted); free(v); return; }
     size_t k = 0;
+    for (int pass = 0; pass < 3; pass++)
+        for (unsigned r = 0; r < reps; r++) {
+            enum outcome out = c->trials[r].outcome;
+            int which = out == OUTCOME_OK ? 0 : out == OUTCOME_SKIPPED ? 2 : 1;
+            if (which == pass) sorted[k++] = c->trials[r];
+        }
+    memcpy(c->trials, sorted, sizeof *sorted * reps);
+    free(sorted);
+
     c->outcome = OUTCOME_OK;
     c->failed = NULL;
     c->verdict = VERDICT_NA;
     c->ntrials = 0;
     for (unsigned r = 0; r < reps; r++) {
         const struct trial *t = &c->trials[r];
-        if (t->outcome == OUTCOME_SKIPPED) continue;          /* never ran */
+        if (t->outcome == OUTCOME_SKIPPED) continue;            /* never ran */
         if (t->outcome != OUTCOME_OK) {
             if (c->outcome == OUTCOME_OK) { c->outcome = t->outcome; c->failed = t; }
             c->verdict = VERDICT_FAIL;
@@ -58,19 +70,14 @@ static void finish_cell(struct cell *c, unsigned reps)
             c->verdict = VERDICT_OK;
         }
     }
-    /* compact the completed trials to the front for the statistics */
-    for (unsigned r = 0; r < reps; r++)
-        if (c->trials[r].outcome == OUTCOME_OK) v[k++] = c->trials[r].ops_per_s;
-    summarize(v, k, &c->ops_per_s);
-    k = 0;
-    for (unsigned r = 0; r < reps; r++)
-        if (c->trials[r].outcome == OUTCOME_OK) v[k++] = c->trials[r].ns_per_op;
-    summarize(v, k, &c->ns_per_op);
-    k = 0;
-    for (unsigned r = 0; r < reps; r++)
-        if (c->trials[r].outcome == OUTCOME_OK) v[k++] = c->trials[r].jain;
-    summarize(v, k, &c->jain);
+    for (size_t i = 0; i < c->ntrials; i++) v[i] = c->trials[i].ops_per_s;
+    summarize(v, c->ntrials, &c->ops_per_s);
+    for (size_t i = 0; i < c->ntrials; i++) v[i] = c->trials[i].ns_per_op;
+    summarize(v, c->ntrials, &c->ns_per_op);
+    for (size_t i = 0; i < c->ntrials; i++) v[i] = c->trials[i].jain;
+    summarize(v, c->ntrials, &c->jain);
     free(v);
+    store_cell_finish(c);
 }
 
 static struct cell *find_cell(struct run_result *r, const char *family, const char *impl,

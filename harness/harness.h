@@ -8,6 +8,7 @@
 
 #include "counters.h"
 #include "lab.h"
+#include "workload.h"
 
 #define CONTEND_SCHEMA "contend-result"
 #define CONTEND_SCHEMA_VERSION 1
@@ -55,6 +56,8 @@ struct run_opts {
     uint64_t sink_cost_ns;           /* simulated consumer work per batch */
     /* counters (harness/counters.c): --counters, resolved and probed */
     struct ctr_spec counters;
+    /* store (workloads/workload.h) */
+    struct wl_spec store;
     /* bookkeeping */
     int argc;                        /* the user's command line (recorded) */
     char **argv;
@@ -90,8 +93,13 @@ struct trial {
     char note[128];                  /* why a verdict failed, or an error */
     enum outcome outcome;
     char outcome_detail[48];         /* "SIGSEGV", "after 30 s", "exit status 3" */
-    char stderr_tail[512];           /* last lines the trial wrote to stderr */
+    char stderr_tail[2048];          /* last lines the trial wrote to stderr */
     struct ctr_result counters;      /* per-op event counts; n == 0 when off */
+    /* store family (NAN where not measured) */
+    uint64_t op_count[WL_NOPS];      /* ops done, by type */
+    double read_ns, write_ns;        /* ns/op of the read phase and of the write phase */
+    double scan_ms;                  /* mean duration of one scan (GetAll) */
+    double bytes_per_op, allocs_per_op;  /* counted allocations in the timed region */
 };
 
 struct summary {
@@ -111,6 +119,8 @@ struct cell {
     enum verdict verdict;            /* all trials */
     enum outcome outcome;            /* worst outcome of its trials */
     const struct trial *failed;      /* the first trial that did not end OK */
+    /* store family: over the trials that measured them (median NAN if none) */
+    struct summary read_ns, write_ns, scan_ms, bytes_per_op, allocs_per_op;
 };
 
 struct run_result {
@@ -156,6 +166,9 @@ void journal_free_argv(char **argv, int argc);
 int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
                  struct trial *t, char *err, size_t n);
 
+/* Store family (harness/family_store.c): fills a cell's store summaries. */
+void store_cell_finish(struct cell *c);
+
 /* ---------------- topology (harness/topo.c) ------------------------------ */
 int topo_init(void);
 unsigned topo_pus(void);
@@ -191,7 +204,8 @@ struct json_t *context_json(int argc, char **argv, uint64_t seed);
 void print_table(FILE *f, const struct run_result *r);
 /* Writes r as JSON to path (temp file + rename). 0 or -errno with err. */
 struct json_t;
-struct json_t *trial_to_json(const struct trial *t);
+/* family: the trial's family, for its family-specific fields */
+struct json_t *trial_to_json(const struct trial *t, const char *family);
 struct json_t *config_json(const struct run_opts *o);
 /* A journal (text of len bytes) as a result document: the schema of a
    result file, "interrupted": true, one cell per (family, impl, threads).
@@ -229,5 +243,6 @@ int cmd_export(int argc, char **argv);
 /* One-line stderr warnings when the machine is busy or scales frequency. */
 void context_warn(FILE *f, const char *who);
 int cmd_counters(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 #endif

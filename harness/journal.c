@@ -75,7 +75,7 @@ int journal_append(struct journal *j, const struct cell *c, int round, const str
     for (size_t i = 0; i < sizeof *t; i++) sprintf(hex + 2 * i, "%02x", b[i]);
     json_t *line = json_pack("{s:s, s:s, s:i, s:i, s:o, s:s}", "family", c->impl->family,
                              "impl", c->impl->name, "threads", (int)c->threads, "round", round,
-                             "trial", trial_to_json(t), "raw", hex);
+                             "trial", trial_to_json(t, c->impl->family), "raw", hex);
     int rc = line ? append_line(j, line) : -ENOMEM;
     json_decref(line);
     free(hex);
@@ -238,10 +238,11 @@ json_t *journal_to_result(const char *text, size_t len, const char *name, char *
             }
             json_t *ver = json_object_get(o, "schema_version");
             json_t *ctx = json_object_get(o, "context"), *cfg = json_object_get(o, "config");
-            root = json_pack("{s:s, s:O, s:O, s:O, s:b}", "schema", CONTEND_SCHEMA,
-                             "schema_version", ver ? ver : json_null(),
-                             "context", json_is_object(ctx) ? ctx : json_object(),
-                             "config", json_is_object(cfg) ? cfg : json_object(),
+            /* "o" steals a reference: take one on what we borrow from o */
+            root = json_pack("{s:s, s:o, s:o, s:o, s:b}", "schema", CONTEND_SCHEMA,
+                             "schema_version", ver ? json_incref(ver) : json_null(),
+                             "context", json_is_object(ctx) ? json_incref(ctx) : json_object(),
+                             "config", json_is_object(cfg) ? json_incref(cfg) : json_object(),
                              "interrupted", 1);
             json_decref(o);
             if (!root) { snprintf(err, n, "%s: out of memory", name); goto fail; }

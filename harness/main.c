@@ -14,11 +14,12 @@ static const char usage[] =
 "commands:\n"
 "  list        the registered implementations, by family\n"
 "  run         run implementations x thread counts, repeated; table and JSON\n"
-"  reproduce   reproduce a seed's evolution table (snail)\n"
+"  reproduce   reproduce a seed's evolution table (snail, taskstore)\n"
 "  stress      every implementation far past the cores, correctness checks on\n"
 "  compare     compare two result files (Mann-Whitney U, Holm; benchstat-like)\n"
 "  export      a result file as Go benchmark lines, google/benchmark JSON or CSV\n"
 "  counters    which event counters this machine can count, and why not\n"
+"  keys        print a store workload's keys, one per line\n"
 "\n"
 "Exit status: 0 success, 1 ran and found a failure (a cell failed its\n"
 "correctness check), 2 bad input or an error before anything was measured.\n";
@@ -36,6 +37,7 @@ static const struct command commands[] = {
     { "compare", cmd_compare },
     { "export", cmd_export },
     { "counters", cmd_counters },
+    { "keys", cmd_keys },
 };
 
 int main(int argc, char **argv)

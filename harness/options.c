@@ -54,6 +54,20 @@ const char run_usage[] =
 "  --sink-cost NS      simulated consumer work per batch, in ns (default 0)\n"
 "  --pad BYTES         padding between hot atomics (lockfree; default 256)\n"
 "\n"
+"store options:\n"
+"  --keys N            records prefilled before the timed region (default 1000000)\n"
+"  --dist D            key distribution: zipf (default) | uniform | hotset | seed8020\n"
+"  --theta T           zipf exponent, > 0 (default 0.894: ~80% of ops on 20% of 1M keys)\n"
+"  --hot-keys F        hotset: fraction of the keys that is hot, (0, 1] (default 0.2)\n"
+"  --hot-ops F         hotset: fraction of the ops on hot keys, [0, 1] (default 0.8)\n"
+"  --scramble          spread hot ranks over the key space (seeded bijection)\n"
+"  --mix LIST          op percentages summing to 100 over read, update, insert,\n"
+"                      delete, scan (default read=95,update=5)\n"
+"  --shards N          shards, a power of two (default 32)\n"
+"  --workers N         worker threads: channel actors (default 4), pooled\n"
+"                      threads per core pool (default 1)\n"
+"\n"
+"\n"
 "Each trial runs in a child process: a crash or a hang is recorded for its\n"
 "cell (\"crashed (SIGSEGV)\", \"timed out\") and the run goes on. With --out, every\n"
 "finished trial is appended to FILE.json.journal (fsynced) and the final JSON is\n"
@@ -146,10 +160,13 @@ void run_opts_defaults(struct run_opts *o)
     o->seed = 1;
     o->batcher = (struct lab_batcher_cfg){ .batch_size = 100, .queue_size = 10000,
                                            .timeout_ms = 25, .pad = 256 };
+    wl_spec_defaults(&o->store);
 }
 
 enum { O_FAMILY = 256, O_IMPL, O_THREADS, O_OPS, O_DURATION, O_REPS, O_WARMUP, O_PIN,
-       O_SEED, O_OUT, O_QUIET, O_CELL_TIMEOUT, O_NO_ISOLATE, O_RESUME, O_COUNTERS, O_BATCH, O_QUEUE, O_TIMEOUT, O_SINK, O_PAD, O_HELP };
+       O_SEED, O_OUT, O_QUIET, O_CELL_TIMEOUT, O_NO_ISOLATE, O_RESUME, O_COUNTERS, O_BATCH,
+       O_QUEUE, O_TIMEOUT, O_SINK, O_PAD, O_HELP,
+       O_KEYS, O_DIST, O_THETA, O_HOTKEYS, O_HOTOPS, O_SCRAMBLE, O_MIX, O_SHARDS, O_WORKERS };
 
 static const struct option run_longopts[] = {
     { "family", required_argument, 0, O_FAMILY },
@@ -173,6 +190,15 @@ static const struct option run_longopts[] = {
     { "sink-cost", required_argument, 0, O_SINK },
     { "pad", required_argument, 0, O_PAD },
     { "help", no_argument, 0, O_HELP },
+    { "keys", required_argument, 0, O_KEYS },
+    { "dist", required_argument, 0, O_DIST },
+    { "theta", required_argument, 0, O_THETA },
+    { "hot-keys", required_argument, 0, O_HOTKEYS },
+    { "hot-ops", required_argument, 0, O_HOTOPS },
+    { "scramble", no_argument, 0, O_SCRAMBLE },
+    { "mix", required_argument, 0, O_MIX },
+    { "shards", required_argument, 0, O_SHARDS },
+    { "workers", required_argument, 0, O_WORKERS },
     { 0, 0, 0, 0 }
 };
 
@@ -248,6 +274,28 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
             break;
         case O_PAD:
             if (!(rc = parse_u64(optname, optarg, 0, 4096, &v, err, n))) o->batcher.pad = v;
+            break;
+        case O_KEYS: rc = parse_u64(optname, optarg, 1, UINT64_C(1) << 32, &o->store.keys, err, n); break;
+        case O_DIST:
+            if (wl_dist_parse(optarg, &o->store.dist))
+                rc = fail(err, n, "--dist: '%s' is not one of uniform, zipf, hotset, seed8020%s", optarg, "");
+            break;
+        case O_THETA:
+            if (!(rc = parse_double(optname, optarg, 0, 1e6, &o->store.theta, err, n)) && o->store.theta <= 0)
+                rc = fail(err, n, "--theta: %s is not > 0%s", optarg, "");
+            break;
+        case O_HOTKEYS: rc = parse_double(optname, optarg, 1e-9, 1, &o->store.hot_keys, err, n); break;
+        case O_HOTOPS: rc = parse_double(optname, optarg, 0, 1, &o->store.hot_ops, err, n); break;
+        case O_SCRAMBLE: o->store.scramble = 1; break;
+        case O_MIX: rc = wl_mix_parse(optarg, o->store.mix, err, n); break;
+        case O_SHARDS:
+            if (!(rc = parse_u64(optname, optarg, 1, 1u << 16, &v, err, n))) {
+                if (v & (v - 1)) rc = fail(err, n, "--shards: %s is not a power of two%s", optarg, "");
+                o->store.shards = (unsigned)v;
+            }
+            break;
+        case O_WORKERS:
+            if (!(rc = parse_u64(optname, optarg, 1, 1024, &v, err, n))) o->store.workers = (unsigned)v;
             break;
         case '?':
         default:
@@ -326,6 +374,10 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
                      o->batcher.batch_size, o->batcher.queue_size);
             return -EINVAL;
         }
+    }
+    if (strcmp(o->family, "store") == 0) {
+        const char *why = wl_spec_error(&o->store);
+        if (why) return fail(err, n, "%s%s", why, "");
     }
     if ((rc = ctr_spec_parse(counters_arg, &o->counters, err, n))) return rc;
     if (o->out && (rc = check_writable(o->out, err, n))) return rc;

@@ -29,6 +29,38 @@ static const char *verdict_name(enum verdict v)
     return v == VERDICT_OK ? "ok" : v == VERDICT_FAIL ? "FAIL" : "n/a";
 }
 
+/* ---- store family: its own columns, under the common table ---- */
+
+static const char *num_or_na(double v, const char *fmt, char *buf, size_t n)
+{
+    if (!isfinite(v)) snprintf(buf, n, "n/a");
+    else snprintf(buf, n, fmt, v);
+    return buf;
+}
+
+static void print_store_table(FILE *f, const struct run_result *r)
+{
+    char mix[128], keys[24];
+    wl_mix_format(r->opts->store.mix, mix, sizeof mix);
+    fprintf(f, "\n%-18s %8s %12s %12s %10s %10s %10s\n", "impl", "threads", "read ns/op",
+            "write ns/op", "B/op", "allocs/op", "scan ms");
+    for (size_t i = 0; i < r->ncells; i++) {
+        const struct cell *c = &r->cells[i];
+        char name[64], a[24], b[24], d[24], e[24], g[24];
+        snprintf(name, sizeof name, "%s/%s", c->impl->family, c->impl->name);
+        fprintf(f, "%-18s %8u %12s %12s %10s %10s %10s\n", name, c->threads,
+                num_or_na(c->read_ns.median, "%.1f", a, sizeof a),
+                num_or_na(c->write_ns.median, "%.1f", b, sizeof b),
+                num_or_na(c->bytes_per_op.median, "%.2f", d, sizeof d),
+                num_or_na(c->allocs_per_op.median, "%.3f", e, sizeof e),
+                num_or_na(c->scan_ms.median, "%.3f", g, sizeof g));
+    }
+    fprintf(f, "%s keys, %s%s, mix %s; medians; read/write ns/op from separate timed phases"
+            " (n/a with --duration); B/op, allocs/op: counted allocations per op\n",
+            format_si((double)r->opts->store.keys, keys, sizeof keys), wl_dist_name(r->opts->store.dist),
+            r->opts->store.scramble ? " scrambled" : "", mix);
+}
+
 void print_table(FILE *f, const struct run_result *r)
 {
     const struct run_opts *o = r->opts;
@@ -60,6 +92,7 @@ void print_table(FILE *f, const struct run_result *r)
             break;
         }
     ctr_print_table(f, r);
+    if (strcmp(o->family, "store") == 0) print_store_table(f, r);
 }
 
 static json_t *summary_json(const struct summary *s)
@@ -82,10 +115,51 @@ json_t *config_json(const struct run_opts *o)
             "batch", (json_int_t)o->batcher.batch_size, "queue", (json_int_t)o->batcher.queue_size,
             "timeout_ms", (int)o->batcher.timeout_ms, "pad", (json_int_t)o->batcher.pad,
             "sink_cost_ns", (json_int_t)o->sink_cost_ns));
+    if (strcmp(o->family, "store") == 0) {
+        char mix[128];
+        wl_mix_format(o->store.mix, mix, sizeof mix);
+        json_object_set_new(j, "store", json_pack("{s:I, s:s, s:f, s:f, s:f, s:b, s:s, s:i, s:i}",
+            "keys", (json_int_t)o->store.keys, "dist", wl_dist_name(o->store.dist),
+            "theta", o->store.theta, "hot_keys", o->store.hot_keys, "hot_ops", o->store.hot_ops,
+            "scramble", o->store.scramble, "mix", mix, "shards", (int)o->store.shards,
+            "workers", (int)o->store.workers));
+    }
     return j;
 }
 
-json_t *trial_to_json(const struct trial *t)
+static json_t *real_or_null(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *summary_or_null(const struct summary *s)
+{
+    return isfinite(s->median) ? summary_json(s) : json_null();
+}
+
+/* Store fields of a cell and of its trials (added to the objects built above). */
+static void add_store_json(json_t *cell, const struct cell *c)
+{
+    json_t *sum = json_object_get(cell, "summary");
+    json_object_set_new(sum, "read_ns", summary_or_null(&c->read_ns));
+    json_object_set_new(sum, "write_ns", summary_or_null(&c->write_ns));
+    json_object_set_new(sum, "scan_ms", summary_or_null(&c->scan_ms));
+    json_object_set_new(sum, "bytes_per_op", summary_or_null(&c->bytes_per_op));
+    json_object_set_new(sum, "allocs_per_op", summary_or_null(&c->allocs_per_op));
+}
+
+/* Store fields of a trial. */
+static void add_store_trial_json(json_t *j, const struct trial *t)
+{
+    json_t *ops = json_object();
+    for (int op = 0; op < WL_NOPS; op++)
+        json_object_set_new(ops, wl_op_name((enum wl_op)op), json_integer((json_int_t)t->op_count[op]));
+    json_object_set_new(j, "op_count", ops);
+    json_object_set_new(j, "read_ns", real_or_null(t->read_ns));
+    json_object_set_new(j, "write_ns", real_or_null(t->write_ns));
+    json_object_set_new(j, "scan_ms", real_or_null(t->scan_ms));
+    json_object_set_new(j, "bytes_per_op", real_or_null(t->bytes_per_op));
+    json_object_set_new(j, "allocs_per_op", real_or_null(t->allocs_per_op));
+}
+
+json_t *trial_to_json(const struct trial *t, const char *family)
 {
     json_t *j = json_pack("{s:f, s:I, s:f, s:f, s:f, s:f, s:f, s:s, s:I, s:I, s:I, s:I}",
                           "seconds", t->seconds, "ops", (json_int_t)t->ops,
@@ -103,6 +177,7 @@ json_t *trial_to_json(const struct trial *t)
     if (t->stderr_tail[0]) json_object_set_new(j, "stderr_tail", json_string(t->stderr_tail));
     json_t *ctr = ctr_trial_json(&t->counters);
     if (ctr) json_object_set_new(j, "counters", ctr);
+    if (family && strcmp(family, "store") == 0) add_store_trial_json(j, t);
     return j;
 }
 
@@ -115,7 +190,7 @@ static json_t *result_json(const struct run_result *r)
         json_t *trials = json_array();
         for (size_t k = 0; k < r->opts->reps; k++)
             if (c->trials[k].outcome != OUTCOME_SKIPPED)
-                json_array_append_new(trials, trial_to_json(&c->trials[k]));
+                json_array_append_new(trials, trial_to_json(&c->trials[k], c->impl->family));
         json_t *cell = json_pack("{s:s, s:s, s:s, s:i, s:s, s:{s:o, s:o, s:o}, s:o}",
             "family", c->impl->family, "impl", c->impl->name, "origin", c->impl->origin,
             "threads", (int)c->threads, "verdict", verdict_name(c->verdict),
@@ -127,6 +202,7 @@ static json_t *result_json(const struct run_result *r)
         json_object_set_new(cell, "outcome", json_string(outcome_name(c->outcome)));
         if (c->failed && c->failed->outcome_detail[0])
             json_object_set_new(cell, "outcome_detail", json_string(c->failed->outcome_detail));
+        if (strcmp(c->impl->family, "store") == 0) add_store_json(cell, c);
         json_array_append_new(cells, cell);
     }
     json_t *root = json_pack("{s:s, s:i, s:o, s:o, s:o, s:o}", "schema", CONTEND_SCHEMA,

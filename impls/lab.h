@@ -110,7 +110,10 @@ struct lab_store {
     int  (*remove)(void *self, void *tstate, uint64_t id);
     /* GetAll: visits each live record once. */
     int  (*scan)(void *self, lab_scan_fn fn, void *arg);
-    void (*destroy)(void *self);
+    void (*destroy)(void *self);    /* Optional (appended; NULL = call insert n times): bulk insert used to
+       prefill outside any timed region; ids[i] receives t[i]'s id. */
+    int  (*insert_many)(void *self, void *tstate, const struct lab_task *t, size_t n,
+                        uint64_t *ids);
 };
 
 #endif

@@ -55,6 +55,25 @@ static const struct bad_case bad[] = {
     { 3, { "run", "--cell-timeout", "0" } },
     { 3, { "run", "--cell-timeout", "-5" } },
     { 4, { "reproduce", "snail", "--reps", "0" } },
+    /* store options */
+    { 5, { "run", "--family", "store", "--theta", "0" } },
+    { 5, { "run", "--family", "store", "--theta", "-1" } },
+    { 5, { "run", "--family", "store", "--mix", "read=90" } },
+    { 5, { "run", "--family", "store", "--mix", "read=50,fly=50" } },
+    { 5, { "run", "--family", "store", "--mix", "read=50,read=50" } },
+    { 5, { "run", "--family", "store", "--mix", "" } },
+    { 5, { "run", "--family", "store", "--dist", "pareto" } },
+    { 5, { "run", "--family", "store", "--shards", "3" } },
+    { 5, { "run", "--family", "store", "--shards", "0" } },
+    { 5, { "run", "--family", "store", "--keys", "0" } },
+    { 5, { "run", "--family", "store", "--hot-keys", "0" } },
+    { 5, { "run", "--family", "store", "--hot-ops", "1.5" } },
+    { 5, { "run", "--family", "store", "--workers", "0" } },
+    { 3, { "keys", "--theta", "0" } },
+    { 3, { "keys", "--dist", "nope" } },
+    { 3, { "keys", "--count", "x" } },
+    { 2, { "keys", "stray" } },
+    { 4, { "reproduce", "taskstore", "--reps", "0" } },
 };
 
 ParameterizedTestParameters(cli, bad_input_exits_2)
@@ -141,4 +160,31 @@ Test(cli, bad_run_leaves_no_file)
     cr_expect_eq(r.status, 2);
     cr_expect_neq(access(out, F_OK), 0, "a file was written for bad input");
     rmdir(path);
+}
+
+Test(cli, store_run_and_keys)
+{
+    const char *args[] = { "run", "--family", "store", "--keys", "2000", "--ops", "6000",
+                           "--threads", "1,2", "--reps", "1", "--dist", "hotset",
+                           "--mix", "read=60,update=20,insert=10,delete=9,scan=1", NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend(&r, args), 0);
+    cr_expect_eq(r.status, 0, "stderr: %s\nstdout: %s", r.err, r.out);
+    cr_expect(strstr(r.out, "store/shard_unit"), "no store rows: %s", r.out);
+    cr_expect(strstr(r.out, "allocs/op"), "no store columns: %s", r.out);
+    cr_expect_null(strstr(r.out, "FAIL"), "%s", r.out);
+
+    const char *keys[] = { "keys", "--keys", "100", "--count", "50", "--seed", "3", NULL };
+    cr_assert_eq(run_contend(&r, keys), 0);
+    cr_expect_eq(r.status, 0, "stderr: %s", r.err);
+    cr_expect_eq(count_lines(r.out), 50);
+    for (char *p = r.out; *p; p = strchr(p, '\n') + 1) {
+        long k = strtol(p, NULL, 10);
+        cr_expect(k >= 1 && k <= 100, "key %ld out of range", k);
+    }
+    const char *list[] = { "list", "store", NULL };
+    cr_assert_eq(run_contend(&r, list), 0);
+    const char *want[] = { "store/memory", "store/shard", "store/shard_unit", "store/pooled",
+                           "store/channel" };
+    for (size_t i = 0; i < 5; i++) cr_expect(strstr(r.out, want[i]), "missing %s", want[i]);
 }

@@ -36,6 +36,8 @@ ParameterizedTestParameters(tsan, clean)
     /* the harness itself, instrumented, over every implementation */
     static const char *const runs[][8] = {
         { "run", "--family", "batcher", "--threads", "1,4,64", "--ops", "20000", "--reps" },
+        { "run", "--family", "store", "--keys 3000 --scramble", "--threads 1,4", "--ops 8000",
+          "--mix read=80,update=9,insert=5,delete=5,scan=1", "--reps" },
     };
     for (size_t r = 0; r < sizeof runs / sizeof runs[0] && m < cap; r++, m++) {
         memset(&p[m], 0, sizeof p[m]);
