@@ -17,6 +17,7 @@ static const char usage[] =
 "  reproduce   reproduce a seed's evolution table (snail)\n"
 "  compare     compare two result files (Mann-Whitney U, Holm; benchstat-like)\n"
 "  export      a result file as Go benchmark lines, google/benchmark JSON or CSV\n"
+"  report      Markdown + HTML report with plots, verdict and A/A noise control\n"
 "\n"
 "Exit status: 0 success, 1 ran and found a failure (a cell failed its\n"
 "correctness check), 2 bad input or an error before anything was measured.\n";
@@ -32,6 +33,7 @@ static const struct command commands[] = {
     { "reproduce", cmd_reproduce },
     { "compare", cmd_compare },
     { "export", cmd_export },
+    { "report", cmd_report },
 };
 
 int main(int argc, char **argv)
