@@ -8,15 +8,18 @@
 
 #include "experiment.h"
 #include "harness.h"
+#include "report.h"
 
 static const char reproduce_usage[] =
 "usage: contend reproduce NAME [--quick | --full] [--reps R] [--threads LIST]\n"
-"                              [--ops N] [--seed S] [--out FILE.json]\n"
+"                              [--ops N] [--seed S] [--out DIR]\n"
 "\n"
 "Reproduces a seed's evolution table. NAME is an experiment file in\n"
 "workloads/ (snail) or a path to one. --quick (default) runs the small\n"
 "matrix of the file's [quick] section; --full the seed-sized [full] one.\n"
-"The other options override the file's values.\n";
+"The other options override the file's values. DIR (default\n"
+"results/latest/NAME) receives results.json, summary.csv, report.md,\n"
+"report.html and plots/ (docs/reports.md).\n";
 
 static void print_reproduction(const struct run_result *r, void *arg)
 {
@@ -62,7 +65,7 @@ int cmd_reproduce(int argc, char **argv)
         { "out", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
         { 0, 0, 0, 0 }
     };
-    const char *mode = "quick", *extra[16];
+    const char *mode = "quick", *extra[16], *outdir = NULL;
     int nextra = 0;
     optind = 0;
     opterr = 0;
@@ -73,9 +76,10 @@ int cmd_reproduce(int argc, char **argv)
         case 'h': fputs(reproduce_usage, stdout); return 0;
         case 'q': mode = "quick"; break;
         case 'f': mode = "full"; break;
-        case 'r': case 't': case 'o': case 's': case 'O': {
+        case 'O': outdir = optarg; break;
+        case 'r': case 't': case 'o': case 's': {
             const char *name = c == 'r' ? "--reps" : c == 't' ? "--threads" : c == 'o' ? "--ops"
-                             : c == 's' ? "--seed" : "--out";
+                             : "--seed";
             extra[nextra++] = name;
             extra[nextra++] = optarg;
             break;
@@ -105,6 +109,15 @@ int cmd_reproduce(int argc, char **argv)
         experiment_free(&e);
         return 2;
     }
+    char dir[512], json[600];
+    snprintf(dir, sizeof dir, outdir ? "%s" : "results/latest/%s", outdir ? outdir : e.name);
+    snprintf(json, sizeof json, "%s/results.json", dir);
+    if (make_dirs(dir, err, sizeof err) != 0) {
+        fprintf(stderr, "contend reproduce: %s\n", err);
+        experiment_free(&e);
+        return 2;
+    }
+    o.out = json;
     o.argc = argc;           /* record the user's command line, not the file's */
     o.argv = argv;
     struct run_result r;
@@ -117,6 +130,10 @@ int cmd_reproduce(int argc, char **argv)
     }
     int status = finish_run("reproduce", &r, print_reproduction, &e);
     run_result_free(&r);
+    if (status <= 1 && reproduce_report(dir, &e, argc, argv, err, sizeof err) != 0) {
+        fprintf(stderr, "contend reproduce: %s (the results are in %s)\n", err, json);
+        status = 2;
+    } else if (status <= 1) fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
     experiment_free(&e);
     return status;
 }

@@ -711,6 +711,9 @@ static void evolution(FILE *md, const struct experiment *e, const struct rf_resu
             "Go, goroutines, its own machine); it is not a measurement of this machine. Threads "
             "here are OS threads, not goroutines.\n\n", e->seed_file ? e->seed_file : "its text");
     if (!e->nratios) return;
+    if (e->focus_threads && focus != e->focus_threads)
+        fprintf(md, "The seed's figures are for %u threads; this run's largest count is %u, so "
+                "the ratios below are taken there.\n\n", e->focus_threads, focus);
     fprintf(md, "### The seed's ratios, measured here (at %u threads)\n\n"
             "| ratio (speed of a over b) | seed (reference) | here | |\n|---|---:|---:|---|\n", focus);
     for (size_t k = 0; k < e->nratios; k++) {
@@ -742,9 +745,8 @@ static void evolution(FILE *md, const struct experiment *e, const struct rf_resu
         counter_reason(a, b, e->ratios[k].a, e->ratios[k].b, why, sizeof why);
         double f = fmax(ours / seed, seed / ours);
         int agree = !((ours > 1) != (seed > 1) && fabs(log(ours)) > log(1.1)) && f <= 2;
-        fprintf(md, "- %s against %s: the seed found %s %.3gx %s; this machine measures %.3gx, so "
-                "it %s%s; %s.\n", e->ratios[k].a, e->ratios[k].b, e->ratios[k].a, seed,
-                seed >= 1 ? "faster" : "the speed", ours, agree ? "agrees" : "does not agree",
+        fprintf(md, "- %s/%s: the seed's ratio is %.3g, this machine's %.3g: it %s%s; %s.\n",
+                e->ratios[k].a, e->ratios[k].b, seed, ours, agree ? "agrees" : "does not agree",
                 agree ? "" : " (platforms differ: the seed measured goroutines on its own machine)",
                 why);
     }
