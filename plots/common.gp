@@ -3,7 +3,7 @@
 #   datafile (TSV written by contend), out (.png or .svg), caption (machine).
 if (!exists("caption")) caption = ""
 if (!exists("subtitle")) subtitle = ""
-if (out[strlen(out)-3:] eq "svg") {
+if (out[strlen(out)-2:] eq "svg") {
     set terminal svg size 900,560 dynamic enhanced font "Sans,13" background rgb "white"
 } else {
     set terminal pngcairo size 1100,680 enhanced font "Sans,13" background rgb "white"
