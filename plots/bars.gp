@@ -13,4 +13,4 @@ if (exists("ymax")) set yrange [0:ymax]
 if (exists("logy") && logy) { set logscale y 10; set yrange [*:*]; set format y "%.1s%c" }
 set key outside right top noenhanced box lc rgb "#aaaaaa"
 plot datafile using 0:2:xtic(1) with boxes lc rgb "#4878a8" title "median", \
-     "" using 0:2:3:4 with yerrorbars lc rgb "#000000" pt 7 ps 0 lw 1.5 title "95% CI of the median"
+     "" using 0:2:3:4 with yerrorbars lc rgb "#000000" pt 0 lw 1.5 title "95% CI of the median"

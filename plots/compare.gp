@@ -13,6 +13,6 @@ set logscale y 10
 set format y "%.1s%c"
 set key outside right top noenhanced box lc rgb "#aaaaaa"
 plot datafile using ($0-0.19):2:xtic(1) with boxes lc rgb "#9a9a9a" title "base", \
-     "" using ($0-0.19):2:3:4 with yerrorbars lc rgb "#000000" pt 7 ps 0 lw 1.5 notitle, \
+     "" using ($0-0.19):2:3:4 with yerrorbars lc rgb "#000000" pt 0 lw 1.5 notitle, \
      "" using ($0+0.19):5 with boxes lc rgb "#d07a28" title "new", \
-     "" using ($0+0.19):5:6:7 with yerrorbars lc rgb "#000000" pt 7 ps 0 lw 1.5 title "95% CI"
+     "" using ($0+0.19):5:6:7 with yerrorbars lc rgb "#000000" pt 0 lw 1.5 title "95% CI"
