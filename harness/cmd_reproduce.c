@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "experiment.h"
 #include "harness.h"
@@ -15,7 +16,8 @@ static const char reproduce_usage[] =
 "                              [--ops N] [--seed S] [--out DIR]\n"
 "\n"
 "Reproduces a seed's evolution table. NAME is an experiment file in\n"
-"workloads/ (snail) or a path to one. --quick (default) runs the small\n"
+"workloads/ (snail), a path to one, or all (each seed experiment present:\n"
+"snail, taskstore). --quick (default) runs the small\n"
 "matrix of the file's [quick] section; --full the seed-sized [full] one.\n"
 "The other options override the file's values. DIR (default\n"
 "results/latest/NAME) receives results.json, summary.csv, report.md,\n"
@@ -56,6 +58,8 @@ static void print_reproduction(const struct run_result *r, void *arg)
                              e->seed_file);
 }
 
+static int reproduce_all(int argc, char **argv, int at, const char *outdir);
+
 int cmd_reproduce(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -93,6 +97,7 @@ int cmd_reproduce(int argc, char **argv)
         fprintf(stderr, "contend reproduce: name one experiment (e.g. snail)\n");
         return 2;
     }
+    if (strcmp(argv[optind], "all") == 0) return reproduce_all(argc, argv, optind, outdir);
     struct experiment e;
     char err[ERRLEN];
     if (experiment_load(argv[optind], mode, &e, err, sizeof err) != 0) {
@@ -136,4 +141,34 @@ int cmd_reproduce(int argc, char **argv)
     } else if (status <= 1) fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
     experiment_free(&e);
     return status;
+}
+
+/* `reproduce all`: every seed experiment present in workloads/, each into
+   its own directory (DIR/NAME with --out DIR). The worst status wins. */
+static int reproduce_all(int argc, char **argv, int at, const char *outdir)
+{
+    static const char *const names[] = { "snail", "taskstore" };
+    int worst = 0;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char ini[600], dir[600];
+        snprintf(ini, sizeof ini, "%s/%s.ini", workloads_dir(), names[i]);
+        if (access(ini, R_OK) != 0) continue;
+        char **av = calloc((size_t)argc + 3, sizeof *av);
+        if (!av) return 2;
+        int k = 0;
+        for (int j = 0; j < argc; j++) {
+            if (j == at) av[k++] = (char *)names[i];
+            else if (!strcmp(argv[j], "--out")) j++;
+            else if (strncmp(argv[j], "--out=", 6)) av[k++] = argv[j];
+        }
+        if (outdir) {
+            snprintf(dir, sizeof dir, "%s/%s", outdir, names[i]);
+            av[k++] = "--out";
+            av[k++] = dir;
+        }
+        int st = cmd_reproduce(k, av);
+        free(av);
+        if (st > worst) worst = st;
+    }
+    return worst;
 }

@@ -157,3 +157,15 @@ Test(report, reproduce_tiny_writes_the_directory, .timeout = 120)
     check_images(fmt_path(dir, "plots"));
     free(md);
 }
+
+Test(report, reproduce_all_writes_one_directory_per_experiment, .timeout = 120)
+{
+    char dir[64];
+    tmpdir(dir, sizeof dir);
+    struct proc_result r;
+    run_contend(&r, (const char *[]){ "reproduce", "all", "--ops", "2000", "--threads", "1,2",
+                                      "--reps", "2", "--out", dir, NULL });
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    struct stat st;
+    cr_expect_eq(stat(fmt_path(dir, "snail/report.md"), &st), 0);
+}
