@@ -133,14 +133,20 @@ Test(report, bad_inputs_exit_2_with_one_line)
     }
 }
 
+/* reproduce NAME in a tiny mode (well under a second) into a new directory. */
+static void reproduce_tiny(const char *name, char *dir, size_t n, struct proc_result *r)
+{
+    tmpdir(dir, n);
+    run_contend(r, (const char *[]){ "reproduce", name, "--ops", "2000", "--threads", "1,2",
+                                     "--reps", "2", "--out", dir, NULL });
+    cr_assert_eq(r->status, 0, "stderr: %s", r->err);
+}
+
 Test(report, reproduce_tiny_writes_the_directory, .timeout = 120)
 {
     char dir[64];
-    tmpdir(dir, sizeof dir);
     struct proc_result r;
-    run_contend(&r, (const char *[]){ "reproduce", "snail", "--ops", "2000", "--threads", "1,2",
-                                      "--reps", "2", "--out", dir, NULL });
-    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    reproduce_tiny("snail", dir, sizeof dir, &r);
     cr_expect(!strstr(r.err, "\r"), "no progress line when stderr is not a terminal");
     static const char *const files[] = { "results.json", "summary.csv", "report.md", "report.html" };
     struct stat st;
@@ -161,11 +167,8 @@ Test(report, reproduce_tiny_writes_the_directory, .timeout = 120)
 Test(report, reproduce_all_writes_one_directory_per_experiment, .timeout = 120)
 {
     char dir[64];
-    tmpdir(dir, sizeof dir);
     struct proc_result r;
-    run_contend(&r, (const char *[]){ "reproduce", "all", "--ops", "2000", "--threads", "1,2",
-                                      "--reps", "2", "--out", dir, NULL });
-    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    reproduce_tiny("all", dir, sizeof dir, &r);
     struct stat st;
     cr_expect_eq(stat(fmt_path(dir, "snail/report.md"), &st), 0);
 }
