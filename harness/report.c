@@ -370,8 +370,8 @@ static int plots_for(const struct plotctx *p, const struct rf_result *r, const c
    engine interleaved in time): two results that measured the same build. */
 static int split_halves(const struct rf_result *src, struct rf_result *h)
 {
+    memset(h, 0, 2 * sizeof *h);
     for (int k = 0; k < 2; k++) {
-        memset(&h[k], 0, sizeof h[k]);
         if (!(h[k].cells = calloc(src->ncells ? src->ncells : 1, sizeof *h[k].cells))) return -ENOMEM;
         h[k].context = src->context;
         h[k].config = src->config;
