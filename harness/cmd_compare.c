@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "resultfile.h"
+#include "compare.h"
 
 static const char compare_usage[] =
 "usage: contend compare BASE.json NEW.json [options]\n"
@@ -35,36 +36,7 @@ static const char compare_usage[] =
 "Exit status: 0 no confirmed regression, 1 a confirmed regression,\n"
 "2 bad input (unreadable, another schema, nothing in common).\n";
 
-#define NAMES_MAX 64
-
-enum change { SAME = 0, BETTER, WORSE };
-static const char *const change_name[] = { "~", "better", "worse" };
-
-struct row {
-    const struct rf_cell *b, *n;
-    const struct rf_metric *mb, *mn;
-    struct summary sb, sn;
-    double delta;                    /* (new - base) / base; NAN if base is 0 */
-    struct mwu t;
-    double p_adj;
-    enum change change;
-};
-
-struct cmp {
-    const char *base_path, *new_path;
-    double alpha, threshold;
-    const char *format;
-    const char *metrics;             /* comma list or NULL */
-    struct rf_result base, new_;
-    struct row *rows;
-    size_t nrows;
-    const char *names[NAMES_MAX];
-    size_t nnames;
-    json_t *notes;                   /* strings: config differences, unmatched cells */
-    json_t *warnings;                /* strings */
-};
-
-static int metric_selected(const struct cmp *c, const struct rf_cell *cell, const char *name)
+int compare_metric_selected(const struct cmp *c, const struct rf_cell *cell, const char *name)
 {
     if (c->metrics) {
         size_t len = strlen(name);
@@ -120,7 +92,7 @@ static void diff_config(json_t *notes, const char *prefix, const json_t *a, cons
     }
 }
 
-static int build_rows(struct cmp *c, char *err, size_t n)
+int compare_rows(struct cmp *c, char *err, size_t n)
 {
     /* metric names in first-seen order, so the table groups rows by metric */
     for (size_t i = 0; i < c->base.ncells; i++) {
@@ -129,7 +101,7 @@ static int build_rows(struct cmp *c, char *err, size_t n)
             const char *nm = b->metrics[k].name;
             size_t j = 0;
             while (j < c->nnames && strcmp(c->names[j], nm)) j++;
-            if (j == c->nnames && c->nnames < NAMES_MAX && metric_selected(c, b, nm))
+            if (j == c->nnames && c->nnames < NAMES_MAX && compare_metric_selected(c, b, nm))
                 c->names[c->nnames++] = nm;
         }
     }
@@ -147,12 +119,12 @@ static int build_rows(struct cmp *c, char *err, size_t n)
     for (size_t m = 0; m < c->nnames; m++)
         for (size_t i = 0; i < c->base.ncells; i++) {
             const struct rf_cell *b = &c->base.cells[i], *nw = find_cell(&c->new_, b);
-            if (!nw || !metric_selected(c, b, c->names[m])) continue;
+            if (!nw || !compare_metric_selected(c, b, c->names[m])) continue;
             const struct rf_metric *mb = rf_cell_metric(b, c->names[m]);
             const struct rf_metric *mn = rf_cell_metric(nw, c->names[m]);
             if (!mb || !mn || !mb->n || !mn->n) continue;
-            struct row *r = &c->rows[c->nrows++];
-            *r = (struct row){ .b = b, .n = nw, .mb = mb, .mn = mn };
+            struct cmp_row *r = &c->rows[c->nrows++];
+            *r = (struct cmp_row){ .b = b, .n = nw, .mb = mb, .mn = mn };
             summarize(mb->v, mb->n, &r->sb);
             summarize(mn->v, mn->n, &r->sn);
             r->delta = r->sb.median != 0 ? (r->sn.median - r->sb.median) / fabs(r->sb.median) : NAN;
@@ -172,11 +144,11 @@ static int build_rows(struct cmp *c, char *err, size_t n)
         rc = holm_adjust(p, c->nrows, adj);
     }
     for (size_t i = 0; !rc && i < c->nrows; i++) {
-        struct row *r = &c->rows[i];
+        struct cmp_row *r = &c->rows[i];
         r->p_adj = adj[i];
         if (r->p_adj < c->alpha && isfinite(r->delta) && fabs(r->delta) >= c->threshold &&
             r->mb->dir != DIR_NONE)
-            r->change = r->delta * r->mb->dir > 0 ? BETTER : WORSE;
+            r->change = r->delta * r->mb->dir > 0 ? CMP_BETTER : CMP_WORSE;
     }
     free(p);
     free(adj);
@@ -185,7 +157,7 @@ static int build_rows(struct cmp *c, char *err, size_t n)
 }
 
 /* One warning per distinct sample-size pair that can never reach alpha. */
-static void power_warnings(struct cmp *c)
+void compare_warnings(struct cmp *c)
 {
     for (size_t i = 0; i < c->nrows; i++)
         if (c->rows[i].sb.ci_level < 0.95 || c->rows[i].sn.ci_level < 0.95) {
@@ -210,12 +182,12 @@ static void power_warnings(struct cmp *c)
 }
 
 /* Geometric mean of new/base medians over one metric's comparable rows. */
-static int geomean(const struct cmp *c, const char *metric, double *ratio)
+int compare_geomean(const struct cmp *c, const char *metric, double *ratio)
 {
     double s = 0;
     int k = 0;
     for (size_t i = 0; i < c->nrows; i++) {
-        const struct row *r = &c->rows[i];
+        const struct cmp_row *r = &c->rows[i];
         if (strcmp(r->mb->name, metric) || !(r->sb.median > 0) || !(r->sn.median > 0)) continue;
         s += log(r->sn.median / r->sb.median);
         k++;
@@ -236,10 +208,10 @@ static void med_ci(const struct summary *s, char *buf, size_t n)
              format_si(s->ci_low, b, sizeof b), format_si(s->ci_high, d, sizeof d));
 }
 
-static void delta_text(const struct row *r, char *buf, size_t n)
+static void delta_text(const struct cmp_row *r, char *buf, size_t n)
 {
-    if (r->change == SAME) snprintf(buf, n, "~");
-    else snprintf(buf, n, "%+.2f%% %s", r->delta * 100, change_name[r->change]);
+    if (r->change == CMP_SAME) snprintf(buf, n, "~");
+    else snprintf(buf, n, "%+.2f%% %s", r->delta * 100, cmp_change_name[r->change]);
 }
 
 static void print_text(const struct cmp *c, int md)
@@ -259,7 +231,7 @@ static void print_text(const struct cmp *c, int md)
         const char *metric = c->names[m];
         int any = 0;
         for (size_t k = 0; k < c->nrows; k++) {
-            const struct row *r = &c->rows[k];
+            const struct cmp_row *r = &c->rows[k];
             if (strcmp(r->mb->name, metric)) continue;
             if (!any++ && !md)
                 fprintf(f, "\n%s (%s)\n%-34s %-26s %-26s %-16s %8s %8s %s\n", metric,
@@ -277,7 +249,7 @@ static void print_text(const struct cmp *c, int md)
                          r->sb.unstable || r->sn.unstable ? " unstable" : "");
         }
         double g;
-        int k = geomean(c, metric, &g);
+        int k = compare_geomean(c, metric, &g);
         if (!any || !k) continue;
         if (md) fprintf(f, "| geomean (%d rows) | %s | | | %+.2f%% | | | |\n", k, metric, (g - 1) * 100);
         else fprintf(f, "%-34s %-26s %-26s %+.2f%%\n", "geomean", "", "", (g - 1) * 100);
@@ -289,12 +261,12 @@ static void print_csv(const struct cmp *c)
     printf("metric,direction,family,impl,workload,threads,base_n,base_median,base_ci_low,"
            "base_ci_high,new_n,new_median,new_ci_low,new_ci_high,delta_pct,p,p_holm,exact,change\n");
     for (size_t k = 0; k < c->nrows; k++) {
-        const struct row *r = &c->rows[k];
+        const struct cmp_row *r = &c->rows[k];
         printf("%s,%d,%s,%s,\"%s\",%u,%zu,%.10g,%.10g,%.10g,%zu,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g,%d,%s\n",
                r->mb->name, (int)r->mb->dir, r->b->family, r->b->impl, r->b->workload,
                r->b->threads, r->mb->n, r->sb.median, r->sb.ci_low, r->sb.ci_high, r->mn->n,
                r->sn.median, r->sn.ci_low, r->sn.ci_high, r->delta * 100, r->t.p, r->p_adj,
-               r->t.exact, change_name[r->change]);
+               r->t.exact, cmp_change_name[r->change]);
     }
 }
 
@@ -308,18 +280,18 @@ static void print_json(const struct cmp *c, int regressions)
 {
     json_t *rows = json_array(), *geo = json_array();
     for (size_t k = 0; k < c->nrows; k++) {
-        const struct row *r = &c->rows[k];
+        const struct cmp_row *r = &c->rows[k];
         json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:f, s:f, s:b, s:s}",
             "metric", r->mb->name, "direction", (int)r->mb->dir, "family", r->b->family,
             "impl", r->b->impl, "workload", r->b->workload, "threads", (int)r->b->threads,
             "base", summary_obj(&r->sb), "new", summary_obj(&r->sn), "p", r->t.p,
-            "p_holm", r->p_adj, "exact", r->t.exact, "change", change_name[r->change]);
+            "p_holm", r->p_adj, "exact", r->t.exact, "change", cmp_change_name[r->change]);
         json_object_set_new(o, "delta_pct", isfinite(r->delta) ? json_real(r->delta * 100) : json_null());
         json_array_append_new(rows, o);
     }
     for (size_t m = 0; m < c->nnames; m++) {
         double g;
-        int k = geomean(c, c->names[m], &g);
+        int k = compare_geomean(c, c->names[m], &g);
         if (k) json_array_append_new(geo, json_pack("{s:s, s:i, s:f}", "metric", c->names[m],
                                                     "rows", k, "delta_pct", (g - 1) * 100));
     }
@@ -406,10 +378,10 @@ int cmd_compare(int argc, char **argv)
     if (rf_load(c.base_path, &c.base, err, sizeof err) == 0 &&
         rf_load(c.new_path, &c.new_, err, sizeof err) == 0) {
         diff_config(c.notes, "", c.base.config, c.new_.config);
-        if (build_rows(&c, err, sizeof err) == 0) {
-            power_warnings(&c);
+        if (compare_rows(&c, err, sizeof err) == 0) {
+            compare_warnings(&c);
             int regressions = 0;
-            for (size_t i = 0; i < c.nrows; i++) regressions += c.rows[i].change == WORSE;
+            for (size_t i = 0; i < c.nrows; i++) regressions += c.rows[i].change == CMP_WORSE;
             size_t i;
             const json_t *v;
             json_array_foreach(c.warnings, i, v)

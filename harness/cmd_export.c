@@ -348,3 +348,8 @@ int cmd_export(int argc, char **argv)
     if (rc) { fprintf(stderr, "contend export: %s\n", err); return 2; }
     return 0;
 }
+
+int export_summary_csv(const char *path, const struct rf_result *r, char *err, size_t n)
+{
+    return emit(path, write_summary_csv, r, err, n);
+}

@@ -5,18 +5,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "experiment.h"
 #include "harness.h"
+#include "report.h"
 
 static const char reproduce_usage[] =
 "usage: contend reproduce NAME [--quick | --full] [--reps R] [--threads LIST]\n"
-"                              [--ops N] [--seed S] [--out FILE.json] [--keys N]\n"
+"                              [--ops N] [--seed S] [--out DIR] [--keys N]\n"
 "\n"
 "Reproduces a seed's evolution table. NAME is an experiment file in\n"
-"workloads/ (snail, taskstore) or a path to one. --quick (default) runs the small\n"
+"workloads/ (snail, taskstore), a path to one, or all (each seed experiment present:\n"
+"snail, taskstore). --quick (default) runs the small\n"
 "matrix of the file's [quick] section; --full the seed-sized [full] one.\n"
-"The other options override the file's values.\n";
+"The other options override the file's values. DIR (default\n"
+"results/latest/NAME) receives results.json, summary.csv, report.md,\n"
+"report.html and plots/ (docs/reports.md).\n";
 
 static void print_reproduction(const struct run_result *r, void *arg)
 {
@@ -89,6 +94,8 @@ static void print_store_reproduction(const struct run_result *r, void *arg)
                              e->seed_file);
 }
 
+static int reproduce_all(int argc, char **argv, int at, const char *outdir);
+
 int cmd_reproduce(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -99,7 +106,7 @@ int cmd_reproduce(int argc, char **argv)
         { "keys", required_argument, 0, 'k' },
         { 0, 0, 0, 0 }
     };
-    const char *mode = "quick", *extra[16];
+    const char *mode = "quick", *extra[16], *outdir = NULL;
     int nextra = 0;
     optind = 0;
     opterr = 0;
@@ -110,9 +117,10 @@ int cmd_reproduce(int argc, char **argv)
         case 'h': fputs(reproduce_usage, stdout); return 0;
         case 'q': mode = "quick"; break;
         case 'f': mode = "full"; break;
-        case 'r': case 't': case 'o': case 's': case 'O': case 'k': {
+        case 'O': outdir = optarg; break;
+        case 'r': case 't': case 'o': case 's': case 'k': {
             const char *name = c == 'r' ? "--reps" : c == 't' ? "--threads" : c == 'o' ? "--ops"
-                             : c == 's' ? "--seed" : c == 'k' ? "--keys" : "--out";
+                             : c == 's' ? "--seed" : "--keys";
             if (nextra + 2 > (int)(sizeof extra / sizeof extra[0])) {
                 fprintf(stderr, "contend reproduce: too many options\n");
                 return 2;
@@ -130,6 +138,7 @@ int cmd_reproduce(int argc, char **argv)
         fprintf(stderr, "contend reproduce: name one experiment (e.g. snail)\n");
         return 2;
     }
+    if (strcmp(argv[optind], "all") == 0) return reproduce_all(argc, argv, optind, outdir);
     struct experiment e;
     char err[ERRLEN];
     if (experiment_load(argv[optind], mode, &e, err, sizeof err) != 0) {
@@ -146,6 +155,15 @@ int cmd_reproduce(int argc, char **argv)
         experiment_free(&e);
         return 2;
     }
+    char dir[512], json[600];
+    snprintf(dir, sizeof dir, outdir ? "%s" : "results/latest/%s", outdir ? outdir : e.name);
+    snprintf(json, sizeof json, "%s/results.json", dir);
+    if (make_dirs(dir, err, sizeof err) != 0) {
+        fprintf(stderr, "contend reproduce: %s\n", err);
+        experiment_free(&e);
+        return 2;
+    }
+    o.out = json;
     o.argc = argc;           /* record the user's command line, not the file's */
     o.argv = argv;
     struct run_result r;
@@ -160,6 +178,40 @@ int cmd_reproduce(int argc, char **argv)
                             strcmp(o.family, "store") == 0 ? print_store_reproduction
                                                            : print_reproduction, &e);
     run_result_free(&r);
+    if (status <= 1 && reproduce_report(dir, &e, argc, argv, err, sizeof err) != 0) {
+        fprintf(stderr, "contend reproduce: %s (the results are in %s)\n", err, json);
+        status = 2;
+    } else if (status <= 1) fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
     experiment_free(&e);
     return status;
+}
+
+/* `reproduce all`: every seed experiment present in workloads/, each into
+   its own directory (DIR/NAME with --out DIR). The worst status wins. */
+static int reproduce_all(int argc, char **argv, int at, const char *outdir)
+{
+    static const char *const names[] = { "snail", "taskstore" };
+    int worst = 0;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char ini[600], dir[600];
+        snprintf(ini, sizeof ini, "%s/%s.ini", workloads_dir(), names[i]);
+        if (access(ini, R_OK) != 0) continue;
+        char **av = calloc((size_t)argc + 3, sizeof *av);
+        if (!av) return 2;
+        int k = 0;
+        for (int j = 0; j < argc; j++) {
+            if (j == at) av[k++] = (char *)names[i];
+            else if (!strcmp(argv[j], "--out")) j++;
+            else if (strncmp(argv[j], "--out=", 6)) av[k++] = argv[j];
+        }
+        if (outdir) {
+            snprintf(dir, sizeof dir, "%s/%s", outdir, names[i]);
+            av[k++] = "--out";
+            av[k++] = dir;
+        }
+        int st = cmd_reproduce(k, av);
+        free(av);
+        if (st > worst) worst = st;
+    }
+    return worst;
 }

@@ -45,6 +45,28 @@ static int row_for(struct experiment *e, const char *key)
     return e->rows[e->nrows].key ? (int)e->nrows++ : -1;
 }
 
+/* [ratio] a/b[@metric] = value: the seed's ratio of a's speed over b's. */
+static int add_ratio(struct load_ctx *l, const char *key, const char *value)
+{
+    struct experiment *e = l->e;
+    const char *slash = strchr(key, '/'), *at = strchr(key, '@');
+    char *end;
+    double v = strtod(value, &end);
+    if (!slash || slash == key || (at && at < slash) || end == value || *end || !(v > 0) ||
+        e->nratios == EXP_MAX_ROWS) {
+        snprintf(l->err, l->n, "%s: [ratio] wants 'a/b = positive number', not '%s = %s'",
+                 e->path, key, value);
+        l->failed = 1;
+        return 0;
+    }
+    size_t lb = at ? (size_t)(at - slash - 1) : strlen(slash + 1);
+    e->ratios[e->nratios].a = strndup(key, (size_t)(slash - key));
+    e->ratios[e->nratios].b = strndup(slash + 1, lb);
+    e->ratios[e->nratios].metric = at ? strdup(at + 1) : NULL;
+    e->ratios[e->nratios++].value = v;
+    return 1;
+}
+
 static int handler(void *user, const char *section, const char *key, const char *value)
 {
     struct load_ctx *l = user;
@@ -93,6 +115,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         *dst = strdup(value);
         return 1;
     }
+    if (strcmp(section, "ratio") == 0) return add_ratio(l, key, value);
     if (strcmp(section, "quick") == 0 || strcmp(section, "full") == 0) return 1;
     snprintf(l->err, l->n, "%s: unknown section [%s]", e->path, section);
     l->failed = 1;
@@ -164,6 +187,11 @@ void experiment_free(struct experiment *e)
         free(e->rows[i].key);
         free(e->rows[i].label);
         free(e->rows[i].reference);
+    }
+    for (size_t i = 0; i < e->nratios; i++) {
+        free(e->ratios[i].a);
+        free(e->ratios[i].b);
+        free(e->ratios[i].metric);
     }
     free(e->title);
     free(e->family);

@@ -17,6 +17,9 @@ struct experiment {
     int argc;
     struct { char *key, *label, *reference; } rows[EXP_MAX_ROWS];
     size_t nrows;
+    /* [ratio]: "a/b" (or "a/b@metric") = the seed's speed ratio of a over b */
+    struct { char *a, *b, *metric; double value; } ratios[EXP_MAX_ROWS];
+    size_t nratios;
     const char *mode;            /* "quick" or "full" */
 };
 

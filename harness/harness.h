@@ -240,6 +240,7 @@ int cmd_reproduce(int argc, char **argv);
 int cmd_stress(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 /* One-line stderr warnings when the machine is busy or scales frequency. */
 void context_warn(FILE *f, const char *who);
 int cmd_counters(int argc, char **argv);

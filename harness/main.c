@@ -20,6 +20,7 @@ static const char usage[] =
 "  export      a result file as Go benchmark lines, google/benchmark JSON or CSV\n"
 "  counters    which event counters this machine can count, and why not\n"
 "  keys        print a store workload's keys, one per line\n"
+"  report      Markdown + HTML report with plots, verdict and A/A noise control\n"
 "\n"
 "Exit status: 0 success, 1 ran and found a failure (a cell failed its\n"
 "correctness check), 2 bad input or an error before anything was measured.\n";
@@ -38,6 +39,7 @@ static const struct command commands[] = {
     { "export", cmd_export },
     { "counters", cmd_counters },
     { "keys", cmd_keys },
+    { "report", cmd_report },
 };
 
 int main(int argc, char **argv)

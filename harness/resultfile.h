@@ -51,4 +51,7 @@ int rf_same_bench(const struct rf_cell *a, const struct rf_cell *b);
 /* "batcher/spin/threads=2" or "store/shard/hotkey/threads=4" */
 void rf_cell_name(const struct rf_cell *c, char *buf, size_t n);
 
+/* `contend export --format summary` into path (harness/cmd_export.c). */
+int export_summary_csv(const char *path, const struct rf_result *r, char *err, size_t n);
+
 #endif

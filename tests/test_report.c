@@ -1,0 +1,174 @@
+/* contend report and reproduce's report directory, on the fixture result
+ * files in tests/fixtures/ (tiny real runs): tables, images, links, HTML. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+
+#define FIX CONTEND_SOURCE_DIR "/tests/fixtures/"
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *b = malloc((size_t)n + 1);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
+    if (b) b[n] = '\0';
+    if (len) *len = (size_t)n;
+    fclose(f);
+    return b;
+}
+
+static char *fmt_path(const char *dir, const char *name)
+{
+    static char buf[4][1024];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", dir, name);
+    return buf[k];
+}
+
+static void tmpdir(char *buf, size_t n)
+{
+    snprintf(buf, n, "/tmp/contend-report-XXXXXX");
+    cr_assert_not_null(mkdtemp(buf));
+}
+
+/* Every ](target) in md names a file that exists under dir. */
+static int check_links(const char *dir, const char *md)
+{
+    int links = 0;
+    for (const char *p = md; (p = strstr(p, "](")) != NULL; p += 2) {
+        const char *end = strchr(p + 2, ')');
+        cr_assert_not_null(end);
+        char target[512];
+        snprintf(target, sizeof target, "%.*s", (int)(end - p - 2), p + 2);
+        struct stat st;
+        cr_expect_eq(stat(fmt_path(dir, target), &st), 0, "link target %s missing", target);
+        links++;
+    }
+    return links;
+}
+
+static void check_images(const char *plots_path)
+{
+    char plots[512];
+    snprintf(plots, sizeof plots, "%s", plots_path);
+    DIR *d = opendir(plots);
+    cr_assert_not_null(d);
+    int png = 0, svg = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        size_t l = strlen(de->d_name), len = 0;
+        if (l < 5) continue;
+        char *b = slurp(fmt_path(plots, de->d_name), &len);
+        cr_assert_not_null(b);
+        if (!strcmp(de->d_name + l - 4, ".png")) {
+            png++;
+            cr_expect(len > 33 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8) && !memcmp(b + 12, "IHDR", 4),
+                      "%s is not a PNG", de->d_name);
+        } else if (!strcmp(de->d_name + l - 4, ".svg")) {
+            svg++;
+            cr_expect((!strncmp(b, "<?xml", 5) || !strncmp(b, "<svg", 4)) && strstr(b, "</svg>"),
+                      "%s is not an SVG", de->d_name);
+        }
+        free(b);
+    }
+    closedir(d);
+    cr_expect(png >= 3 && png == svg, "%d PNG, %d SVG", png, svg);
+}
+
+Test(report, fixtures_with_baseline_and_two_machines)
+{
+    char dir[64];
+    tmpdir(dir, sizeof dir);
+    struct proc_result r;
+    run_contend(&r, (const char *[]){ "report", FIX "batcher-b.json", FIX "batcher-a.json",
+                                      "--baseline", FIX "batcher-a.json", "--out", dir, NULL });
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    char *md = slurp(fmt_path(dir, "report.md"), NULL);
+    cr_assert_not_null(md);
+    static const char *const want[] = { "| channel | 1 |", "| mutex | 2 |", "| spin | 1 |",
+        "| ideal | 2 |", "regressed", "improved", "unchanged", "geomean change of ops_per_s",
+        "noise (A/A control", "*m2*", "commit `", "Significant changes" };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        cr_expect(strstr(md, want[i]), "report.md lacks '%s'", want[i]);
+    cr_expect(check_links(dir, md) >= 8);
+    check_images(fmt_path(dir, "plots"));
+    char *html = slurp(fmt_path(dir, "report.html"), NULL);
+    cr_assert_not_null(html);
+    cr_expect(strstr(html, "<svg") && strstr(html, "</svg>") && strstr(html, "<table>"));
+    cr_expect(!strstr(html, "<img"), "the HTML must be self-contained");
+    free(md);
+    free(html);
+}
+
+Test(report, bad_inputs_exit_2_with_one_line)
+{
+    char dir[64];
+    tmpdir(dir, sizeof dir);
+    const char *notjson = fmt_path(dir, "x.json");
+    FILE *f = fopen(notjson, "w");
+    cr_assert_not_null(f);
+    fputs("{ not json", f);
+    fclose(f);
+    const char *const *cases[] = {
+        (const char *[]){ "report", NULL },
+        (const char *[]){ "report", "/nonexistent/r.json", NULL },
+        (const char *[]){ "report", notjson, NULL },
+        (const char *[]){ "report", FIX "batcher-a.json", "--baseline", notjson, NULL },
+        (const char *[]){ "report", FIX "batcher-a.json", "--bogus", NULL },
+        (const char *[]){ "report", FIX "batcher-a.json", "--out", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct proc_result r;
+        run_contend(&r, cases[i]);
+        cr_expect_eq(r.status, 2, "case %zu: status %d", i, r.status);
+        cr_expect_eq(count_lines(r.err), 1, "case %zu: stderr '%s'", i, r.err);
+    }
+}
+
+/* reproduce NAME in a tiny mode (well under a second) into a new directory. */
+static void reproduce_tiny(const char *name, char *dir, size_t n, struct proc_result *r)
+{
+    tmpdir(dir, n);
+    run_contend(r, (const char *[]){ "reproduce", name, "--ops", "2000", "--threads", "1,2",
+                                     "--reps", "2", "--out", dir, NULL });
+    cr_assert_eq(r->status, 0, "stderr: %s", r->err);
+}
+
+Test(report, reproduce_tiny_writes_the_directory, .timeout = 120)
+{
+    char dir[64];
+    struct proc_result r;
+    reproduce_tiny("snail", dir, sizeof dir, &r);
+    cr_expect(!strstr(r.err, "\r"), "no progress line when stderr is not a terminal");
+    static const char *const files[] = { "results.json", "summary.csv", "report.md", "report.html" };
+    struct stat st;
+    for (size_t i = 0; i < 4; i++)
+        cr_expect_eq(stat(fmt_path(dir, files[i]), &st), 0, "%s missing", files[i]);
+    char *md = slurp(fmt_path(dir, "report.md"), NULL);
+    cr_assert_not_null(md);
+    static const char *const want[] = { "| Spin Lock | spin |", "| Channels | channel |",
+        "~100-150M", "reference", "| spin/mutex | 5.6 |", "ops/s at 2 threads" };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        cr_expect(strstr(md, want[i]), "report.md lacks '%s'", want[i]);
+    cr_expect(strstr(md, "it agrees") || strstr(md, "it does not agree"));
+    check_links(dir, md);
+    check_images(fmt_path(dir, "plots"));
+    free(md);
+}
+
+Test(report, reproduce_all_writes_one_directory_per_experiment, .timeout = 120)
+{
+    char dir[64];
+    struct proc_result r;
+    reproduce_tiny("all", dir, sizeof dir, &r);
+    struct stat st;
+    cr_expect_eq(stat(fmt_path(dir, "snail/report.md"), &st), 0);
+}
