@@ -53,8 +53,23 @@ static json_t *str_or_null(char *s)
     return j ? j : json_null();
 }
 
+/* The command line as the user typed it (main() keeps it before any
+   getopt permutes the arrays the subcommands parse). */
+static int cmd_argc;
+static char **cmd_argv;
+
+void context_set_cmdline(int argc, char **argv)
+{
+    cmd_argc = argc;
+    cmd_argv = argv;
+}
+
 struct json_t *context_json(int argc, char **argv, uint64_t seed)
 {
+    if (cmd_argv) {
+        argc = cmd_argc;
+        argv = cmd_argv;
+    }
     json_t *ctx = json_object();
     char cmd[512];
 

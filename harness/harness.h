@@ -201,6 +201,8 @@ int holm_adjust(const double *p, size_t m, double *adj);
 
 /* ---------------- output (harness/output.c, context.c) ------------------- */
 struct json_t *context_json(int argc, char **argv, uint64_t seed);
+/* Records the process's command line (a private copy) for every context. */
+void context_set_cmdline(int argc, char **argv);
 void print_table(FILE *f, const struct run_result *r);
 /* Writes r as JSON to path (temp file + rename). 0 or -errno with err. */
 struct json_t;

@@ -54,6 +54,11 @@ int main(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
+    /* the subcommands' getopt permutes argv: keep a copy of it as typed */
+    static char *typed[256];
+    int ntyped = argc < 255 ? argc : 255;
+    memcpy(typed, argv, sizeof *typed * (size_t)ntyped);
+    context_set_cmdline(ntyped, typed);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "contend: unknown command '%s' (try contend --help)\n", argv[1]);

@@ -647,12 +647,12 @@ static void counter_reason(const struct rf_cell *a, const struct rf_cell *b, con
         struct summary sa, sb;
         if (!is_counter(name) || !cell_summary(a, name, &sa) || !cell_summary(b, name, &sb)) continue;
         double lo = fmin(sa.median, sb.median), hi = fmax(sa.median, sb.median);
-        double r = lo > 0 ? hi / lo : hi > 0 ? INFINITY : 1;
+        if (hi < 0.01) continue;     /* under one event per 100 ops: no explanation */
+        double r = lo > 0 ? hi / lo : INFINITY;
         if (r > best) {
-            char x[16], y[16];
             best = r;
-            snprintf(buf, n, "the counters point at %s: %s %s against %s %s", name, an,
-                     format_si(sa.median, x, sizeof x), bn, format_si(sb.median, y, sizeof y));
+            snprintf(buf, n, "the counters point at %s: %s %.3g against %s %.3g", name, an,
+                     sa.median, bn, sb.median);
         }
     }
 }

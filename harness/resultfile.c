@@ -90,6 +90,14 @@ static int add_value(struct rf_cell *c, const char *key, double v, size_t ntrial
     return 0;
 }
 
+/* Per-op counter events in a trial, as metrics (names with static storage). */
+static const struct { const char *event, *metric; } counter_metrics[] = {
+    { "cycles", "cycles_per_op" }, { "instructions", "instructions_per_op" },
+    { "llc_misses", "llc_misses_per_op" }, { "branch_misses", "branch_misses_per_op" },
+    { "context_switches", "context_switches_per_op" }, { "page_faults", "page_faults_per_op" },
+    { "task_clock_ns", "task_clock_ns_per_op" },
+};
+
 static int load_cell(const json_t *j, const json_t *config, struct rf_cell *c, const char *name,
                      size_t idx, char *err, size_t n)
 {
@@ -123,6 +131,15 @@ static int load_cell(const json_t *j, const json_t *config, struct rf_cell *c, c
             double d = json_number_value(v);
             if (!isfinite(d)) return bad(err, n, name, "a trial value is not finite", idx);
             int rc = add_value(c, key, d, c->ntrials);
+            if (rc == -E2BIG) return bad(err, n, name, "too many metrics in a trial", idx);
+            if (rc) { snprintf(err, n, "%s: out of memory", name); return rc; }
+        }
+        /* counters: trial.counters.per_op.<event> (null: not counted, skipped) */
+        const json_t *per_op = json_object_get(json_object_get(t, "counters"), "per_op");
+        for (size_t e = 0; json_is_object(per_op) && e < sizeof counter_metrics / sizeof *counter_metrics; e++) {
+            const json_t *cv = json_object_get(per_op, counter_metrics[e].event);
+            if (!json_is_number(cv) || !isfinite(json_number_value(cv))) continue;
+            int rc = add_value(c, counter_metrics[e].metric, json_number_value(cv), c->ntrials);
             if (rc == -E2BIG) return bad(err, n, name, "too many metrics in a trial", idx);
             if (rc) { snprintf(err, n, "%s: out of memory", name); return rc; }
         }
