@@ -49,7 +49,8 @@ int compare_metric_selected(const struct cmp *c, const struct rf_cell *cell, con
         }
         return 0;
     }
-    if (metric_direction(name) == DIR_NONE) return 0;
+    /* counters explain a change; by default they are not what is gated */
+    if (metric_direction(name) == DIR_NONE || rf_is_counter_metric(name)) return 0;
     /* ns_per_op is 1e9 / ops_per_s trial by trial: one row says it all */
     return !(strcmp(name, "ns_per_op") == 0 && rf_cell_metric(cell, "ops_per_s"));
 }

@@ -98,6 +98,13 @@ static const struct { const char *event, *metric; } counter_metrics[] = {
     { "task_clock_ns", "task_clock_ns_per_op" },
 };
 
+int rf_is_counter_metric(const char *name)
+{
+    for (size_t e = 0; e < sizeof counter_metrics / sizeof *counter_metrics; e++)
+        if (strcmp(name, counter_metrics[e].metric) == 0) return 1;
+    return 0;
+}
+
 static int load_cell(const json_t *j, const json_t *config, struct rf_cell *c, const char *name,
                      size_t idx, char *err, size_t n)
 {

@@ -45,6 +45,8 @@ int rf_parse(const char *buf, size_t len, const char *name, struct rf_result *r,
 void rf_free(struct rf_result *r);
 
 enum metric_dir metric_direction(const char *name);
+/* A per-op event counter (flattened from trial.counters.per_op)? */
+int rf_is_counter_metric(const char *name);
 const struct rf_metric *rf_cell_metric(const struct rf_cell *c, const char *name);
 /* Same benchmark (family, impl, workload, threads)? */
 int rf_same_bench(const struct rf_cell *a, const struct rf_cell *b);
