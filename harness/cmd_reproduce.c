@@ -14,6 +14,7 @@
 static const char reproduce_usage[] =
 "usage: contend reproduce NAME [--quick | --full] [--reps R] [--threads LIST]\n"
 "                              [--ops N] [--seed S] [--out DIR] [--keys N]\n"
+"       contend reproduce NAME --render-only [--out DIR]\n"
 "\n"
 "Reproduces a seed's evolution table. NAME is an experiment file in\n"
 "workloads/ (snail, taskstore), a path to one, or all (each seed experiment present:\n"
@@ -21,7 +22,8 @@ static const char reproduce_usage[] =
 "matrix of the file's [quick] section; --full the seed-sized [full] one.\n"
 "The other options override the file's values. DIR (default\n"
 "results/latest/NAME) receives results.json, summary.csv, report.md,\n"
-"report.html and plots/ (docs/reports.md).\n";
+"report.html and plots/ (docs/reports.md). --render-only writes the report\n"
+"again from DIR/results.json without running (results measured elsewhere).\n";
 
 static void print_reproduction(const struct run_result *r, void *arg)
 {
@@ -104,10 +106,11 @@ int cmd_reproduce(int argc, char **argv)
         { "ops", required_argument, 0, 'o' }, { "seed", required_argument, 0, 's' },
         { "out", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
         { "keys", required_argument, 0, 'k' },
+        { "render-only", no_argument, 0, 'R' },
         { 0, 0, 0, 0 }
     };
     const char *mode = "quick", *extra[16], *outdir = NULL;
-    int nextra = 0;
+    int nextra = 0, render_only = 0;
     optind = 0;
     opterr = 0;
     for (;;) {
@@ -118,6 +121,7 @@ int cmd_reproduce(int argc, char **argv)
         case 'q': mode = "quick"; break;
         case 'f': mode = "full"; break;
         case 'O': outdir = optarg; break;
+        case 'R': render_only = 1; break;
         case 'r': case 't': case 'o': case 's': case 'k': {
             const char *name = c == 'r' ? "--reps" : c == 't' ? "--threads" : c == 'o' ? "--ops"
                              : c == 's' ? "--seed" : "--keys";
@@ -144,6 +148,16 @@ int cmd_reproduce(int argc, char **argv)
     if (experiment_load(argv[optind], mode, &e, err, sizeof err) != 0) {
         fprintf(stderr, "contend reproduce: %s\n", err);
         return 2;
+    }
+    if (render_only) {
+        /* the report of results measured earlier, maybe on another machine */
+        char rdir[512];
+        snprintf(rdir, sizeof rdir, outdir ? "%s" : "results/latest/%s", outdir ? outdir : e.name);
+        int rc = reproduce_report(rdir, &e, argc, argv, err, sizeof err);
+        if (rc) fprintf(stderr, "contend reproduce: %s\n", err);
+        else fprintf(stderr, "contend reproduce: wrote %s/report.md\n", rdir);
+        experiment_free(&e);
+        return rc ? 2 : 0;
     }
     for (int i = 0; i < nextra && e.argc < EXP_MAX_ARGS - 1; i++) e.argv[e.argc++] = strdup(extra[i]);
 

@@ -38,7 +38,10 @@ struct trial_ctx {
     uint64_t t0;
 };
 
-#define STOP_CHECK 256
+/* Fixed time: the stop flag is read once per STOP_CHECK ops (a relaxed load
+   of a line nobody writes until the end). Small, so that a design that blocks
+   (channel at 10,000 threads) drains few ops after the stop. */
+#define STOP_CHECK 16
 
 struct family_driver {
     const char *family;
