@@ -13,7 +13,8 @@
 
 static const char reproduce_usage[] =
 "usage: contend reproduce NAME [--quick | --full] [--reps R] [--threads LIST]\n"
-"                              [--ops N] [--seed S] [--out DIR] [--keys N]\n"
+"                              [--ops N | --duration S] [--seed S] [--out DIR]\n"
+"                              [--keys N]\n"
 "       contend reproduce NAME --render-only [--out DIR]\n"
 "\n"
 "Reproduces a seed's evolution table. NAME is an experiment file in\n"
@@ -107,6 +108,7 @@ int cmd_reproduce(int argc, char **argv)
         { "out", required_argument, 0, 'O' }, { "help", no_argument, 0, 'h' },
         { "keys", required_argument, 0, 'k' },
         { "render-only", no_argument, 0, 'R' },
+        { "duration", required_argument, 0, 'd' },
         { 0, 0, 0, 0 }
     };
     const char *mode = "quick", *extra[16], *outdir = NULL;
@@ -122,9 +124,9 @@ int cmd_reproduce(int argc, char **argv)
         case 'f': mode = "full"; break;
         case 'O': outdir = optarg; break;
         case 'R': render_only = 1; break;
-        case 'r': case 't': case 'o': case 's': case 'k': {
+        case 'r': case 't': case 'o': case 's': case 'k': case 'd': {
             const char *name = c == 'r' ? "--reps" : c == 't' ? "--threads" : c == 'o' ? "--ops"
-                             : c == 's' ? "--seed" : "--keys";
+                             : c == 's' ? "--seed" : c == 'd' ? "--duration" : "--keys";
             if (nextra + 2 > (int)(sizeof extra / sizeof extra[0])) {
                 fprintf(stderr, "contend reproduce: too many options\n");
                 return 2;
@@ -158,6 +160,13 @@ int cmd_reproduce(int argc, char **argv)
         else fprintf(stderr, "contend reproduce: wrote %s/report.md\n", rdir);
         experiment_free(&e);
         return rc ? 2 : 0;
+    }
+    /* a stop rule given here replaces the file's (--ops and --duration exclude
+       each other) */
+    for (int i = 0; i < nextra; i += 2) {
+        const char *other = !strcmp(extra[i], "--ops") ? "--duration"
+                          : !strcmp(extra[i], "--duration") ? "--ops" : NULL;
+        if (other) experiment_drop_option(&e, other);
     }
     for (int i = 0; i < nextra && e.argc < EXP_MAX_ARGS - 1; i++) e.argv[e.argc++] = strdup(extra[i]);
 

@@ -218,3 +218,18 @@ const char *experiment_reference(const struct experiment *e, const char *impl)
     int r = find_row(e, impl);
     return r >= 0 && e->rows[r].reference ? e->rows[r].reference : "";
 }
+
+void experiment_drop_option(struct experiment *e, const char *opt)
+{
+    int k = 0;
+    for (int i = 0; i < e->argc; i++) {
+        if (!strcmp(e->argv[i], opt) && i + 1 < e->argc) {
+            free(e->argv[i]);
+            free(e->argv[++i]);
+            continue;
+        }
+        e->argv[k++] = e->argv[i];
+    }
+    e->argc = k;
+    e->argv[k] = NULL;
+}

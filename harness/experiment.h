@@ -31,6 +31,8 @@ int experiment_load(const char *name, const char *mode, struct experiment *e, ch
 int experiment_load_string(const char *text, const char *mode, struct experiment *e,
                            char *err, size_t n);
 void experiment_free(struct experiment *e);
+/* Removes every "OPT VALUE" pair from the experiment's run options. */
+void experiment_drop_option(struct experiment *e, const char *opt);
 const char *experiment_label(const struct experiment *e, const char *impl);
 const char *experiment_reference(const struct experiment *e, const char *impl);
 const char *workloads_dir(void);
