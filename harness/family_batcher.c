@@ -68,7 +68,8 @@ static void b_work(struct trial_ctx *c, struct worker *w)
         for (; i < w->quota; i++)
             if ((rc = add(self, ts, base | i)) != 0) break;
     } else {
-        while (!rc && !trial_stopped(c))
+        unsigned checks = 0;
+        while (!rc && !trial_should_stop(c, &checks))
             for (unsigned k = 0; k < STOP_CHECK; k++, i++)
                 if ((rc = add(self, ts, base | i)) != 0) break;
     }

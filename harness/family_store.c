@@ -252,7 +252,8 @@ static void s_work(struct trial_ctx *c, struct worker *w)
         }
     } else {
         uint64_t k = 0;
-        while (!rc && !trial_stopped(c)) {
+        unsigned checks = 0;
+        while (!rc && !trial_should_stop(c, &checks)) {
             rc = run_ops(s, w, t, k, k + STOP_CHECK);
             k += STOP_CHECK;
         }

@@ -4,6 +4,7 @@
  * work() runs between the two. */
 
 #include <errno.h>
+#include <time.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <string.h>
@@ -57,6 +58,23 @@ static void *thread_main(void *arg)
     w->t_end = lab_now_ns();
     if (w->ctr) ctr_thread_close(w->ctr);
     return NULL;
+}
+
+/* Fixed time: wait for the deadline, then raise the stop flag. The workers
+ * do not depend on this thread for it: with thousands of CPU-bound threads
+ * (batcher/null at 10,000) a sleeping thread waits seconds to minutes for a
+ * CPU after its timer fires, so each worker also compares the clock with the
+ * deadline every STOP_CLOCK_EVERY checks (trial_should_stop in runner.h). */
+static void fixed_time_wait(struct trial_ctx *c)
+{
+    for (;;) {
+        uint64_t now = lab_now_ns();
+        if (now >= c->deadline || atomic_load_explicit(&c->stop, memory_order_relaxed)) break;
+        uint64_t left = c->deadline - now;
+        struct timespec d = { 0, (long)(left < 10000000 ? left : 10000000) };
+        nanosleep(&d, NULL);
+    }
+    atomic_store_explicit(&c->stop, 1, memory_order_relaxed);
 }
 
 int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
@@ -116,13 +134,9 @@ int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned
     while (atomic_load_explicit(&c->ready, memory_order_acquire) < created)
         usleep(100);
     c->t0 = lab_now_ns();
+    c->deadline = c->t0 + (uint64_t)(o->duration * 1e9);
     gate_open(&c->gate);
-    if (!rc && !o->ops) {
-        struct timespec ts_d = { (time_t)o->duration,
-                                 (long)((o->duration - (double)(time_t)o->duration) * 1e9) };
-        while (nanosleep(&ts_d, &ts_d) == -1 && errno == EINTR) { }
-        atomic_store_explicit(&c->stop, 1, memory_order_relaxed);
-    }
+    if (!rc && !o->ops) fixed_time_wait(c);
     for (unsigned i = 0; i < created; i++) pthread_join(w[i].tid, NULL);
 
     /* Per-thread rates and totals. */

@@ -36,6 +36,7 @@ struct trial_ctx {
     LAB_ALIGNED _Atomic unsigned ready;
     _Atomic int gate;
     uint64_t t0;
+    uint64_t deadline;       /* fixed time: t0 + duration */
 };
 
 /* Fixed time: the stop flag is read once per STOP_CHECK ops (a relaxed load
@@ -56,9 +57,19 @@ struct family_driver {
 extern const struct family_driver batcher_driver;
 extern const struct family_driver store_driver;
 
-static inline int trial_stopped(struct trial_ctx *c)
+/* Every STOP_CLOCK_EVERY checks (1,024 ops) a worker also reads the clock
+   (vDSO, ~20 ns) and raises the flag itself once the deadline has passed. */
+#define STOP_CLOCK_EVERY 64
+
+/* Fixed time: call once per STOP_CHECK ops with a counter of the thread's own. */
+static inline int trial_should_stop(struct trial_ctx *c, unsigned *checks)
 {
-    return atomic_load_explicit(&c->stop, memory_order_relaxed);
+    if (atomic_load_explicit(&c->stop, memory_order_relaxed)) return 1;
+    if (++*checks % STOP_CLOCK_EVERY == 0 && lab_now_ns() >= c->deadline) {
+        atomic_store_explicit(&c->stop, 1, memory_order_relaxed);
+        return 1;
+    }
+    return 0;
 }
 
 #endif
