@@ -271,25 +271,8 @@ static int emit(const char *path, void (*fn)(FILE *, const struct rf_result *),
     if (!m) { snprintf(err, n, "out of memory"); return -ENOMEM; }
     fn(m, r);
     fclose(m);
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp), rc = 0;
-    if (fd < 0) rc = -errno;
-    else {
-        const char *p = buf;
-        size_t left = len;
-        while (left && !rc) {
-            ssize_t k = write(fd, p, left);
-            if (k <= 0) rc = k < 0 ? -errno : -EIO;
-            else p += k, left -= (size_t)k;
-        }
-        if (!rc && fsync(fd)) rc = -errno;
-        if (close(fd) && !rc) rc = -errno;
-        if (!rc && rename(tmp, path)) rc = -errno;
-        if (rc) unlink(tmp);
-    }
+    int rc = write_file_atomic(path, buf, len, err, n);
     free(buf);
-    if (rc) snprintf(err, n, "cannot write '%s': %s", path, strerror(-rc));
     return rc;
 }
 

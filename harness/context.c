@@ -18,6 +18,9 @@
 #ifndef CONTEND_BUILD_TYPE
 #define CONTEND_BUILD_TYPE ""
 #endif
+#ifndef CONTEND_BUILD_COMMIT
+#define CONTEND_BUILD_COMMIT ""
+#endif
 #ifndef CONTEND_VERSION
 #define CONTEND_VERSION "0"
 #endif
@@ -53,6 +56,16 @@ static json_t *str_or_null(char *s)
     return j ? j : json_null();
 }
 
+/* The load average when the run started: at the end, a run of 10,000
+   threads has raised it itself. */
+static double start_load[3];
+static int start_marked;
+
+void context_mark_start(void)
+{
+    if (!start_marked && getloadavg(start_load, 3) == 3) start_marked = 1;
+}
+
 /* The command line as the user typed it (main() keeps it before any
    getopt permutes the arrays the subcommands parse). */
 static int cmd_argc;
@@ -85,6 +98,9 @@ struct json_t *context_json(int argc, char **argv, uint64_t seed)
             free(dirty);
         }
     }
+    /* no source tree at run time (a binary carried to another machine):
+       the commit the build was configured from */
+    if (!commit && CONTEND_BUILD_COMMIT[0]) commit = strdup(CONTEND_BUILD_COMMIT "-build");
     json_object_set_new(ctx, "commit", str_or_null(commit));
     json_object_set_new(ctx, "version", json_string(CONTEND_VERSION));
     json_object_set_new(ctx, "compiler", json_string(__VERSION__));
@@ -102,8 +118,11 @@ struct json_t *context_json(int argc, char **argv, uint64_t seed)
     json_object_set_new(ctx, "online_cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
 
     double load[3];
-    if (getloadavg(load, 3) == 3)
-        json_object_set_new(ctx, "loadavg", json_pack("[f,f,f]", load[0], load[1], load[2]));
+    if (getloadavg(load, 3) == 3) {
+        const double *l = start_marked ? start_load : load;
+        json_object_set_new(ctx, "loadavg", json_pack("[f,f,f]", l[0], l[1], l[2]));
+        json_object_set_new(ctx, "loadavg_end", json_pack("[f,f,f]", load[0], load[1], load[2]));
+    }
     json_object_set_new(ctx, "governor",
         str_or_null(read_file_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")));
     json_object_set_new(ctx, "aslr",

@@ -118,6 +118,7 @@ static int load_resume(const struct run_opts *o, struct run_result *r, unsigned 
 int engine_run(const struct run_opts *o, struct run_result *r, char *err, size_t n)
 {
     memset(r, 0, sizeof *r);
+    context_mark_start();
     r->opts = o;
     r->ncells = o->nthreads * o->nimpls;
     r->cells = calloc(r->ncells, sizeof *r->cells);

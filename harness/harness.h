@@ -203,6 +203,8 @@ int holm_adjust(const double *p, size_t m, double *adj);
 struct json_t *context_json(int argc, char **argv, uint64_t seed);
 /* Records the process's command line (a private copy) for every context. */
 void context_set_cmdline(int argc, char **argv);
+/* Notes the load average as a run starts (recorded as context.loadavg). */
+void context_mark_start(void);
 void print_table(FILE *f, const struct run_result *r);
 /* Writes r as JSON to path (temp file + rename). 0 or -errno with err. */
 struct json_t;
@@ -214,6 +216,7 @@ struct json_t *config_json(const struct run_opts *o);
    NULL with err if it is not a readable journal. */
 struct json_t *journal_to_result(const char *text, size_t len, const char *name, char *err,
                                  size_t n);
+int write_file_atomic(const char *path, const char *buf, size_t len, char *err, size_t n);
 int write_json_atomic(const char *path, struct json_t *j, char *err, size_t n);
 int write_result_json(const char *path, const struct run_result *r, char *err, size_t n);
 /* Checks that path's directory is writable before a long run. */

@@ -231,33 +231,53 @@ int check_writable(const char *path, char *err, size_t n)
     return ok ? 0 : -EACCES;
 }
 
-int write_json_atomic(const char *path, json_t *j, char *err, size_t n)
+/* Writes buf to path through a temporary file in the same directory,
+   fsynced and renamed: readers see the old file or the new one, never half
+   of one. The file gets the usual 0666 & ~umask mode (mkstemp's is 0600). */
+int write_file_atomic(const char *path, const char *buf, size_t len, char *err, size_t n)
 {
-    size_t len = strlen(path);
-    char *tmp = malloc(len + 16);
+    size_t plen = strlen(path);
+    char *tmp = malloc(plen + 16);
     if (!tmp) return -ENOMEM;
-    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
+    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(tmp), rc = 0;
     if (fd < 0) {
-        int e = errno;
-        snprintf(err, n, "cannot create '%s': %s", tmp, strerror(e));
+        rc = -errno;
+        snprintf(err, n, "cannot create '%s': %s", tmp, strerror(-rc));
         free(tmp);
-        return -e;
+        return rc;
     }
-    int rc = json_dumpfd(j, fd, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
-    if (rc == 0 && write(fd, "\n", 1) != 1) rc = -1;
-    if (rc == 0 && fsync(fd) != 0) rc = -1;
-    int e = errno;
-    if (close(fd) != 0 && rc == 0) rc = -1, e = errno;
-    if (rc == 0 && rename(tmp, path) != 0) rc = -1, e = errno;
-    if (rc != 0) {
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0) rc = -errno;
+    for (const char *p = buf; !rc && len;) {
+        ssize_t k = write(fd, p, len);
+        if (k <= 0) rc = k < 0 ? -errno : -EIO;
+        else p += k, len -= (size_t)k;
+    }
+    if (!rc && fsync(fd) != 0) rc = -errno;
+    if (close(fd) != 0 && !rc) rc = -errno;
+    if (!rc && rename(tmp, path) != 0) rc = -errno;
+    if (rc) {
         unlink(tmp);
-        snprintf(err, n, "cannot write '%s': %s", path, strerror(e ? e : EIO));
-        free(tmp);
-        return -(e ? e : EIO);
+        snprintf(err, n, "cannot write '%s': %s", path, strerror(-rc));
     }
     free(tmp);
-    return 0;
+    return rc;
+}
+
+int write_json_atomic(const char *path, json_t *j, char *err, size_t n)
+{
+    char *s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+    if (!s) { snprintf(err, n, "could not serialise the JSON for '%s'", path); return -ENOMEM; }
+    size_t len = strlen(s);
+    char *withnl = realloc(s, len + 2);
+    if (!withnl) { free(s); return -ENOMEM; }
+    withnl[len] = '\n';
+    withnl[len + 1] = '\0';
+    int rc = write_file_atomic(path, withnl, len + 1, err, n);
+    free(withnl);
+    return rc;
 }
 
 int write_result_json(const char *path, const struct run_result *r, char *err, size_t n)
