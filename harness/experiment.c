@@ -77,6 +77,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         else if (!strcmp(key, "family")) slot = &e->family;
         else if (!strcmp(key, "impl")) slot = &e->impl;
         else if (!strcmp(key, "seed")) slot = &e->seed_file;
+        else if (!strcmp(key, "columns")) slot = &e->columns;
         else if (!strcmp(key, "focus_threads")) {
             char *end;
             unsigned long v = strtoul(value, &end, 10);
@@ -197,6 +198,7 @@ void experiment_free(struct experiment *e)
     free(e->family);
     free(e->impl);
     free(e->seed_file);
+    free(e->columns);
     memset(e, 0, sizeof *e);
 }
 

@@ -11,6 +11,7 @@ struct experiment {
     char path[512];
     char name[64];
     char *title, *family, *impl, *seed_file;
+    char *columns;               /* metrics of the evolution table, in order (or NULL) */
     unsigned focus_threads;
     /* `contend run` argv built from [run] and the chosen mode's section */
     char *argv[EXP_MAX_ARGS];

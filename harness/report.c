@@ -158,6 +158,8 @@ static const char *unit_of(const char *metric)
 {
     if (strstr(metric, "_per_s")) return "ops/s";
     if (strstr(metric, "ns_per_op")) return "ns/op";
+    size_t len = strlen(metric);
+    if (len > 3 && !strcmp(metric + len - 3, "_ns")) return "ns/op";
     if (strstr(metric, "bytes_per_op")) return "B/op";
     if (strstr(metric, "allocs_per_op")) return "allocs/op";
     if (strstr(metric, "_ms")) return "ms";
@@ -670,18 +672,26 @@ static void evolution(FILE *md, const struct experiment *e, const struct rf_resu
     size_t no = 0;
     struct cmp sel;
     memset(&sel, 0, sizeof sel);
-    for (size_t i = 0; i < r->ncells; i++)
-        for (size_t m = 0; m < r->cells[i].nmetrics; m++) {
-            const char *nm = r->cells[i].metrics[m].name;
-            if (!strcmp(r->cells[i].family, fam) && strcmp(nm, prim) &&
-                compare_metric_selected(&sel, &r->cells[i], nm))
-                no = add_unique(other, no, nm);
-        }
+    char colbuf[512];
+    if (e->columns) {              /* the experiment names its columns, in order */
+        snprintf(colbuf, sizeof colbuf, "%s", e->columns);
+        char *save = NULL;
+        for (char *c = strtok_r(colbuf, ", ", &save); c && no < MAXL; c = strtok_r(NULL, ", ", &save))
+            no = add_unique(other, no, c);
+    } else {
+        for (size_t i = 0; i < r->ncells; i++)
+            for (size_t m = 0; m < r->cells[i].nmetrics; m++) {
+                const char *nm = r->cells[i].metrics[m].name;
+                if (!strcmp(r->cells[i].family, fam) && strcmp(nm, prim) &&
+                    compare_metric_selected(&sel, &r->cells[i], nm))
+                    no = add_unique(other, no, nm);
+            }
+    }
     fprintf(md, "## %s\n\n", e->title ? e->title : e->name);
     fprintf(md, "| Approach | impl |");
     for (size_t t = 0; t < nt; t++)
         fprintf(md, " %s at %u thread%s |", unit_of(prim), thr[t], thr[t] == 1 ? "" : "s");
-    for (size_t o = 0; o < no; o++) fprintf(md, " %s at %u |", other[o], focus);
+    for (size_t o = 0; o < no; o++) fprintf(md, " %s (%s) at %u |", other[o], unit_of(other[o]), focus);
     fprintf(md, " seed's published figure (reference, not measured here) | fairness (Jain) at %u |"
             " exactly once |\n|---|---|", focus);
     for (size_t t = 0; t < nt + no; t++) fprintf(md, "---:|");

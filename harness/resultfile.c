@@ -20,6 +20,7 @@ enum metric_dir metric_direction(const char *name)
     if (len >= 6 && strcmp(name + len - 6, "_per_s") == 0) return DIR_HIGHER;
     if (strstr(name, "ns_per_op") || strstr(name, "bytes_per_op") ||
         strstr(name, "allocs_per_op") || (len >= 3 && strcmp(name + len - 3, "_ms") == 0) ||
+        (len >= 3 && strcmp(name + len - 3, "_ns") == 0) ||
         strstr(name, "_ms_"))
         return DIR_LOWER;
     return DIR_NONE;
