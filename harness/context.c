@@ -127,8 +127,9 @@ struct json_t *context_json(int argc, char **argv, uint64_t seed)
         str_or_null(read_file_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")));
     json_object_set_new(ctx, "aslr",
         str_or_null(read_file_line("/proc/sys/kernel/randomize_va_space")));
-    /* "pmu": recorded by the perf-counters code (issue 4, counters part),
-       which owns PMU detection; it adds the key here. */
+    /* whether hardware events open here, and the perf permission level */
+    json_object_set_new(ctx, "pmu", json_boolean(ctr_have_pmu()));
+    json_object_set_new(ctx, "perf_event_paranoid", json_integer(ctr_paranoid()));
 
     time_t now = time(NULL);
     char date[32];
