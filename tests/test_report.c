@@ -1,5 +1,6 @@
 /* contend report and reproduce's report directory, on the fixture result
  * files in tests/fixtures/ (tiny real runs): tables, images, links, HTML. */
+#include <ftw.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,10 +34,27 @@ static char *fmt_path(const char *dir, const char *name)
     return buf[k];
 }
 
+static char made[4][64];
+static int nmade;
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st; (void)flag; (void)f;
+    return remove(path);
+}
+
+/* Removes the test's temporary directories when its process exits. */
+static void remove_tmpdirs(void)
+{
+    for (int i = 0; i < nmade; i++) nftw(made[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void tmpdir(char *buf, size_t n)
 {
     snprintf(buf, n, "/tmp/contend-report-XXXXXX");
     cr_assert_not_null(mkdtemp(buf));
+    if (nmade == 0) atexit(remove_tmpdirs);
+    if (nmade < 4) snprintf(made[nmade++], sizeof made[0], "%s", buf);
 }
 
 /* Every ](target) in md names a file that exists under dir. */
