@@ -25,16 +25,23 @@
 #define CONTEND_VERSION "0"
 #endif
 
+/* The first line of f without its newline, or NULL when there is none. */
+static char *line_of(FILE *f)
+{
+    char buf[256];
+    char *r = fgets(buf, sizeof buf, f) ? strdup(buf) : NULL;
+    if (r) r[strcspn(r, "\n")] = '\0';
+    if (r && !*r) { free(r); r = NULL; }
+    return r;
+}
+
 /* First line of a command's output, or NULL. */
 static char *first_line(const char *cmd)
 {
     FILE *p = popen(cmd, "r");
     if (!p) return NULL;
-    char buf[256];
-    char *r = fgets(buf, sizeof buf, p) ? strdup(buf) : NULL;
+    char *r = line_of(p);
     pclose(p);
-    if (r) r[strcspn(r, "\n")] = '\0';
-    if (r && !*r) { free(r); r = NULL; }
     return r;
 }
 
@@ -42,10 +49,8 @@ static char *read_file_line(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (!f) return NULL;
-    char buf[256];
-    char *r = fgets(buf, sizeof buf, f) ? strdup(buf) : NULL;
+    char *r = line_of(f);
     fclose(f);
-    if (r) r[strcspn(r, "\n")] = '\0';
     return r;
 }
 

@@ -147,22 +147,29 @@ static const struct lab_batcher_cfg base_cfg = {
 
 #define TRY(x) do { if ((x) != 0) { bh_free(&h); return -1; } } while (0)
 
+/* close(), then every item delivered exactly once. */
+static int close_and_check(struct bh *h, char *msg, size_t len)
+{
+    int rc = h->b->close(h->self);
+    CHECK(rc == 0, "close returned %s", strerror(-rc));
+    return check_exactly_once(h, msg, len);
+}
+
 static int exactly_once(const char *impl, unsigned n, char *msg, size_t len)
 {
     struct bh h;
     uint64_t per = n >= 1000 ? 40 : n >= 64 ? 200 : 3000;
     TRY(bh_setup(&h, impl, base_cfg, n, per, msg, len));
     TRY(run_producers(&h, msg, len));
-    int rc = h.b->close(h.self);
-    if (rc) { snprintf(msg, len, "close returned %s", strerror(-rc)); bh_free(&h); return -1; }
     if (h.b->base.caps & LAB_CAP_DISCARDS) {
-        if (atomic_load(&h.sink.delivered)) {
-            snprintf(msg, len, "a discarding variant delivered items");
+        int rc = h.b->close(h.self);
+        if (rc || atomic_load(&h.sink.delivered)) {
+            snprintf(msg, len, rc ? "close returned an error" : "a discarding variant delivered items");
             bh_free(&h);
             return -1;
         }
     } else {
-        TRY(check_exactly_once(&h, msg, len));
+        TRY(close_and_check(&h, msg, len));
     }
     bh_free(&h);
     return 0;
@@ -175,9 +182,7 @@ static int close_delivers_tail(const char *impl, unsigned n, char *msg, size_t l
     cfg.timeout_ms = 0;                                   /* nothing else will flush */
     TRY(bh_setup(&h, impl, cfg, n, 3 * cfg.batch_size + 7, msg, len));
     TRY(run_producers(&h, msg, len));
-    int rc = h.b->close(h.self);
-    if (rc) { snprintf(msg, len, "close returned %s", strerror(-rc)); bh_free(&h); return -1; }
-    TRY(check_exactly_once(&h, msg, len));
+    TRY(close_and_check(&h, msg, len));
     bh_free(&h);
     return 0;
 }
@@ -200,8 +205,7 @@ static int timeout_flushes_partial(const char *impl, unsigned n, char *msg, size
         bh_free(&h);
         return -1;
     }
-    TRY(h.b->close(h.self));
-    TRY(check_exactly_once(&h, msg, len));
+    TRY(close_and_check(&h, msg, len));
     bh_free(&h);
     return 0;
 }
@@ -215,8 +219,7 @@ static int backpressure_bounds_memory(const char *impl, unsigned n, char *msg, s
     TRY(bh_setup(&h, impl, cfg, n, 300, msg, len));
     h.sink.sleep_us = 1000;                               /* a slow consumer */
     TRY(run_producers(&h, msg, len));
-    TRY(h.b->close(h.self));
-    TRY(check_exactly_once(&h, msg, len));
+    TRY(close_and_check(&h, msg, len));
     uint64_t bound = cfg.queue_size + 2 * cfg.batch_size + n;
     if (h.sink.max_outstanding > bound) {
         snprintf(msg, len, "%llu items accepted but undelivered (bound %llu): no back-pressure",
