@@ -1,6 +1,7 @@
 /* Output: the terminal table, the JSON result file (written atomically),
  * and the progress line. */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
@@ -61,21 +62,35 @@ static void print_store_table(FILE *f, const struct run_result *r)
             r->opts->store.scramble ? " scrambled" : "", mix);
 }
 
+/* Median over the completed trials of one per-trial field. */
+static double trial_median(const struct cell *c, size_t offset)
+{
+    double v[MAX_LIST * 16];
+    size_t n = 0;
+    for (size_t k = 0; k < c->ntrials && n < sizeof v / sizeof *v; k++)
+        v[n++] = *(const double *)((const char *)&c->trials[k] + offset);
+    struct summary s;
+    summarize(v, n, &s);
+    return s.median;
+}
+
 void print_table(FILE *f, const struct run_result *r)
 {
     const struct run_opts *o = r->opts;
-    fprintf(f, "%-18s %8s %10s %10s %10s %10s %6s %8s %s\n", "impl", "threads", "ops/s",
-            "min", "max", "ns/op", "cv%", "jain", "exactly-once");
+    fprintf(f, "%-18s %8s %9s %9s %9s %9s %6s  %9s %9s %6s %s\n", "impl", "threads", "ops/s",
+            "min", "max", "ns/op", "cv%", "thr-min", "thr-max", "jain", "exactly-once");
     for (size_t i = 0; i < r->ncells; i++) {
         const struct cell *c = &r->cells[i];
-        char a[16], b[16], d[16];
+        char a[16], b[16], d[16], tmin[16], tmax[16];
         char name[64];
         snprintf(name, sizeof name, "%s/%s", c->impl->family, c->impl->name);
-        fprintf(f, "%-18s %8u %10s %10s %10s %10.2f %5.1f%c %8.3f %s", name, c->threads,
+        fprintf(f, "%-18s %8u %9s %9s %9s %9.2f %5.1f%c  %9s %9s %6.3f %s", name, c->threads,
                 format_si(c->ops_per_s.median, a, sizeof a), format_si(c->ops_per_s.min, b, sizeof b),
                 format_si(c->ops_per_s.max, d, sizeof d), c->ns_per_op.median,
-                c->ops_per_s.cv * 100, c->ops_per_s.unstable ? '!' : ' ', c->jain.median,
-                verdict_name(c->verdict));
+                c->ops_per_s.cv * 100, c->ops_per_s.unstable ? '!' : ' ',
+                format_si(trial_median(c, offsetof(struct trial, rate_min)), tmin, sizeof tmin),
+                format_si(trial_median(c, offsetof(struct trial, rate_max)), tmax, sizeof tmax),
+                c->jain.median, verdict_name(c->verdict));
         if (c->outcome != OUTCOME_OK && c->failed)
             fprintf(f, " (%s%s%s)", outcome_name(c->outcome),
                     c->failed->outcome_detail[0] ? " " : "", c->failed->outcome_detail);
@@ -83,8 +98,10 @@ void print_table(FILE *f, const struct run_result *r)
             fprintf(f, " (%s)", c->failed->note);
         fputc('\n', f);
     }
-    fprintf(f, "%s, %u reps, median ops/s over the reps; jain = per-thread fairness "
-            "(1 = fair)\n", o->ops ? "fixed work" : "fixed time", o->reps);
+    fprintf(f, "%s, %u reps, median ops/s over the reps (min, max: the slowest and fastest "
+            "rep);\nthr-min, thr-max: the slowest and fastest thread's ops/s; jain: Jain's "
+            "fairness index over the threads (1 = fair)\n", o->ops ? "fixed work" : "fixed time",
+            o->reps);
     for (size_t i = 0; i < r->ncells; i++)
         if (r->cells[i].ops_per_s.unstable) {
             fprintf(f, "! unstable: cv over %.0f%%; the JSON has each cell's 95%% CI of the "

@@ -306,22 +306,28 @@ static int plot_bars(const struct plotctx *p, const struct rf_result *r, const c
     safe_stem(stem);
     FILE *f = plot_data(p, stem, base, sizeof base, tsv, sizeof tsv);
     if (!f) return -EIO;
+    double lo = INFINITY, hi = 0;
     for (size_t i = 0; i < ni; i++) {
         struct summary s;
         if (!cell_summary(find(r, fam, impl[i], threads), metric, &s)) continue;
         fprintf(f, "%s\t%.6g\t%.6g\t%.6g\n", impl[i], s.median, s.ci_low, s.ci_high);
         rows++;
+        if (s.median > 0 && s.ci_low > 0) lo = fmin(lo, s.median), hi = fmax(hi, s.median);
     }
     if (!rows) { fclose(f); return 0; }
     int jain = !strcmp(metric, "jain");
+    /* medians spanning orders of magnitude (channel against null): a linear
+       axis would hide the small bars */
+    int logy = !jain && isfinite(lo) && hi / lo > 50;
     char vars[1024] = "", title[256], ylabel[128];
     snprintf(title, sizeof title, "%s: %s per implementation at %u thread%s", fam,
              jain ? "fairness" : metric, threads, threads == 1 ? "" : "s");
-    snprintf(ylabel, sizeof ylabel, "%s (%s)", jain ? "Jain's fairness index" : metric,
-             unit_of(metric));
+    snprintf(ylabel, sizeof ylabel, "%s (%s%s)", jain ? "Jain's fairness index" : metric,
+             unit_of(metric), logy ? "; log scale" : "");
     gp_var(vars, sizeof vars, "title", title);
     gp_var(vars, sizeof vars, "ylabel", ylabel);
     if (jain) strcat(vars, "ymax=1.05;");
+    if (logy) strcat(vars, "logy=1;");
     return plot_finish(p, f, "bars.gp", vars, stem, base, tsv, title);
 }
 
