@@ -14,16 +14,18 @@ static const char usage[] =
 "commands:\n"
 "  list        the registered implementations, by family\n"
 "  run         run implementations x thread counts, repeated; table and JSON\n"
-"  reproduce   reproduce a seed's evolution table (snail, taskstore)\n"
-"  stress      every implementation far past the cores, correctness checks on\n"
+"  reproduce   reproduce a seed's evolution table and report (snail, taskstore, all)\n"
 "  compare     compare two result files (Mann-Whitney U, Holm; benchstat-like)\n"
-"  export      a result file as Go benchmark lines, google/benchmark JSON or CSV\n"
-"  counters    which event counters this machine can count, and why not\n"
-"  keys        print a store workload's keys, one per line\n"
 "  report      Markdown + HTML report with plots, verdict and A/A noise control\n"
+"  export      a result file as Go benchmark lines, google/benchmark JSON or CSV\n"
+"  keys        print a store workload's keys, one per line\n"
+"  counters    which event counters this machine can count, and why not\n"
+"  stress      every implementation far past the cores, correctness checks on\n"
 "\n"
-"Exit status: 0 success, 1 ran and found a failure (a cell failed its\n"
-"correctness check), 2 bad input or an error before anything was measured.\n";
+"Exit status: 0 success; 1 ran, and found a problem (a confirmed regression,\n"
+"or a cell that crashed, hung or failed its correctness check); 2 bad input,\n"
+"with a one-line error and nothing half-written; 130 interrupted (results kept).\n"
+"README.md and docs/ explain the lab; `contend <command> --help` each command.\n";
 
 struct command {
     const char *name;
