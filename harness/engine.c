@@ -105,6 +105,8 @@ static int load_resume(const struct run_opts *o, struct run_result *r, unsigned 
         struct cell *c = find_cell(r, tr[i].family, tr[i].impl, tr[i].threads);
         if (!c || tr[i].round >= (int)o->reps) continue;
         c->trials[tr[i].round] = tr[i].t;
+        enum outcome out = tr[i].t.outcome;
+        if (out != OUTCOME_OK && out != OUTCOME_SKIPPED) c->outcome = out;  /* no reruns */
         /* the only pointer in a trial: re-point it at this process's spec,
            re-parsed from the same journaled options */
         c->trials[tr[i].round].counters.spec = &o->counters;
@@ -180,6 +182,16 @@ int engine_run(const struct run_opts *o, struct run_result *r, char *err, size_t
                 rc = isolated_trial(o, c->impl, c->threads, dst, err, n);
                 if (rc == -EINTR) { r->interrupted = 1; break; }
                 if (rc) break;
+                if (round < 0 && dst->outcome != OUTCOME_OK) {
+                    /* a warm-up that crashed or hung is the cell's result:
+                       keep it as the cell's first trial */
+                    char d[sizeof dst->outcome_detail];
+                    snprintf(d, sizeof d, "warm-up, %.38s", dst->outcome_detail);
+                    snprintf(dst->outcome_detail, sizeof dst->outcome_detail, "%s", d);
+                    c->trials[0] = *dst;
+                    done[ci * o->reps] = 1;
+                    journal_append(jr, c, 0, dst);
+                }
                 if (dst->outcome != OUTCOME_OK) {
                     c->outcome = dst->outcome;
                     progress_done();

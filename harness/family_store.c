@@ -49,6 +49,7 @@ struct sthr {
     uint64_t t_start[NPHASES], t_end[NPHASES];
     uint64_t scan_ns;
     _Atomic uint64_t scanned;        /* records visited by this thread's scans */
+    struct lab_task tmpl;            /* the record this thread writes, built before the gate */
     int err;
 };
 
@@ -177,6 +178,7 @@ static int s_setup(struct trial_ctx *c, char *err, size_t n)
     }
     for (unsigned i = 0; i < c->threads; i++) {
         c->w[i].fstate = &s->thr[i];
+        template_task(&s->thr[i].tmpl, c->w[i].idx);
         if ((rc = build_stream(c, &g, ids, &c->w[i], &s->thr[i])) != 0) goto oom;
     }
     if ((rc = -pthread_barrier_init(&s->bar, NULL, c->threads)) != 0) goto oom;
@@ -200,8 +202,7 @@ static int run_ops(const struct sstate *s, struct worker *w, struct sthr *t, uin
 {
     const struct lab_store *st = s->s;
     void *self = s->self, *ts = w->tstate;
-    struct lab_task tmpl, out;
-    template_task(&tmpl, w->idx);
+    struct lab_task *tmpl = &t->tmpl, out;
     uint64_t id_out, i = from % t->len;
     for (uint64_t k = from; k < to; k++) {
         uint64_t e = t->ops[i];
@@ -211,12 +212,12 @@ static int run_ops(const struct sstate *s, struct worker *w, struct sthr *t, uin
         switch ((enum wl_op)(e >> OP_SHIFT)) {
         case WL_READ: rc = st->get(self, ts, id, &out); t->count[WL_READ]++; break;
         case WL_UPDATE:
-            tmpl.version = (uint32_t)k;
-            rc = st->update(self, ts, id, &tmpl);
+            tmpl->version = (uint32_t)k;
+            rc = st->update(self, ts, id, tmpl);
             t->count[WL_UPDATE]++;
             break;
         case WL_INSERT:
-            if ((rc = st->insert(self, ts, &tmpl, &id_out)) == 0) t->inserted++;
+            if ((rc = st->insert(self, ts, tmpl, &id_out)) == 0) t->inserted++;
             t->count[WL_INSERT]++;
             break;
         case WL_DELETE:

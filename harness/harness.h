@@ -161,6 +161,8 @@ struct journal_trial {
 int journal_load(const char *path, char ***argv, int *argc, struct journal_trial **trials,
                  size_t *ntrials, char *err, size_t n);
 void journal_free_argv(char **argv, int argc);
+/* A fingerprint of struct trial's layout, recorded in a journal's header. */
+uint32_t trial_layout(void);
 
 /* One trial of one cell, in this process. */
 int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,

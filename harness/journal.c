@@ -4,6 +4,7 @@
  * readers) and as its raw bytes in hex (so --resume restores it exactly:
  * resuming therefore needs the same build, which the header checks). */
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,36 @@
 #include "harness.h"
 
 #define JOURNAL_KIND "contend-journal"
+
+/* A fingerprint of struct trial's layout: a journal restores raw trial
+   bytes, which is only meaningful for the same layout. */
+uint32_t trial_layout(void)
+{
+    const size_t off[] = {
+        sizeof(struct trial), offsetof(struct trial, ops), offsetof(struct trial, verdict),
+        offsetof(struct trial, note), offsetof(struct trial, outcome),
+        offsetof(struct trial, stderr_tail), offsetof(struct trial, counters),
+        offsetof(struct trial, op_count), offsetof(struct trial, allocs_per_op),
+        sizeof(struct ctr_result),
+    };
+    uint32_t h = 2166136261u;                  /* FNV-1a over the offsets */
+    for (size_t i = 0; i < sizeof off / sizeof *off; i++)
+        for (int b = 0; b < 4; b++) h = (h ^ (uint32_t)((off[i] >> (8 * b)) & 0xff)) * 16777619u;
+    return h;
+}
+
+/* A trial read from bytes on disk: bound everything a reader trusts. */
+static int trial_sane(struct trial *t)
+{
+    t->note[sizeof t->note - 1] = '\0';
+    t->outcome_detail[sizeof t->outcome_detail - 1] = '\0';
+    t->stderr_tail[sizeof t->stderr_tail - 1] = '\0';
+    for (size_t i = 0; i < CTR_MAX; i++)
+        t->counters.note[i][sizeof t->counters.note[i] - 1] = '\0';
+    t->counters.spec = NULL;
+    return t->counters.n <= CTR_MAX && (unsigned)t->outcome <= OUTCOME_SKIPPED
+           && (t->verdict == VERDICT_NA || t->verdict == VERDICT_FAIL || t->verdict == VERDICT_OK);
+}
 
 struct journal {
     FILE *f;
@@ -39,6 +70,25 @@ struct journal *journal_open(const char *path, const struct run_opts *o, char *e
     }
     struct journal *j = calloc(1, sizeof *j);
     if (!j || !(j->path = strdup(path))) { free(j); snprintf(err, n, "out of memory"); return NULL; }
+    /* a torn last line (the run was killed mid-write) is cut off before
+       appending, or the next line would join it and the journal could not
+       be resumed again */
+    if (resuming) {
+        FILE *r = fopen(path, "r");
+        long keep = 0, pos = 0;
+        int ch;
+        while (r && (ch = fgetc(r)) != EOF) {
+            pos++;
+            if (ch == '\n') keep = pos;
+        }
+        if (r) fclose(r);
+        if (r && keep < pos && truncate(path, keep) != 0) {
+            snprintf(err, n, "cannot repair journal '%s': %s", path, strerror(errno));
+            free(j->path);
+            free(j);
+            return NULL;
+        }
+    }
     j->f = fopen(path, resuming ? "a" : "w");
     if (!j->f) {
         snprintf(err, n, "cannot open journal '%s': %s", path, strerror(errno));
@@ -50,9 +100,10 @@ struct journal *journal_open(const char *path, const struct run_opts *o, char *e
         json_t *argv = json_array();
         for (int i = 0; i < o->parse_argc; i++)
             json_array_append_new(argv, json_string(o->parse_argv[i]));
-        json_t *h = json_pack("{s:s, s:i, s:I, s:o, s:o, s:o}", "journal", JOURNAL_KIND,
+        json_t *h = json_pack("{s:s, s:i, s:I, s:I, s:o, s:o, s:o}", "journal", JOURNAL_KIND,
                               "schema_version", CONTEND_SCHEMA_VERSION,
-                              "trial_size", (json_int_t)sizeof(struct trial), "argv", argv,
+                              "trial_size", (json_int_t)sizeof(struct trial),
+                              "trial_layout", (json_int_t)trial_layout(), "argv", argv,
                               "context", context_json(o->argc, o->argv, o->seed),
                               "config", config_json(o));
         int rc = append_line(j, h);
@@ -140,6 +191,7 @@ int journal_load(const char *path, char ***argv_out, int *argc_out, struct journ
             const char *kind = json_string_value(json_object_get(o, "journal"));
             json_int_t ver = json_integer_value(json_object_get(o, "schema_version"));
             json_int_t size = json_integer_value(json_object_get(o, "trial_size"));
+            json_int_t layout = json_integer_value(json_object_get(o, "trial_layout"));
             json_t *av = json_object_get(o, "argv");
             if (!kind || strcmp(kind, JOURNAL_KIND) != 0) {
                 snprintf(err, n, "%s: not a contend journal", path);
@@ -148,7 +200,8 @@ int journal_load(const char *path, char ***argv_out, int *argc_out, struct journ
                 snprintf(err, n, "%s: journal schema version %lld, this contend reads %d", path,
                          (long long)ver, CONTEND_SCHEMA_VERSION);
                 rc = -EINVAL;
-            } else if (size != (json_int_t)sizeof(struct trial)) {
+            } else if (size != (json_int_t)sizeof(struct trial)
+                       || layout != (json_int_t)trial_layout()) {
                 snprintf(err, n, "%s: written by a different build of contend; cannot resume",
                          path);
                 rc = -EINVAL;
@@ -180,7 +233,8 @@ int journal_load(const char *path, char ***argv_out, int *argc_out, struct journ
             struct journal_trial *x = &tr[ntr];
             memset(x, 0, sizeof *x);
             if (!fam || !impl || !raw || th <= 0 || round < 0 || strlen(fam) >= sizeof x->family
-                || strlen(impl) >= sizeof x->impl || unhex(raw, &x->t, sizeof x->t) != 0) {
+                || strlen(impl) >= sizeof x->impl || unhex(raw, &x->t, sizeof x->t) != 0
+                || !trial_sane(&x->t)) {
                 snprintf(err, n, "%s:%d: corrupt journal line", path, lineno);
                 rc = -EINVAL;
             } else {
@@ -188,9 +242,6 @@ int journal_load(const char *path, char ***argv_out, int *argc_out, struct journ
                 strcpy(x->impl, impl);
                 x->threads = (unsigned)th;
                 x->round = (int)round;
-                x->t.note[sizeof x->t.note - 1] = '\0';
-                x->t.outcome_detail[sizeof x->t.outcome_detail - 1] = '\0';
-                x->t.stderr_tail[sizeof x->t.stderr_tail - 1] = '\0';
                 ntr++;
             }
         }

@@ -138,6 +138,7 @@ int runner_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned
     gate_open(&c->gate);
     if (!rc && !o->ops) fixed_time_wait(c);
     for (unsigned i = 0; i < created; i++) pthread_join(w[i].tid, NULL);
+    for (unsigned i = created; i < threads; i++) w[i].t_end = c->t0;   /* never ran */
 
     /* Per-thread rates and totals. */
     double *rate = malloc(sizeof *rate * threads);

@@ -149,9 +149,9 @@ int mwu_test(const double *x, size_t n1, const double *y, size_t n2, struct mwu 
     double var = (double)n1 * (double)n2 / 12 *
                  ((double)N + 1 - ties / ((double)N * ((double)N - 1)));
     if (var <= 0) return 0;                                   /* all values equal */
-    double z = u - mean;
-    z = (z - (z > 0 ? 0.5 : z < 0 ? -0.5 : 0)) / sqrt(var);  /* continuity correction */
-    out->p = fmin(1, erfc(fabs(z) / sqrt(2.0)));
+    /* continuity correction, never past zero (|U - mean| < 0.5 gives p = 1) */
+    double z = fmax(0, fabs(u - mean) - 0.5) / sqrt(var);
+    out->p = fmin(1, erfc(z / sqrt(2.0)));
     return 0;
 }
 

@@ -142,6 +142,75 @@ Test(reliability, interrupt_keeps_results_and_resume_finishes, .timeout = 180)
     rmdir(dir);
 }
 
+/* Spawns contend run ... and interrupts it once its journal holds a trial. */
+static int run_and_interrupt(const char *const *argv, const char *journal, long min_size)
+{
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 1, 0);
+    cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 400; i++) {
+        struct stat st;
+        if (stat(journal, &st) == 0 && st.st_size > min_size) break;
+        usleep(25000);
+    }
+    kill(pid, SIGINT);
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+Test(reliability, torn_journal_line_is_cut_before_resuming, .timeout = 180)
+{
+    char dir[64], out[128], journal[160], err[8192];
+    tmpdir(dir, sizeof dir, out, sizeof out, "t.json");
+    snprintf(journal, sizeof journal, "%s.journal", out);
+    const char *argv[] = { CONTEND_BIN, "run", "--impl", "mutex", "--threads", "1", "--ops",
+                           "300000", "--reps", "60", "--out", out, "--quiet", NULL };
+    cr_assert_eq(run_and_interrupt(argv, journal, 4000), 130);
+    /* the process was killed mid-write: a line without its end */
+    FILE *f = fopen(journal, "a");
+    fputs("{\"family\": \"batcher\", \"impl\": \"mu", f);
+    fclose(f);
+    struct stat st0;
+    cr_assert_eq(stat(journal, &st0), 0);
+    const char *resume[] = { CONTEND_BIN, "run", "--resume", journal, NULL };
+    cr_assert_eq(run_and_interrupt(resume, journal, st0.st_size + 4000), 130,
+                 "the resumed run is interrupted again");
+    const char *cmp[] = { "compare", journal, journal, NULL };
+    int rc = run_bin(CONTEND_BIN, cmp, err, sizeof err);
+    cr_expect_eq(rc, 0, "the journal reads after a torn line and a second interrupt: %s", err);
+    const char *again[] = { "run", "--resume", journal, NULL };
+    rc = run_bin(CONTEND_BIN, again, err, sizeof err);
+    cr_expect_eq(rc, 0, "a second resume finishes the run: %s", err);
+    json_t *r = load(out);
+    cr_expect_eq(json_array_size(json_object_get(cell(r, "mutex"), "trials")), 60);
+    json_decref(r);
+    unlink(out);
+    rmdir(dir);
+}
+
+Test(reliability, crashed_warmup_fails_its_cell, .timeout = 120)
+{
+    char dir[64], out[128], err[8192];
+    tmpdir(dir, sizeof dir, out, sizeof out, "w.json");
+    const char *args[] = { "run", "--impl", "crash,mutex", "--threads", "2", "--ops", "20000",
+                           "--reps", "2", "--warmup", "--out", out, NULL };
+    int st = run_bin(CONTEND_FAULTY_BIN, args, err, sizeof err);
+    cr_expect_eq(st, 1, "a crashed warm-up is a failed cell: exit %d: %s", st, err);
+    json_t *r = load(out);
+    json_t *crash = cell(r, "crash");
+    cr_expect_str_eq(json_string_value(json_object_get(crash, "outcome")), "crashed");
+    const char *detail = json_string_value(json_object_get(crash, "outcome_detail"));
+    cr_expect(detail && !strncmp(detail, "warm-up", 7), "detail: %s", detail ? detail : "-");
+    cr_expect_str_eq(json_string_value(json_object_get(cell(r, "mutex"), "verdict")), "ok");
+    json_decref(r);
+    unlink(out);
+    rmdir(dir);
+}
+
 Test(reliability, existing_journal_is_not_overwritten)
 {
     char dir[64], out[128], journal[160], err[4096];
@@ -206,7 +275,8 @@ Test(reliability, corrupt_middle_line_is_refused)
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
     dprintf(fd, "{\"journal\": \"contend-journal\", \"schema_version\": 1, "
-                "\"trial_size\": %zu, \"argv\": [\"run\"]}\ngarbage\n{}\n", sizeof(struct trial));
+                "\"trial_size\": %zu, \"trial_layout\": %u, \"argv\": [\"run\"]}\n"
+                "garbage\n{}\n", sizeof(struct trial), (unsigned)trial_layout());
     close(fd);
     const char *args[] = { "run", "--resume", path, NULL };
     char err[4096];

@@ -13,12 +13,17 @@
  * The padding between the hot fields is cfg->pad bytes (the seed used 256;
  * `--pad 0` puts them on one cache line to show false sharing).
  *
- * Buffers are recycled from a pool of 1 + queue/batch. A batch is reset
- * (written count, then write position) only when it is taken from the pool
- * to become current, so a producer holding a stale pointer either sees a
- * full batch (and retries) or claims a slot in the batch about to become
- * current: no item is lost. Sends are serialised by a mutex taken once per
- * batch, which keeps the sink single-consumer; nothing is locked per item. */
+ * Buffers are recycled from a pool of 1 + queue/batch. A pooled buffer is
+ * always full (write position >= batch), and it is reset (written count,
+ * then write position) only after the CAS has made it current. So a slot can
+ * only be claimed in the current batch: a producer holding a stale pointer
+ * sees a full batch and retries, and only the producer that completed the
+ * current batch ever swaps it, so the CAS cannot fail. (Resetting before the
+ * CAS let a stale producer fill and recycle a buffer that was not current
+ * yet, which left every producer spinning on a full current batch.) Sends
+ * are serialised by a mutex taken once per batch, which keeps the sink
+ * single-consumer; nothing is locked per item. */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -100,7 +105,10 @@ static int lf_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s
         f->nw = (_Atomic uint64_t *)((char *)f->mem + off_nw);
         f->data = (uint64_t *)((char *)f->mem + off_data);
         f->idx = i;
-        if (i) push_free(b, f);
+        if (i) {                       /* pooled buffers are full until reset */
+            atomic_store_explicit(f->wp, b->batch, memory_order_relaxed);
+            push_free(b, f);
+        }
     }
     atomic_store(&b->current, &b->bufs[0]);
     *self = b;
@@ -120,10 +128,15 @@ static void complete(struct lf_batcher *b, struct lf_buf *f)
     struct lf_buf *fresh;
     while (!(fresh = pop_free(b)))     /* every buffer is being sent */
         sched_yield();
-    reset(fresh);
+    /* publish first (fresh is still full: nobody can claim a slot in it),
+       then open it for writes */
     struct lf_buf *expect = f;
-    atomic_compare_exchange_strong_explicit(&b->current, &expect, fresh,
-                                            memory_order_acq_rel, memory_order_relaxed);
+    int swapped = atomic_compare_exchange_strong_explicit(&b->current, &expect, fresh,
+                                                          memory_order_acq_rel,
+                                                          memory_order_relaxed);
+    assert(swapped && "only the completer of the current batch swaps it");
+    (void)swapped;
+    reset(fresh);
     send(b, f, b->batch);
     push_free(b, f);
 }

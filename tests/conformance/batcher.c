@@ -175,6 +175,21 @@ static int exactly_once(const char *impl, unsigned n, char *msg, size_t len)
     return 0;
 }
 
+/* Batches of one item and two buffers: every add swaps or recycles a buffer,
+   the tightest window for races between a swap and stale producers. */
+static int exactly_once_tiny_batches(const char *impl, unsigned n, char *msg, size_t len)
+{
+    struct bh h;
+    struct lab_batcher_cfg cfg = base_cfg;
+    cfg.batch_size = 1;
+    cfg.queue_size = 1;
+    TRY(bh_setup(&h, impl, cfg, n, n >= 64 ? 100 : 2000, msg, len));
+    TRY(run_producers(&h, msg, len));
+    TRY(close_and_check(&h, msg, len));
+    bh_free(&h);
+    return 0;
+}
+
 static int close_delivers_tail(const char *impl, unsigned n, char *msg, size_t len)
 {
     struct bh h;
@@ -264,6 +279,8 @@ static int rejects_invalid_config(const char *impl, unsigned n, char *msg, size_
 
 const struct conf_case batcher_cases[] = {
     { "batcher", "exactly_once", exactly_once, 0, 0, { 1, 2, 8, 64, 1000 } },
+    { "batcher", "exactly_once_tiny_batches", exactly_once_tiny_batches, 0, LAB_CAP_DISCARDS,
+      { 4, 64 } },
     { "batcher", "close_delivers_tail", close_delivers_tail, 0, LAB_CAP_DISCARDS, { 1, 4 } },
     { "batcher", "timeout_flushes_partial", timeout_flushes_partial, LAB_CAP_TIMEOUT, 0, { 1, 3 } },
     { "batcher", "backpressure_bounds_memory", backpressure_bounds_memory,
