@@ -161,20 +161,10 @@ int cmd_reproduce(int argc, char **argv)
         experiment_free(&e);
         return rc ? 2 : 0;
     }
-    /* a stop rule given here replaces the file's (--ops and --duration exclude
-       each other) */
-    for (int i = 0; i < nextra; i += 2) {
-        const char *other = !strcmp(extra[i], "--ops") ? "--duration"
-                          : !strcmp(extra[i], "--duration") ? "--ops" : NULL;
-        if (other) experiment_drop_option(&e, other);
-    }
-    for (int i = 0; i < nextra && e.argc < EXP_MAX_ARGS - 1; i++) e.argv[e.argc++] = strdup(extra[i]);
-
     struct run_opts o;
-    run_opts_defaults(&o);
-    int rc = run_opts_parse(e.argc, e.argv, &o, err, sizeof err);
+    int rc = experiment_opts(&e, extra, nextra, &o, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "contend reproduce: %s: %s\n", e.path, rc == 1 ? "--help in file" : err);
+        fprintf(stderr, "contend reproduce: %s\n", err);
         experiment_free(&e);
         return 2;
     }

@@ -54,15 +54,10 @@ int cmd_stress(int argc, char **argv)
             fprintf(stderr, "contend stress: %s\n", err);
             return 2;
         }
-        if (threads && e.argc < EXP_MAX_ARGS - 2) {
-            e.argv[e.argc++] = strdup("--threads");
-            e.argv[e.argc++] = strdup(threads);
-        }
+        const char *extra[] = { "--threads", threads };
         struct run_opts o;
-        run_opts_defaults(&o);
-        int rc = run_opts_parse(e.argc, e.argv, &o, err, sizeof err);
-        if (rc) {
-            fprintf(stderr, "contend stress: %s: %s\n", e.path, rc == 1 ? "--help in file" : err);
+        if (experiment_opts(&e, extra, threads ? 2 : 0, &o, err, sizeof err) != 0) {
+            fprintf(stderr, "contend stress: %s\n", err);
             experiment_free(&e);
             return 2;
         }

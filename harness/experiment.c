@@ -235,3 +235,29 @@ void experiment_drop_option(struct experiment *e, const char *opt)
     e->argc = k;
     e->argv[k] = NULL;
 }
+
+int experiment_opts(struct experiment *e, const char *const *extra, int nextra,
+                    struct run_opts *o, char *err, size_t n)
+{
+    /* a stop rule given here replaces the file's (--ops and --duration
+       exclude each other) */
+    for (int i = 0; i + 1 < nextra; i += 2) {
+        const char *other = !strcmp(extra[i], "--ops") ? "--duration"
+                          : !strcmp(extra[i], "--duration") ? "--ops" : NULL;
+        if (other) experiment_drop_option(e, other);
+    }
+    for (int i = 0; i < nextra; i++) {
+        if (add_arg(e, extra[i])) {
+            snprintf(err, n, "%s: too many options", e->path);
+            return -E2BIG;
+        }
+    }
+    run_opts_defaults(o);
+    char why[ERRLEN];
+    int rc = run_opts_parse(e->argc, e->argv, o, why, sizeof why);
+    if (rc) {
+        snprintf(err, n, "%s: %s", e->path, rc == 1 ? "--help in the file" : why);
+        return -EINVAL;
+    }
+    return 0;
+}

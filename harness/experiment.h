@@ -32,6 +32,12 @@ int experiment_load(const char *name, const char *mode, struct experiment *e, ch
 int experiment_load_string(const char *text, const char *mode, struct experiment *e,
                            char *err, size_t n);
 void experiment_free(struct experiment *e);
+struct run_opts;
+/* Appends extra (`contend run` options overriding the file's; --ops or
+   --duration replaces the file's stop rule) and parses the result into o.
+   0, or -EINVAL/-E2BIG with "PATH: reason" in err. */
+int experiment_opts(struct experiment *e, const char *const *extra, int nextra,
+                    struct run_opts *o, char *err, size_t n);
 /* Removes every "OPT VALUE" pair from the experiment's run options. */
 void experiment_drop_option(struct experiment *e, const char *opt);
 const char *experiment_label(const struct experiment *e, const char *impl);

@@ -636,12 +636,11 @@ static double speed(const struct rf_cell *c, const char *metric)
     return metric_direction(metric) == DIR_LOWER ? 1 / s.median : s.median;
 }
 
-/* Counters recorded per op (cycles_per_op, ctx_switches_per_op, ...). */
+/* Event counters per op that can explain a ratio (task-clock ns is CPU
+   time, a consequence rather than a cause: left out). */
 static int is_counter(const char *name)
 {
-    size_t l = strlen(name);
-    return l > 7 && !strcmp(name + l - 7, "_per_op") && !strstr(name, "ns_per_op") &&
-           !strstr(name, "bytes_per_op") && !strstr(name, "allocs_per_op");
+    return rf_is_counter_metric(name) && !strstr(name, "ns_per_op");
 }
 
 /* The counter whose values differ most between cells a and b, as a clause. */
@@ -881,19 +880,6 @@ next:
 
 /* ---------------- the report ------------------------------------------------ */
 
-static int write_text(const char *path, const char *text, size_t len, char *err, size_t n)
-{
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    int ok = f && fwrite(text, 1, len, f) == len;
-    if (f && fclose(f) != 0) ok = 0;
-    if (ok && rename(tmp, path) == 0) return 0;
-    snprintf(err, n, "cannot write '%s': %s", path, strerror(errno));
-    unlink(tmp);
-    return -EIO;
-}
-
 static void footer(FILE *md, const struct report *rp)
 {
     fprintf(md, "---\n\n");
@@ -981,7 +967,7 @@ int report_write(const struct report *rp, char *err, size_t n)
     char path[1100];
     if (!rc) {
         snprintf(path, sizeof path, "%s/report.md", rp->dir);
-        rc = write_text(path, buf, len, err, n);
+        rc = write_file_atomic(path, buf, len, err, n);
     }
     if (!rc) {
         char *html = NULL;
@@ -989,7 +975,7 @@ int report_write(const struct report *rp, char *err, size_t n)
         FILE *h = open_memstream(&html, &hlen);
         if (h) { md_to_html(h, buf, rp->dir, title); fclose(h); }
         snprintf(path, sizeof path, "%s/report.html", rp->dir);
-        rc = html ? write_text(path, html, hlen, err, n) : -ENOMEM;
+        rc = html ? write_file_atomic(path, html, hlen, err, n) : -ENOMEM;
         free(html);
     }
     free(buf);
