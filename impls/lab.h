@@ -25,7 +25,14 @@ enum {
     LAB_CAP_BACKPRESSURE = 1u << 1, /* bounded memory: producers block when full */
     LAB_CAP_OWN_THREADS  = 1u << 2, /* starts threads of its own */
     LAB_CAP_DISCARDS     = 1u << 3, /* delivers nothing (harness-overhead row) */
-    LAB_CAP_PARALLEL_SCAN = 1u << 4 /* scan runs on worker threads */
+    LAB_CAP_PARALLEL_SCAN = 1u << 4, /* scan runs on worker threads */
+    LAB_CAP_THREADS_ONLY = 1u << 5, /* calls OS blocking functions itself (pthread,
+                                       futex, sched_yield): refused by any runner
+                                       but threads, with this reason */
+    LAB_CAP_NO_OVERSUB   = 1u << 6  /* FIFO spinning (ticket, MCS, ...): collapses
+                                       once workers outnumber CPUs, so oversubscribed
+                                       cells run only in fixed-time mode and are
+                                       reported as slow, not failed */
 };
 
 /* Common header: the first member of every family descriptor. */
@@ -110,7 +117,8 @@ struct lab_store {
     int  (*remove)(void *self, void *tstate, uint64_t id);
     /* GetAll: visits each live record once. */
     int  (*scan)(void *self, lab_scan_fn fn, void *arg);
-    void (*destroy)(void *self);    /* Optional (appended; NULL = call insert n times): bulk insert used to
+    void (*destroy)(void *self);
+    /* Optional (appended; NULL = call insert n times): bulk insert used to
        prefill outside any timed region; ids[i] receives t[i]'s id. */
     int  (*insert_many)(void *self, void *tstate, const struct lab_task *t, size_t n,
                         uint64_t *ids);
