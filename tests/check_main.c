@@ -13,7 +13,7 @@ int main(int argc, char **argv)
         for (size_t t = 0; conf_tables[t]; t++)
             for (const struct conf_case *c = conf_tables[t]; c->name; c++) {
                 const struct lab_impl *impls[MAX_LIST];
-                size_t k = registry_list(c->family, impls, MAX_LIST);
+                size_t k = run_registry_list(c->family, impls, MAX_LIST);
                 for (size_t i = 0; i < k && i < MAX_LIST; i++)
                     if (conf_applies(c, impls[i]))
                         for (size_t j = 0; j < 6 && c->counts[j]; j++)

@@ -201,10 +201,9 @@ Test(counters, runner_sums_worker_threads)
     char err[ERRLEN];
     char *argv[] = { "run", "--impl", "mutex", "--threads", "3", "--ops", "3000",
                      "--counters", "default", NULL };
-    run_opts_defaults(&o);
     cr_assert_eq(run_opts_parse(9, argv, &o, err, sizeof err), 0, "%s", err);
     struct trial t;
-    cr_assert_eq(runner_trial(&o, o.impls[0], 3, &t, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_trial(&o, o.impls[0], 3, &t, err, sizeof err), 0, "%s", err);
     cr_assert_eq(t.counters.n, 7);
     size_t tc = find(&o.counters, "task_clock_ns");
     cr_expect_neq(t.counters.src[tc], CTR_SRC_NONE);
@@ -214,9 +213,8 @@ Test(counters, runner_sums_worker_threads)
 
     char *off[] = { "run", "--impl", "mutex", "--threads", "2", "--ops", "200",
                     "--counters", "none", NULL };
-    run_opts_defaults(&o);
     cr_assert_eq(run_opts_parse(9, off, &o, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(runner_trial(&o, o.impls[0], 2, &t, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_trial(&o, o.impls[0], 2, &t, err, sizeof err), 0, "%s", err);
     cr_expect_eq(t.counters.n, 0);
 }
 

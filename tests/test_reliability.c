@@ -243,7 +243,7 @@ static const struct bad_journal bad_journals[] = {
     { "not json at all\nmore\n", "not a contend journal" },
     { "{\"journal\": \"contend-journal\", \"schema_version\": 99, \"trial_size\": 1, \"argv\": [\"run\"]}\n",
       "schema version" },
-    { "{\"journal\": \"contend-journal\", \"schema_version\": 1, \"trial_size\": 3, \"argv\": [\"run\"]}\n",
+    { "{\"journal\": \"contend-journal\", \"schema_version\": 2, \"trial_size\": 3, \"argv\": [\"run\"]}\n",
       "different build" },
     { "[1, 2, 3]\n", "not a contend journal" },
 };
@@ -276,7 +276,7 @@ Test(reliability, corrupt_middle_line_is_refused)
     cr_assert_geq(fd, 0);
     dprintf(fd, "{\"journal\": \"contend-journal\", \"schema_version\": 1, "
                 "\"trial_size\": %zu, \"trial_layout\": %u, \"argv\": [\"run\"]}\n"
-                "garbage\n{}\n", sizeof(struct trial), (unsigned)trial_layout());
+                "garbage\n{}\n", sizeof(struct trial), (unsigned)run_trial_layout());
     close(fd);
     const char *args[] = { "run", "--resume", path, NULL };
     char err[4096];

@@ -7,7 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "harness.h"
+#include "family.h"
+#include "results.h"
 
 /* Runs the contend binary with args (NULL-terminated); captures output. */
 struct proc_result {

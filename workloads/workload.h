@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lab_opt.h"
+
 enum wl_dist { WL_UNIFORM, WL_ZIPF, WL_HOTSET, WL_SEED8020 };
 enum wl_op { WL_READ, WL_UPDATE, WL_INSERT, WL_DELETE, WL_SCAN, WL_NOPS };
 
@@ -70,5 +72,9 @@ const char *wl_dist_name(enum wl_dist d);
 const char *wl_op_name(enum wl_op op);
 /* NULL when s is consistent, else a one-line reason. */
 const char *wl_spec_error(const struct wl_spec *s);
+
+/* The workload's options (keys, dist, theta, hot-keys, hot-ops, scramble,
+   mix) as a table into a struct wl_spec. */
+extern const struct opt_spec wl_opts[];
 
 #endif

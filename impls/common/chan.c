@@ -7,7 +7,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "lab_util.h"
 
 /* A parked sender, on the sender's stack. done: 0 parked, 1 sent, 2 closed. */
 struct lab_chan_waiter {
@@ -41,7 +41,7 @@ int lab_chan_init(struct lab_chan *c, size_t cap)
     c->closed = 0;
     c->sendq = c->sendq_tail = NULL;
     pthread_mutex_init(&c->mu, NULL);
-    lab_cond_init(&c->not_empty);
+    lab_pthread_cond_init(&c->not_empty);
     return 0;
 }
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lab.h"
+#include "lab_store.h"
 
 struct lab_map {
     struct lab_task *slots;

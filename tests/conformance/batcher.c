@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include "conformance.h"
-#include "common/util.h"
+#include "lab_batcher.h"
+#include "lab_util.h"
 
 /* A checking sink: every item seen once, never two deliveries at a time. */
 struct tsink {
@@ -55,7 +56,7 @@ static int bh_setup(struct bh *h, const char *name, struct lab_batcher_cfg cfg,
                     unsigned producers, uint64_t per_thread, char *msg, size_t len)
 {
     memset(h, 0, sizeof *h);
-    h->b = (const struct lab_batcher *)registry_find("batcher", name);
+    h->b = (const struct lab_batcher *)run_registry_find("batcher", name);
     CHECK(h->b, "batcher/%s is not registered", name);
     h->producers = producers;
     h->sink.per_thread = per_thread;
@@ -254,7 +255,7 @@ static void noop_deliver(void *arg, const uint64_t *items, size_t n)
 static int rejects_invalid_config(const char *impl, unsigned n, char *msg, size_t len)
 {
     (void)n;
-    const struct lab_batcher *b = (const struct lab_batcher *)registry_find("batcher", impl);
+    const struct lab_batcher *b = (const struct lab_batcher *)run_registry_find("batcher", impl);
     CHECK(b, "batcher/%s is not registered", impl);
     struct lab_sink sink = { noop_deliver, NULL };
     static const struct { size_t batch, queue; } bad[] = {

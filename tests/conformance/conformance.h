@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "harness.h"
+#include "family.h"
+#include "results.h"
 
 /* A check: 0 on success, or -1 with a one-line reason in msg. */
 typedef int (*conf_fn)(const char *impl, unsigned n, char *msg, size_t len);

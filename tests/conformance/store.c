@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "conformance.h"
-#include "common/util.h"
+#include "lab_store.h"
+#include "lab_util.h"
 
 struct sh {
     const struct lab_store *s;
@@ -19,7 +20,7 @@ struct sh {
 static int sh_open(struct sh *h, const char *name, size_t hint, unsigned nthreads, char *msg,
                    size_t len)
 {
-    h->s = (const struct lab_store *)registry_find("store", name);
+    h->s = (const struct lab_store *)run_registry_find("store", name);
     CHECK(h->s, "store/%s is not registered", name);
     struct lab_store_cfg cfg = { .capacity_hint = hint, .nthreads = nthreads };
     int rc = h->s->create(&cfg, &h->self);

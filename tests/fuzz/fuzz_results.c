@@ -5,7 +5,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "family.h"
+#include "results.h"
 #include "resultfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -16,17 +17,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (write(fd, data, size) != (ssize_t)size) { close(fd); return 0; }
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    char **argv;
-    int argc;
-    struct journal_trial *tr;
-    size_t ntr;
+    struct res_journal_data d;
     char err[ERRLEN];
-    if (journal_load(path, &argv, &argc, &tr, &ntr, err, sizeof err) == 0) {
+    if (res_journal_load(path, &d, err, sizeof err) == 0) {
         struct run_opts o;
-        run_opts_defaults(&o);
-        run_opts_parse(argc, argv, &o, err, sizeof err);
-        journal_free_argv(argv, argc);
-        free(tr);
+        run_opts_parse(d.argc, d.argv, &o, err, sizeof err);
+        res_journal_data_free(&d);
     }
     close(fd);
     struct rf_result r;
