@@ -16,7 +16,7 @@ struct counters {
 static _Atomic(struct counters *) all_counters;
 static _Thread_local struct counters *mine;
 
-static struct counters *self_counters(void)
+static struct counters *alloc_self_counters(void)
 {
     if (!mine) {
         struct counters *c = lab_calloc_aligned(sizeof *c);
@@ -29,9 +29,9 @@ static struct counters *self_counters(void)
     return mine;
 }
 
-static void count(size_t n)
+static void alloc_count(size_t n)
 {
-    struct counters *c = self_counters();
+    struct counters *c = alloc_self_counters();
     if (!c) return;
     /* single writer: a relaxed load + store, no locked instruction */
     atomic_store_explicit(&c->allocs, atomic_load_explicit(&c->allocs, memory_order_relaxed) + 1,
@@ -43,21 +43,21 @@ static void count(size_t n)
 void *lab_malloc(size_t n)
 {
     void *p = malloc(n);
-    if (p) count(n);
+    if (p) alloc_count(n);
     return p;
 }
 
 void *lab_calloc(size_t k, size_t n)
 {
     void *p = calloc(k, n);
-    if (p) count(k * n);
+    if (p) alloc_count(k * n);
     return p;
 }
 
 void *lab_realloc(void *p, size_t n)
 {
     void *q = realloc(p, n);
-    if (q) count(n);
+    if (q) alloc_count(n);
     return q;
 }
 

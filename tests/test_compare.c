@@ -158,7 +158,7 @@ Test(compare, bad_input_exits_2)
 
 static int parse(const char *s, struct rf_result *r, char *err)
 {
-    return rf_parse(s, strlen(s), "t", r, err, ERRLEN);
+    return res_parse(s, strlen(s), "t", r, err, ERRLEN);
 }
 
 Test(resultfile, tolerates_unknown_fields_and_reads_any_metric)
@@ -171,17 +171,17 @@ Test(resultfile, tolerates_unknown_fields_and_reads_any_metric)
     char err[ERRLEN] = "";
     cr_assert_eq(parse(s, &r, err), 0, "%s", err);
     cr_assert_eq(r.ncells, 1);
-    const struct rf_metric *m = rf_cell_metric(&r.cells[0], "read_ns_per_op");
+    const struct rf_metric *m = res_cell_metric(&r.cells[0], "read_ns_per_op");
     cr_assert_not_null(m);
     cr_expect(m->n == 2 && m->v[1] == 11 && m->dir == DIR_LOWER);
-    cr_expect_eq(rf_cell_metric(&r.cells[0], "bytes_per_op")->dir, DIR_LOWER);
-    cr_expect_null(rf_cell_metric(&r.cells[0], "tag"));
+    cr_expect_eq(res_cell_metric(&r.cells[0], "bytes_per_op")->dir, DIR_LOWER);
+    cr_expect_null(res_cell_metric(&r.cells[0], "tag"));
     cr_expect_str_eq(r.cells[0].workload, "hot");
-    rf_free(&r);
-    cr_expect_eq(metric_direction("ops_per_s"), DIR_HIGHER);
-    cr_expect_eq(metric_direction("allocs_per_op"), DIR_LOWER);
-    cr_expect_eq(metric_direction("flush_ms"), DIR_LOWER);
-    cr_expect_eq(metric_direction("jain"), DIR_NONE);
+    res_free(&r);
+    cr_expect_eq(res_metric_direction("ops_per_s"), DIR_HIGHER);
+    cr_expect_eq(res_metric_direction("allocs_per_op"), DIR_LOWER);
+    cr_expect_eq(res_metric_direction("flush_ms"), DIR_LOWER);
+    cr_expect_eq(res_metric_direction("jain"), DIR_NONE);
 }
 
 Test(resultfile, rejects_hostile_input_with_one_line)
@@ -214,7 +214,7 @@ Test(resultfile, rejects_hostile_input_with_one_line)
     }
     struct rf_result r;
     char err[ERRLEN];
-    cr_expect_eq(rf_parse("\0\xff", 2, "bin", &r, err, ERRLEN), -EINVAL);
+    cr_expect_eq(res_parse("\0\xff", 2, "bin", &r, err, ERRLEN), -EINVAL);
 }
 
 /* Exports a tiny run as format (to out, or stdout when out is NULL). */

@@ -30,15 +30,15 @@ static void workload(int sleeps)
 static void count_here(const struct ctr_spec *s, int sleeps, uint64_t ops, struct ctr_result *r)
 {
     struct ctr_plan plan;
-    ctr_plan_make(s, 1, &plan);
-    struct ctr_thread *t = ctr_threads_new(&plan, 1);
+    run_ctr_plan_make(s, 1, &plan);
+    struct ctr_thread *t = run_ctr_threads_new(&plan, 1);
     cr_assert_not_null(t);
-    ctr_thread_open(t);
-    ctr_thread_start(t);
+    run_ctr_thread_open(t);
+    run_ctr_thread_start(t);
     workload(sleeps);
-    ctr_thread_stop(t);
-    ctr_thread_close(t);
-    ctr_collect(&plan, t, 1, ops, r);
+    run_ctr_thread_stop(t);
+    run_ctr_thread_close(t);
+    run_ctr_collect(&plan, t, 1, ops, r);
     free(t);
 }
 
@@ -54,9 +54,9 @@ Test(counters, parse_lists)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("none", &s, err, sizeof err), 0);
+    cr_assert_eq(run_ctr_spec_parse("none", &s, err, sizeof err), 0);
     cr_expect_eq(s.enabled, 0);
-    cr_assert_eq(ctr_spec_parse("default", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_ctr_spec_parse("default", &s, err, sizeof err), 0, "%s", err);
     cr_expect_eq(s.enabled, 1);
     cr_expect_eq(s.n, 7);
     const char *keys[] = { "cycles", "instructions", "llc_misses", "branch_misses",
@@ -65,7 +65,7 @@ Test(counters, parse_lists)
     const char *bad[] = { "", "cycles,", ",cycles", "cycles,,task-clock", "cycles,cycles",
                           "task-clock,perf::PERF_COUNT_SW_TASK_CLOCK" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        cr_expect_eq(ctr_spec_parse(bad[i], &s, err, sizeof err), -EINVAL, "'%s' accepted", bad[i]);
+        cr_expect_eq(run_ctr_spec_parse(bad[i], &s, err, sizeof err), -EINVAL, "'%s' accepted", bad[i]);
         cr_expect_null(strchr(err, '\n'), "multi-line error: %s", err);
     }
 }
@@ -74,7 +74,7 @@ Test(counters, unknown_event_is_an_error)
 {
     static struct ctr_spec s;
     char err[ERRLEN] = "";
-    cr_assert_eq(ctr_spec_parse("task-clock,bogus_event", &s, err, sizeof err), -EINVAL);
+    cr_assert_eq(run_ctr_spec_parse("task-clock,bogus_event", &s, err, sizeof err), -EINVAL);
     cr_expect(strstr(err, "bogus_event"), "error does not name the event: %s", err);
     cr_expect(strstr(err, "unknown event"), "error does not say why: %s", err);
     cr_expect_null(strchr(err, '\n'));
@@ -86,7 +86,7 @@ Test(counters, hardware_events_are_na_with_a_reason)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("cycles,instructions,branch-misses,task-clock", &s, err,
+    cr_assert_eq(run_ctr_spec_parse("cycles,instructions,branch-misses,task-clock", &s, err,
                                 sizeof err), 0, "%s", err);
     if (s.ev[0].perf_ok) cr_skip_test("this machine has a usable PMU: no fallback to test");
     struct ctr_result r;
@@ -106,7 +106,7 @@ Test(counters, software_events_count_through_perf)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("task-clock,page-faults,context-switches", &s, err, sizeof err),
+    cr_assert_eq(run_ctr_spec_parse("task-clock,page-faults,context-switches", &s, err, sizeof err),
                  0, "%s", err);
     for (size_t i = 0; i < s.n; i++)
         if (!s.ev[i].perf_ok) cr_skip_test("perf software events do not open here: %s", s.ev[i].reason);
@@ -129,7 +129,7 @@ Test(counters, rusage_stands_in_when_forced)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("context-switches,page-faults,task-clock", &s, err, sizeof err),
+    cr_assert_eq(run_ctr_spec_parse("context-switches,page-faults,task-clock", &s, err, sizeof err),
                  0, "%s", err);
     for (size_t i = 0; i < s.n; i++) s.ev[i].force_rusage = 1;
     struct ctr_result r;
@@ -147,13 +147,13 @@ Test(counters, fd_budget_falls_back_or_says_na)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("task-clock,cpu-migrations", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_ctr_spec_parse("task-clock,cpu-migrations", &s, err, sizeof err), 0, "%s", err);
     if (!s.ev[0].perf_ok || !s.ev[1].perf_ok) cr_skip_test("software events do not open here");
     struct ctr_plan p;
-    ctr_plan_make(&s, 1, &p);
+    run_ctr_plan_make(&s, 1, &p);
     cr_expect_eq(p.src[0], CTR_SRC_PERF);
     cr_expect_eq(p.src[1], CTR_SRC_PERF);
-    ctr_plan_make(&s, MAX_THREADS * 100, &p);
+    run_ctr_plan_make(&s, MAX_THREADS * 100, &p);
     cr_expect_eq(p.src[0], CTR_SRC_RUSAGE);
     cr_expect_eq(p.src[1], CTR_SRC_NONE);
     cr_expect(strstr(p.note[0], "RLIMIT_NOFILE"), "%s", p.note[0]);
@@ -163,12 +163,12 @@ Test(counters, fd_budget_falls_back_or_says_na)
 Test(counters, multiplexed_counts_are_scaled)
 {
     int scaled;
-    cr_expect_eq(ctr_scale(1000, 50, 50, &scaled), 1000);
+    cr_expect_eq(run_ctr_scale(1000, 50, 50, &scaled), 1000);
     cr_expect_eq(scaled, 0);
-    cr_expect_eq(ctr_scale(1000, 100, 25, &scaled), 4000);
+    cr_expect_eq(run_ctr_scale(1000, 100, 25, &scaled), 4000);
     cr_expect_eq(scaled, 1);
-    cr_expect(isnan(ctr_scale(0, 100, 0, &scaled)), "never on the PMU must not read 0");
-    cr_expect_eq(ctr_scale(0, 0, 0, &scaled), 0);
+    cr_expect(isnan(run_ctr_scale(0, 100, 0, &scaled)), "never on the PMU must not read 0");
+    cr_expect_eq(run_ctr_scale(0, 0, 0, &scaled), 0);
 }
 
 /* The probe passed but the per-thread open fails (pretended here with an
@@ -178,7 +178,7 @@ Test(counters, per_thread_open_failure_falls_back)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("cycles,context-switches", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_ctr_spec_parse("cycles,context-switches", &s, err, sizeof err), 0, "%s", err);
     if (s.ev[0].perf_ok) cr_skip_test("this machine has a usable PMU");
     struct ctr_event *cyc = &s.ev[0], *cs = &s.ev[1];
     cyc->perf_ok = 1;

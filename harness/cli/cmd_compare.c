@@ -70,8 +70,8 @@ int cmd_compare(int argc, char **argv)
     c.format = compare_formats[compare_a.format];
     char err[ERRLEN] = "";
     status = 2;
-    if (rf_load(c.base_path, &c.base, err, sizeof err) == 0 &&
-        rf_load(c.new_path, &c.new_, err, sizeof err) == 0) {
+    if (res_load(c.base_path, &c.base, err, sizeof err) == 0 &&
+        res_load(c.new_path, &c.new_, err, sizeof err) == 0) {
         rep_compare_diff_config(c.notes, "", c.base.config, c.new_.config);
         if (rep_compare_rows(&c, err, sizeof err) == 0) {
             rep_compare_warnings(&c);
@@ -88,8 +88,8 @@ int cmd_compare(int argc, char **argv)
         }
     }
     if (status == 2) fprintf(stderr, "contend compare: %s\n", err);
-    rf_free(&c.base);
-    rf_free(&c.new_);
+    res_free(&c.base);
+    res_free(&c.new_);
     rep_cmp_done(&c);
     return status;
 }

@@ -24,7 +24,7 @@ static void counters_show(const char *name)
 {
     struct ctr_event e;
     char err[ERRLEN];
-    if (ctr_event_resolve(name, &e, err, sizeof err) != 0) {
+    if (run_ctr_event_resolve(name, &e, err, sizeof err) != 0) {
         printf("  %-22s %-10s %-10s %s\n", name, "-", "unknown", e.reason[0] ? e.reason : err);
         return;
     }
@@ -41,17 +41,17 @@ int cmd_counters(int argc, char **argv)
     int status;
     if (cli_parse(&counters_spec, argc, argv, &res, &status)) return status;
     char err[ERRLEN], pmus[512];
-    if (ctr_pfm_init(err, sizeof err) != 0) {
+    if (run_ctr_pfm_init(err, sizeof err) != 0) {
         printf("libpfm4: %s: no event can be resolved by name\n", err);
         return 0;
     }
-    ctr_pmus(pmus, sizeof pmus);
+    run_ctr_pmus(pmus, sizeof pmus);
     struct rlimit rl;
     getrlimit(RLIMIT_NOFILE, &rl);
     printf("PMUs detected by libpfm4: %s\n", pmus[0] ? pmus : "(none)");
     printf("hardware counting through perf_event_open: %s\n",
-           ctr_have_pmu() ? "yes" : "no (hardware events are n/a in runs)");
-    printf("perf_event_paranoid: %d\n", ctr_paranoid());
+           run_ctr_have_pmu() ? "yes" : "no (hardware events are n/a in runs)");
+    printf("perf_event_paranoid: %d\n", run_ctr_paranoid());
     printf("RLIMIT_NOFILE: %llu (each counted event holds one fd per worker thread)\n",
            (unsigned long long)rl.rlim_cur);
     printf("\n  %-22s %-10s %-10s %s\n", "event", "column", "status", "reason");

@@ -57,7 +57,7 @@ int cmd_export(int argc, char **argv)
     const char *format = export_formats[export_a.format], *out = export_a.out;
     char err[ERRLEN] = "";
     struct rf_result r;
-    if (rf_load(res.pos[0], &r, err, sizeof err)) return cli_fail("export", err);
+    if (res_load(res.pos[0], &r, err, sizeof err)) return cli_fail("export", err);
     int rc;
     if (strcmp(format, "csv") || !out) {
         rc = rep_export(&r, format, out, err, sizeof err);
@@ -71,7 +71,7 @@ int cmd_export(int argc, char **argv)
         if (!(rc = rep_export(&r, "csv", p1, err, sizeof err)))
             rc = rep_export(&r, "csv-summary", p2, err, sizeof err);
     }
-    rf_free(&r);
+    res_free(&r);
     if (!rc && !out && fflush(stdout)) {
         rc = -EIO;
         snprintf(err, sizeof err, "cannot write to standard output");

@@ -54,17 +54,17 @@ int cmd_report(int argc, char **argv)
     int rc = 0;
     for (size_t i = 0; !rc && i < res.npos; i++) {
         rp.in[i].path = res.pos[i];
-        rc = rf_load(res.pos[i], &rp.in[i].r, err, sizeof err);
+        rc = res_load(res.pos[i], &rp.in[i].r, err, sizeof err);
         if (!rc) rp.nin++;
     }
     if (!rc && report_a.baseline) {
         base.path = report_a.baseline;
-        if (!(rc = rf_load(base.path, &base.r, err, sizeof err))) rp.baseline = &base;
+        if (!(rc = res_load(base.path, &base.r, err, sizeof err))) rp.baseline = &base;
     }
     if (!rc) rc = rep_write(&rp, err, sizeof err);
     if (rc) fprintf(stderr, "contend report: %s\n", err);
     else printf("contend report: wrote %s/report.md and %s/report.html\n", rp.dir, rp.dir);
-    for (size_t i = 0; i < rp.nin; i++) rf_free(&rp.in[i].r);
-    if (rp.baseline) rf_free(&base.r);
+    for (size_t i = 0; i < rp.nin; i++) res_free(&rp.in[i].r);
+    if (rp.baseline) res_free(&base.r);
     return rc ? 2 : 0;
 }

@@ -100,7 +100,7 @@ static void reproduce_print_speed(const struct run_result *r, const struct exper
     printf("  %-8s %-5s  %s\n", "jain@max", "check", "seed's figure (reference)");
     for (size_t i = 0; i < o->nimpls; i++) {
         const char *name = o->impls[i]->name;
-        printf("%-22s %-10s", experiment_label(e, name), name);
+        printf("%-22s %-10s", res_experiment_label(e, name), name);
         const struct cell *last = NULL;
         enum verdict v = VERDICT_NA;
         for (size_t t = 0; t < o->threads.n; t++) {
@@ -111,7 +111,7 @@ static void reproduce_print_speed(const struct run_result *r, const struct exper
             if (c->verdict == VERDICT_FAIL || v == VERDICT_NA) v = c->verdict;
         }
         printf("  %-8.3f %-5s  %s\n", last ? last->jain.median : 0, reproduce_verdict(v),
-               experiment_reference(e, name));
+               res_experiment_reference(e, name));
     }
     printf("\nops/s: median of %u reps, %s; jain@max: fairness at the largest thread count;\n"
            "check: %s. Threads are OS threads, not goroutines.\n", o->reps,
@@ -138,14 +138,14 @@ static void reproduce_print_columns(const struct run_result *r, const struct exp
         for (size_t i = 0; i < o->nimpls; i++) {
             const struct cell *c = &r->cells[t * o->nimpls + i];
             const char *name = o->impls[i]->name;
-            printf("%-26s %-10s", experiment_label(e, name), name);
+            printf("%-26s %-10s", res_experiment_label(e, name), name);
             for (size_t k = 0; k < ncol; k++) {
                 char v[24] = "n/a";
                 double x = c->m[col[k]].median;
                 if (x == x) snprintf(v, sizeof v, f->metrics[col[k]].fmt ? f->metrics[col[k]].fmt : "%.3g", x);
                 printf(" %11s", v);
             }
-            printf(" %-5s  %s\n", reproduce_verdict(c->verdict), experiment_reference(e, name));
+            printf(" %-5s  %s\n", reproduce_verdict(c->verdict), res_experiment_reference(e, name));
         }
     }
     printf("\nMedians of %u reps (the family's metrics: docs/). check: %s.\n"
@@ -169,13 +169,13 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     const char *mode = a->full ? "full" : "quick";
     struct experiment e;
     char err[ERRLEN], dir[1024], json[1100];
-    if (experiment_load(name, mode, &e, err, sizeof err) != 0) return cli_fail("reproduce", err);
+    if (res_experiment_load(name, mode, &e, err, sizeof err) != 0) return cli_fail("reproduce", err);
     snprintf(dir, sizeof dir, outdir ? "%s" : "results/latest/%s", outdir ? outdir : e.name);
     if (a->render_only) {
         int rc = rep_reproduce(dir, &e, argc, argv, err, sizeof err);
         if (rc) fprintf(stderr, "contend reproduce: %s\n", err);
         else fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
-        experiment_free(&e);
+        res_experiment_free(&e);
         return rc ? 2 : 0;
     }
     const char *extra[2 * (5 + REPRODUCE_MAX_SET)];
@@ -192,10 +192,10 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
         extra[nextra++] = eq + 1;
     }
     struct run_opts o;
-    int rc = experiment_opts(&e, extra, nextra, &o, err, sizeof err);
+    int rc = res_experiment_opts(&e, extra, nextra, &o, err, sizeof err);
     if (!rc) rc = res_make_dirs(dir, err, sizeof err);
     if (rc) {
-        experiment_free(&e);
+        res_experiment_free(&e);
         return cli_fail("reproduce", err);
     }
     snprintf(json, sizeof json, "%s/results.json", dir);
@@ -209,7 +209,7 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
         fprintf(stderr, "contend reproduce: %s (the results are in %s)\n", err, json);
         status = 2;
     } else if (status <= 1) fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
-    experiment_free(&e);
+    res_experiment_free(&e);
     return status;
 }
 
@@ -228,7 +228,7 @@ int cmd_reproduce(int argc, char **argv)
     int worst = 0;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
         char ini[1100], dir[1100];
-        snprintf(ini, sizeof ini, "%s/%s.ini", workloads_dir(), names[i]);
+        snprintf(ini, sizeof ini, "%s/%s.ini", res_workloads_dir(), names[i]);
         if (access(ini, R_OK) != 0) continue;
         if (reproduce_a.out) snprintf(dir, sizeof dir, "%s/%s", reproduce_a.out, names[i]);
         int st = reproduce_one(names[i], reproduce_a.out ? dir : NULL, argc, argv);

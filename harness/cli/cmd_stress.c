@@ -59,11 +59,11 @@ int cmd_stress(int argc, char **argv)
         char name[64];
         snprintf(name, sizeof name, "stress-%s", fam);
         struct experiment e;
-        if (experiment_load(name, "quick", &e, err, sizeof err) != 0) return cli_fail("stress", err);
+        if (res_experiment_load(name, "quick", &e, err, sizeof err) != 0) return cli_fail("stress", err);
         const char *extra[] = { "--threads", stress_a.threads };
         struct run_opts o;
-        if (experiment_opts(&e, extra, stress_a.threads ? 2 : 0, &o, err, sizeof err) != 0) {
-            experiment_free(&e);
+        if (res_experiment_opts(&e, extra, stress_a.threads ? 2 : 0, &o, err, sizeof err) != 0) {
+            res_experiment_free(&e);
             return cli_fail("stress", err);
         }
         o.argc = argc;
@@ -71,7 +71,7 @@ int cmd_stress(int argc, char **argv)
         printf("== %s\n", e.title ? e.title : name);
         int s = cli_run("stress", &o, NULL, NULL);
         if (s > status) status = s;
-        experiment_free(&e);
+        res_experiment_free(&e);
         if (s >= 2) break;
     }
     return status;

@@ -54,15 +54,15 @@ int rep_compare_metric_selected(const struct cmp *c, const struct rf_cell *cell,
         return 0;
     }
     /* counters explain a change; by default they are not what is gated */
-    if (metric_direction(name) == DIR_NONE || rf_is_counter_metric(name)) return 0;
+    if (res_metric_direction(name) == DIR_NONE || res_is_counter_metric(name)) return 0;
     /* ns_per_op is 1e9 / ops_per_s trial by trial: one row says it all */
-    return !(strcmp(name, "ns_per_op") == 0 && rf_cell_metric(cell, "ops_per_s"));
+    return !(strcmp(name, "ns_per_op") == 0 && res_cell_metric(cell, "ops_per_s"));
 }
 
 static const struct rf_cell *compare_find_cell(const struct rf_result *r, const struct rf_cell *like)
 {
     for (size_t i = 0; i < r->ncells; i++)
-        if (rf_same_bench(&r->cells[i], like)) return &r->cells[i];
+        if (res_same_bench(&r->cells[i], like)) return &r->cells[i];
     return NULL;
 }
 
@@ -125,8 +125,8 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
         for (size_t i = 0; i < c->base.ncells; i++) {
             const struct rf_cell *b = &c->base.cells[i], *nw = compare_find_cell(&c->new_, b);
             if (!nw || !rep_compare_metric_selected(c, b, c->names[m])) continue;
-            const struct rf_metric *mb = rf_cell_metric(b, c->names[m]);
-            const struct rf_metric *mn = rf_cell_metric(nw, c->names[m]);
+            const struct rf_metric *mb = res_cell_metric(b, c->names[m]);
+            const struct rf_metric *mn = res_cell_metric(nw, c->names[m]);
             if (!mb || !mn || !mb->n || !mn->n) continue;
             struct cmp_row *r = &c->rows[c->nrows++];
             *r = (struct cmp_row){ .b = b, .n = nw, .mb = mb, .mn = mn };
@@ -235,7 +235,7 @@ static void compare_print_text(FILE *f, const struct cmp *c, int md)
                         compare_dir_text(r->mb->dir), "benchmark", "base [CI]", "new [CI]",
                         "delta", "p", "p(holm)", "n");
             char name[160], bs[64], ns[64], d[48];
-            rf_cell_name(r->b, name, sizeof name);
+            res_cell_name(r->b, name, sizeof name);
             rep_med_ci(&r->sb, bs, sizeof bs, 0);
             rep_med_ci(&r->sn, ns, sizeof ns, 0);
             compare_delta_text(r, d, sizeof d);

@@ -16,14 +16,14 @@ static double evolution_speed(const struct rf_cell *c, const char *metric)
 {
     struct lab_summary s;
     if (!rep_cell_summary(c, metric, &s) || !(s.median > 0)) return NAN;
-    return metric_direction(metric) == DIR_LOWER ? 1 / s.median : s.median;
+    return res_metric_direction(metric) == DIR_LOWER ? 1 / s.median : s.median;
 }
 
 /* Event counters per op that can explain a ratio (task-clock ns is CPU
    time, a consequence rather than a cause: left out). */
 static int evolution_is_counter(const char *name)
 {
-    return rf_is_counter_metric(name) && !strstr(name, "ns_per_op");
+    return res_is_counter_metric(name) && !strstr(name, "ns_per_op");
 }
 
 /* The counter whose values differ most between cells a and b, as a clause. */
@@ -78,15 +78,15 @@ void rep_evolution(FILE *md, const struct experiment *e, const struct rf_result 
     fprintf(md, "## %s\n\n", e->title ? e->title : e->name);
     fprintf(md, "| Approach | impl |");
     for (size_t t = 0; t < nt; t++)
-        fprintf(md, " %s at %u thread%s |", rf_metric_unit(r, prim), thr[t], thr[t] == 1 ? "" : "s");
-    for (size_t o = 0; o < no; o++) fprintf(md, " %s (%s) at %u |", other[o], rf_metric_unit(r, other[o]), focus);
+        fprintf(md, " %s at %u thread%s |", res_metric_unit(r, prim), thr[t], thr[t] == 1 ? "" : "s");
+    for (size_t o = 0; o < no; o++) fprintf(md, " %s (%s) at %u |", other[o], res_metric_unit(r, other[o]), focus);
     const char *check = json_string_value(json_object_get(r->root, "check"));
     fprintf(md, " seed's published figure (reference, not measured here) | fairness (Jain) at %u |"
             " %s |\n|---|---|", focus, check ? check : "check");
     for (size_t t = 0; t < nt + no; t++) fprintf(md, "---:|");
     fprintf(md, "---|---:|---|\n");
     for (size_t i = 0; i < ni; i++) {
-        fprintf(md, "| %s | %s |", experiment_label(e, impl[i]), impl[i]);
+        fprintf(md, "| %s | %s |", res_experiment_label(e, impl[i]), impl[i]);
         const char *verdict = "n/a";
         for (size_t t = 0; t < nt; t++) {
             const struct rf_cell *c = rep_find(r, fam, impl[i], thr[t]);
@@ -102,7 +102,7 @@ void rep_evolution(FILE *md, const struct experiment *e, const struct rf_result 
             fprintf(md, " %s |", rep_cell_summary(fc, other[o], &s) ? rep_format_si(s.median, buf, sizeof buf) : "n/a");
         }
         struct lab_summary j;
-        const char *ref = experiment_reference(e, impl[i]);
+        const char *ref = res_experiment_reference(e, impl[i]);
         if (rep_cell_summary(fc, "jain", &j)) fprintf(md, " %s | %.3f | %s |\n", *ref ? ref : "", j.median, verdict);
         else fprintf(md, " %s | n/a | %s |\n", *ref ? ref : "", verdict);
     }

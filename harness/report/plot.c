@@ -124,7 +124,7 @@ static int plot_scaling(const struct plotctx *p, const struct rf_result *r, cons
     }
     char vars[1024] = "", title[256], ylabel[128];
     snprintf(title, sizeof title, "%s: %s against threads", fam, metric);
-    snprintf(ylabel, sizeof ylabel, "%s (%s; median, 95%% CI)", metric, rf_metric_unit(r, metric));
+    snprintf(ylabel, sizeof ylabel, "%s (%s; median, 95%% CI)", metric, res_metric_unit(r, metric));
     plot_gp_var(vars, sizeof vars, "title", title);
     plot_gp_var(vars, sizeof vars, "ylabel", ylabel);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%zu;", blocks);
@@ -160,7 +160,7 @@ static int plot_bars(const struct plotctx *p, const struct rf_result *r, const c
     snprintf(title, sizeof title, "%s: %s per implementation at %u thread%s", fam,
              jain ? "fairness" : metric, threads, threads == 1 ? "" : "s");
     snprintf(ylabel, sizeof ylabel, "%s (%s%s)", jain ? "Jain's fairness index" : metric,
-             rf_metric_unit(r, metric), logy ? "; log scale" : "");
+             res_metric_unit(r, metric), logy ? "; log scale" : "");
     plot_gp_var(vars, sizeof vars, "title", title);
     plot_gp_var(vars, sizeof vars, "ylabel", ylabel);
     if (jain) strcat(vars, "ymax=1.05;");
@@ -189,7 +189,7 @@ int rep_plot_compare(const struct plotctx *p, const struct cmp *c, const char *m
     if (!rows) { fclose(f); return 0; }
     char vars[1024] = "", title[256], ylabel[128];
     snprintf(title, sizeof title, "base against new: %s (implementation/threads)", metric);
-    snprintf(ylabel, sizeof ylabel, "%s (%s; median, 95%% CI; log scale)", metric, rf_metric_unit(&c->new_, metric));
+    snprintf(ylabel, sizeof ylabel, "%s (%s; median, 95%% CI; log scale)", metric, res_metric_unit(&c->new_, metric));
     plot_gp_var(vars, sizeof vars, "title", title);
     plot_gp_var(vars, sizeof vars, "ylabel", ylabel);
     return plot_finish(p, f, "compare.gp", vars, stem, base, tsv, title);
@@ -204,7 +204,7 @@ int rep_plots_for(const struct plotctx *p, const struct rf_result *r, const char
     const char *prim = rep_primary_metric(r, fam), *ns = rep_metric_like(r, fam, "ns_per_op");
     int rc = prim ? plot_scaling(p, r, fam, prim, tag) : 0;
     if (!rc && ns && nt) rc = plot_bars(p, r, fam, ns, thr[nt - 1], tag);
-    if (!rc && rf_cell_metric(&r->cells[0], "jain") && nt)
+    if (!rc && res_cell_metric(&r->cells[0], "jain") && nt)
         rc = plot_bars(p, r, fam, "jain", thr[nt - 1], tag);
     return rc;
 }

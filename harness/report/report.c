@@ -83,7 +83,7 @@ static int report_baseline(const struct report *rp, const struct plotctx *p, siz
         double g;
         int k = rep_compare_geomean(&c, c.names[m], &g);
         if (k) fprintf(md, "- geomean change of %s over %d rows: %+.2f%% (%s)\n", c.names[m], k,
-                       (g - 1) * 100, metric_direction(c.names[m]) == DIR_LOWER
+                       (g - 1) * 100, res_metric_direction(c.names[m]) == DIR_LOWER
                        ? "lower is better" : "higher is better");
     }
     report_list_json(md, c.notes, "");
@@ -99,7 +99,7 @@ static int report_baseline(const struct report *rp, const struct plotctx *p, siz
                  "|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < ns; i++) {
         char name[160], b[64], nv[64];
-        rf_cell_name(sig[i]->b, name, sizeof name);
+        res_cell_name(sig[i]->b, name, sizeof name);
         rep_med_ci(&sig[i]->sb, b, sizeof b, 1);
         rep_med_ci(&sig[i]->sn, nv, sizeof nv, 1);
         fprintf(md, "| %s | %s | %s | %s | %+.2f%% %s | %.3g |\n", name, sig[i]->mb->name, b, nv,
@@ -128,7 +128,7 @@ static void report_noise(FILE *md, const struct report_input *in)
     }
     char err[256];
     struct cmp c;
-    if (report_split_halves(&in->r, h) != 0) { rf_free(&h[0]); rf_free(&h[1]); return; }
+    if (report_split_halves(&in->r, h) != 0) { res_free(&h[0]); res_free(&h[1]); return; }
     rep_cmp_init(&c, "odd trials", &h[0], "even trials", &h[1]);
     if (rep_compare_rows(&c, err, sizeof err) == 0) {
         rep_compare_warnings(&c);
@@ -154,8 +154,8 @@ static void report_noise(FILE *md, const struct report_input *in)
                 : "");
     } else fprintf(md, "- noise (A/A control) for `%s`: %s\n", in->path, err);
     rep_cmp_done(&c);
-    rf_free(&h[0]);
-    rf_free(&h[1]);
+    res_free(&h[0]);
+    res_free(&h[1]);
 }
 
 /* Load average and governor recorded in the context. */
@@ -217,7 +217,7 @@ static void report_full_table(FILE *md, const struct report *rp, const char *fam
     fprintf(md, "| implementation | threads |");
     for (size_t i = 0; i < rp->nin; i++)
         for (size_t m = 0; m < nm; m++)
-            fprintf(md, " %s (%s) |", met[m], rf_metric_unit(&rp->in[0].r, met[m]));
+            fprintf(md, " %s (%s) |", met[m], res_metric_unit(&rp->in[0].r, met[m]));
     fprintf(md, "\n|---|---:|");
     for (size_t i = 0; i < rp->nin * nm; i++) fprintf(md, "---:|");
     fputc('\n', md);
@@ -360,12 +360,12 @@ int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **
     char path[1100];
     snprintf(path, sizeof path, "%s/results.json", dir);
     rp.in[0].path = "results.json";
-    int rc = rf_load(path, &rp.in[0].r, err, n);
+    int rc = res_load(path, &rp.in[0].r, err, n);
     if (rc) return rc;
     snprintf(path, sizeof path, "%s/summary.csv", dir);
     rc = rep_export_summary_csv(path, &rp.in[0].r, err, n);
     if (!rc) rc = rep_write(&rp, err, n);
-    rf_free(&rp.in[0].r);
+    res_free(&rp.in[0].r);
     return rc;
 }
 

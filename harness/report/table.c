@@ -66,7 +66,7 @@ static void table_counters(FILE *f, const struct run_result *r)
         table_name(cl, name, sizeof name);
         fprintf(f, "%-18s %8u", name, cl->threads);
         for (size_t i = 0; i < s->n; i++) {
-            int is_time = ctr_event_is_time(&s->ev[i]);
+            int is_time = run_ctr_event_is_time(&s->ev[i]);
             double v = run_cell_ctr_median(cl, i, is_time);
             if (isnan(v)) fprintf(f, " %10s", "n/a");
             else if (is_time) fprintf(f, " %10.1f", v / 1e6);

@@ -96,7 +96,7 @@ const struct rf_cell *rep_find(const struct rf_result *r, const char *fam, const
 
 int rep_cell_summary(const struct rf_cell *c, const char *metric, struct lab_summary *s)
 {
-    const struct rf_metric *m = c ? rf_cell_metric(c, metric) : NULL;
+    const struct rf_metric *m = c ? res_cell_metric(c, metric) : NULL;
     if (!m || !m->n) return 0;
     lab_summarize(m->v, m->n, s);
     return 1;
@@ -109,7 +109,7 @@ const char *rep_primary_metric(const struct rf_result *r, const char *fam)
     for (size_t i = 0; i < r->ncells; i++) {
         const struct rf_cell *c = &r->cells[i];
         if (strcmp(c->family, fam)) continue;
-        if (rf_cell_metric(c, "ops_per_s")) return "ops_per_s";
+        if (res_cell_metric(c, "ops_per_s")) return "ops_per_s";
         for (size_t k = 0; k < c->nmetrics && !first; k++)
             if (c->metrics[k].dir != DIR_NONE) first = c->metrics[k].name;
     }

@@ -132,8 +132,8 @@ struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const doub
     json_object_set_new(ctx, "aslr",
         context_str(context_file_line("/proc/sys/kernel/randomize_va_space")));
     /* whether hardware events open here, and the perf permission level */
-    json_object_set_new(ctx, "pmu", json_boolean(ctr_have_pmu()));
-    json_object_set_new(ctx, "perf_event_paranoid", json_integer(ctr_paranoid()));
+    json_object_set_new(ctx, "pmu", json_boolean(run_ctr_have_pmu()));
+    json_object_set_new(ctx, "perf_event_paranoid", json_integer(run_ctr_paranoid()));
 
     time_t now = time(NULL);
     char date[32];

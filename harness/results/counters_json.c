@@ -16,7 +16,7 @@ static json_t *counters_json_num(double v)
 json_t *res_ctr_spec_json(const struct ctr_spec *s)
 {
     char pmus[512];
-    ctr_pmus(pmus, sizeof pmus);
+    run_ctr_pmus(pmus, sizeof pmus);
     json_t *events = json_array();
     for (size_t i = 0; i < s->n; i++) {
         const struct ctr_event *e = &s->ev[i];
@@ -26,8 +26,8 @@ json_t *res_ctr_spec_json(const struct ctr_spec *s)
             "reason", e->reason[0] ? json_string(e->reason) : json_null()));
     }
     json_t *j = json_pack("{s:b, s:s, s:i, s:b, s:s, s:o}", "enabled", s->enabled,
-                          "pmus", pmus, "perf_event_paranoid", ctr_paranoid(),
-                          "pmu_usable", ctr_have_pmu(),
+                          "pmus", pmus, "perf_event_paranoid", run_ctr_paranoid(),
+                          "pmu_usable", run_ctr_have_pmu(),
                           "normalised", "per op, summed over the worker threads",
                           "events", events);
     if (s->off_reason[0]) json_object_set_new(j, "reason", json_string(s->off_reason));
@@ -43,7 +43,7 @@ json_t *res_ctr_trial_json(const struct ctr_result *r)
         const char *k = r->spec->ev[i].key;
         json_object_set_new(per_op, k, counters_json_num(r->per_op[i]));
         json_object_set_new(total, k, counters_json_num(r->total[i]));
-        json_object_set_new(src, k, json_string(ctr_src_name((enum ctr_src)r->src[i])));
+        json_object_set_new(src, k, json_string(run_ctr_src_name((enum ctr_src)r->src[i])));
         if (r->note[i][0]) json_object_set_new(notes, k, json_string(r->note[i]));
         if (r->multiplexed[i]) json_array_append_new(mux, json_string(k));
     }

@@ -15,7 +15,7 @@
 #define CONTEND_SOURCE_DIR "."
 #endif
 
-const char *workloads_dir(void)
+const char *res_workloads_dir(void)
 {
     const char *d = getenv("CONTEND_WORKLOADS");
     return d && *d ? d : CONTEND_SOURCE_DIR "/workloads";
@@ -134,24 +134,24 @@ static int experiment_parse(const char *text, struct experiment *e, char *err, s
             if (rc > 0) snprintf(err, n, "%s:%d: syntax error", e->path, rc);
             else snprintf(err, n, "%s: cannot read", e->path);
         }
-        experiment_free(e);
+        res_experiment_free(e);
         return -EINVAL;
     }
     if (!e->family || !e->impl) {
         snprintf(err, n, "%s: [experiment] needs family and impl", e->path);
-        experiment_free(e);
+        res_experiment_free(e);
         return -EINVAL;
     }
     if (experiment_add_arg(e, "--family") || experiment_add_arg(e, e->family) || experiment_add_arg(e, "--impl")
         || experiment_add_arg(e, e->impl)) {
         snprintf(err, n, "%s: too many options", e->path);
-        experiment_free(e);
+        res_experiment_free(e);
         return -EINVAL;
     }
     return 0;
 }
 
-int experiment_load_string(const char *text, const char *mode, struct experiment *e,
+int res_experiment_load_string(const char *text, const char *mode, struct experiment *e,
                            char *err, size_t n)
 {
     memset(e, 0, sizeof *e);
@@ -161,7 +161,7 @@ int experiment_load_string(const char *text, const char *mode, struct experiment
     return experiment_parse(text, e, err, n);
 }
 
-int experiment_load(const char *name, const char *mode, struct experiment *e, char *err,
+int res_experiment_load(const char *name, const char *mode, struct experiment *e, char *err,
                     size_t n)
 {
     memset(e, 0, sizeof *e);
@@ -169,7 +169,7 @@ int experiment_load(const char *name, const char *mode, struct experiment *e, ch
     if (strchr(name, '/') || strstr(name, ".ini"))
         snprintf(e->path, sizeof e->path, "%s", name);
     else
-        snprintf(e->path, sizeof e->path, "%s/%s.ini", workloads_dir(), name);
+        snprintf(e->path, sizeof e->path, "%s/%s.ini", res_workloads_dir(), name);
     const char *base = strrchr(e->path, '/');
     snprintf(e->name, sizeof e->name, "%.63s", base ? base + 1 : e->path);
     e->name[strcspn(e->name, ".")] = '\0';
@@ -181,7 +181,7 @@ int experiment_load(const char *name, const char *mode, struct experiment *e, ch
     return experiment_parse(NULL, e, err, n);
 }
 
-void experiment_free(struct experiment *e)
+void res_experiment_free(struct experiment *e)
 {
     for (int i = 0; i < e->argc; i++) free(e->argv[i]);
     for (size_t i = 0; i < e->nrows; i++) {
@@ -209,19 +209,19 @@ static int experiment_find_row(const struct experiment *e, const char *impl)
     return -1;
 }
 
-const char *experiment_label(const struct experiment *e, const char *impl)
+const char *res_experiment_label(const struct experiment *e, const char *impl)
 {
     int r = experiment_find_row(e, impl);
     return r >= 0 && e->rows[r].label ? e->rows[r].label : impl;
 }
 
-const char *experiment_reference(const struct experiment *e, const char *impl)
+const char *res_experiment_reference(const struct experiment *e, const char *impl)
 {
     int r = experiment_find_row(e, impl);
     return r >= 0 && e->rows[r].reference ? e->rows[r].reference : "";
 }
 
-void experiment_drop_option(struct experiment *e, const char *opt)
+void res_experiment_drop_option(struct experiment *e, const char *opt)
 {
     int k = 0;
     for (int i = 0; i < e->argc; i++) {
@@ -236,7 +236,7 @@ void experiment_drop_option(struct experiment *e, const char *opt)
     e->argv[k] = NULL;
 }
 
-int experiment_opts(struct experiment *e, const char *const *extra, int nextra,
+int res_experiment_opts(struct experiment *e, const char *const *extra, int nextra,
                     struct run_opts *o, char *err, size_t n)
 {
     /* a stop rule given here replaces the file's (--ops and --duration
@@ -244,7 +244,7 @@ int experiment_opts(struct experiment *e, const char *const *extra, int nextra,
     for (int i = 0; i + 1 < nextra; i += 2) {
         const char *other = !strcmp(extra[i], "--ops") ? "--duration"
                           : !strcmp(extra[i], "--duration") ? "--ops" : NULL;
-        if (other) experiment_drop_option(e, other);
+        if (other) res_experiment_drop_option(e, other);
     }
     for (int i = 0; i < nextra; i++) {
         if (experiment_add_arg(e, extra[i])) {

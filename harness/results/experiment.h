@@ -26,22 +26,22 @@ struct experiment {
 
 /* Finds NAME (a file path, or NAME.ini in $CONTEND_WORKLOADS or the source
    tree's workloads/) and loads it for mode. 0 or -errno with err. */
-int experiment_load(const char *name, const char *mode, struct experiment *e, char *err,
+int res_experiment_load(const char *name, const char *mode, struct experiment *e, char *err,
                     size_t n);
 /* The same from an INI document in memory (tests, fuzzing). */
-int experiment_load_string(const char *text, const char *mode, struct experiment *e,
+int res_experiment_load_string(const char *text, const char *mode, struct experiment *e,
                            char *err, size_t n);
-void experiment_free(struct experiment *e);
+void res_experiment_free(struct experiment *e);
 struct run_opts;
 /* Appends extra (`contend run` options overriding the file's; --ops or
    --duration replaces the file's stop rule) and parses the result into o.
    0, or -EINVAL/-E2BIG with "PATH: reason" in err. */
-int experiment_opts(struct experiment *e, const char *const *extra, int nextra,
+int res_experiment_opts(struct experiment *e, const char *const *extra, int nextra,
                     struct run_opts *o, char *err, size_t n);
 /* Removes every "OPT VALUE" pair from the experiment's run options. */
-void experiment_drop_option(struct experiment *e, const char *opt);
-const char *experiment_label(const struct experiment *e, const char *impl);
-const char *experiment_reference(const struct experiment *e, const char *impl);
-const char *workloads_dir(void);
+void res_experiment_drop_option(struct experiment *e, const char *opt);
+const char *res_experiment_label(const struct experiment *e, const char *impl);
+const char *res_experiment_reference(const struct experiment *e, const char *impl);
+const char *res_workloads_dir(void);
 
 #endif

@@ -14,7 +14,7 @@
 #define RF_MAX_BYTES (512u << 20)
 #define RF_MAX_METRICS 256
 
-enum metric_dir metric_direction(const char *name)
+enum metric_dir res_metric_direction(const char *name)
 {
     size_t len = strlen(name);
     if (len >= 6 && strcmp(name + len - 6, "_per_s") == 0) return DIR_HIGHER;
@@ -26,20 +26,20 @@ enum metric_dir metric_direction(const char *name)
     return DIR_NONE;
 }
 
-const struct rf_metric *rf_cell_metric(const struct rf_cell *c, const char *name)
+const struct rf_metric *res_cell_metric(const struct rf_cell *c, const char *name)
 {
     for (size_t i = 0; i < c->nmetrics; i++)
         if (strcmp(c->metrics[i].name, name) == 0) return &c->metrics[i];
     return NULL;
 }
 
-int rf_same_bench(const struct rf_cell *a, const struct rf_cell *b)
+int res_same_bench(const struct rf_cell *a, const struct rf_cell *b)
 {
     return a->threads == b->threads && !strcmp(a->family, b->family) &&
            !strcmp(a->impl, b->impl) && !strcmp(a->workload, b->workload);
 }
 
-void rf_cell_name(const struct rf_cell *c, char *buf, size_t n)
+void res_cell_name(const struct rf_cell *c, char *buf, size_t n)
 {
     if (*c->workload)
         snprintf(buf, n, "%s/%s/%s/threads=%u", c->family, c->impl, c->workload, c->threads);
@@ -47,7 +47,7 @@ void rf_cell_name(const struct rf_cell *c, char *buf, size_t n)
         snprintf(buf, n, "%s/%s/threads=%u", c->family, c->impl, c->threads);
 }
 
-void rf_free(struct rf_result *r)
+void res_free(struct rf_result *r)
 {
     for (size_t i = 0; i < r->ncells; i++) {
         struct rf_cell *c = &r->cells[i];
@@ -61,23 +61,23 @@ void rf_free(struct rf_result *r)
 }
 
 /* A string as is; an object or array as compact JSON with sorted keys. */
-static char *workload_key(const json_t *w)
+static char *resultfile_workload_key(const json_t *w)
 {
     if (!w || json_is_null(w)) return strdup("");
     if (json_is_string(w)) return strdup(json_string_value(w));
     return json_dumps(w, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
 
-static int bad(char *err, size_t n, const char *name, const char *what, size_t idx)
+static int resultfile_bad(char *err, size_t n, const char *name, const char *what, size_t idx)
 {
     snprintf(err, n, "%s: cell %zu: %s", name, idx, what);
     return -EINVAL;
 }
 
-static int add_value(struct rf_cell *c, const char *key, double v, size_t ntrials,
+static int resultfile_add_value(struct rf_cell *c, const char *key, double v, size_t ntrials,
                      enum metric_dir dir)
 {
-    struct rf_metric *m = (struct rf_metric *)rf_cell_metric(c, key);
+    struct rf_metric *m = (struct rf_metric *)res_cell_metric(c, key);
     if (!m) {
         if (c->nmetrics == RF_MAX_METRICS) return -E2BIG;
         struct rf_metric *grown = realloc(c->metrics, (c->nmetrics + 1) * sizeof *grown);
@@ -100,7 +100,7 @@ static const struct { const char *event, *metric; } counter_metrics[] = {
     { "task_clock_ns", "task_clock_ns_per_op" },
 };
 
-int rf_is_counter_metric(const char *name)
+int res_is_counter_metric(const char *name)
 {
     for (size_t e = 0; e < sizeof counter_metrics / sizeof *counter_metrics; e++)
         if (strcmp(name, counter_metrics[e].metric) == 0) return 1;
@@ -114,22 +114,22 @@ static enum metric_dir resultfile_direction(const json_t *units, const char *key
     if (json_is_string(b)) return !strcmp(json_string_value(b), "higher") ? DIR_HIGHER
                                   : !strcmp(json_string_value(b), "lower") ? DIR_LOWER : DIR_NONE;
     if (json_is_null(b) && json_object_get(units, key)) return DIR_NONE;
-    return metric_direction(key);
+    return res_metric_direction(key);
 }
 
-static int load_cell(const json_t *j, const struct rf_result *r, struct rf_cell *c, const char *name,
+static int resultfile_load_cell(const json_t *j, const struct rf_result *r, struct rf_cell *c, const char *name,
                      size_t idx, char *err, size_t n)
 {
-    if (!json_is_object(j)) return bad(err, n, name, "not an object", idx);
+    if (!json_is_object(j)) return resultfile_bad(err, n, name, "not an object", idx);
     const json_t *fam = json_object_get(j, "family"), *impl = json_object_get(j, "impl");
     const json_t *thr = json_object_get(j, "threads"), *trials = json_object_get(j, "trials");
     const json_t *verdict = json_object_get(j, "verdict");
     if (!json_is_string(fam) || !json_is_string(impl))
-        return bad(err, n, name, "\"family\" and \"impl\" must be strings", idx);
+        return resultfile_bad(err, n, name, "\"family\" and \"impl\" must be strings", idx);
     if (!json_is_integer(thr) || json_integer_value(thr) < 1 ||
         json_integer_value(thr) > (json_int_t)MAX_THREADS)
-        return bad(err, n, name, "\"threads\" must be an integer in [1, 100000]", idx);
-    if (!json_is_array(trials)) return bad(err, n, name, "\"trials\" must be an array", idx);
+        return resultfile_bad(err, n, name, "\"threads\" must be an integer in [1, 100000]", idx);
+    if (!json_is_array(trials)) return resultfile_bad(err, n, name, "\"trials\" must be an array", idx);
     c->json = j;
     c->family = json_string_value(fam);
     c->impl = json_string_value(impl);
@@ -137,20 +137,20 @@ static int load_cell(const json_t *j, const struct rf_result *r, struct rf_cell 
     c->verdict = json_is_string(verdict) ? json_string_value(verdict) : NULL;
     const json_t *w = json_object_get(j, "workload");
     if (!w && r->config) w = json_object_get(r->config, "workload");
-    if (!(c->workload = workload_key(w))) return -ENOMEM;
+    if (!(c->workload = resultfile_workload_key(w))) return -ENOMEM;
     c->ntrials = json_array_size(trials);
     size_t k;
     const json_t *t;
     json_array_foreach(trials, k, t) {
-        if (!json_is_object(t)) return bad(err, n, name, "a trial is not an object", idx);
+        if (!json_is_object(t)) return resultfile_bad(err, n, name, "a trial is not an object", idx);
         const char *key;
         const json_t *v;
         json_object_foreach((json_t *)t, key, v) {
             if (!json_is_number(v)) continue;
             double d = json_number_value(v);
-            if (!isfinite(d)) return bad(err, n, name, "a trial value is not finite", idx);
-            int rc = add_value(c, key, d, c->ntrials, resultfile_direction(r->metrics, key));
-            if (rc == -E2BIG) return bad(err, n, name, "too many metrics in a trial", idx);
+            if (!isfinite(d)) return resultfile_bad(err, n, name, "a trial value is not finite", idx);
+            int rc = resultfile_add_value(c, key, d, c->ntrials, resultfile_direction(r->metrics, key));
+            if (rc == -E2BIG) return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
             if (rc) { snprintf(err, n, "%s: out of memory", name); return rc; }
         }
         /* counters: trial.counters.per_op.<event> (null: not counted, skipped) */
@@ -158,16 +158,16 @@ static int load_cell(const json_t *j, const struct rf_result *r, struct rf_cell 
         for (size_t e = 0; json_is_object(per_op) && e < sizeof counter_metrics / sizeof *counter_metrics; e++) {
             const json_t *cv = json_object_get(per_op, counter_metrics[e].event);
             if (!json_is_number(cv) || !isfinite(json_number_value(cv))) continue;
-            int rc = add_value(c, counter_metrics[e].metric, json_number_value(cv), c->ntrials,
-                               metric_direction(counter_metrics[e].metric));
-            if (rc == -E2BIG) return bad(err, n, name, "too many metrics in a trial", idx);
+            int rc = resultfile_add_value(c, counter_metrics[e].metric, json_number_value(cv), c->ntrials,
+                               res_metric_direction(counter_metrics[e].metric));
+            if (rc == -E2BIG) return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
             if (rc) { snprintf(err, n, "%s: out of memory", name); return rc; }
         }
     }
     return 0;
 }
 
-int rf_parse(const char *buf, size_t len, const char *name, struct rf_result *r, char *err,
+int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r, char *err,
              size_t n)
 {
     memset(r, 0, sizeof *r);
@@ -202,7 +202,7 @@ int rf_parse(const char *buf, size_t len, const char *name, struct rf_result *r,
     } else {
         rc = 0;
     }
-    if (rc) { rf_free(r); return rc; }
+    if (rc) { res_free(r); return rc; }
     r->schema_version = (int)json_integer_value(ver);
     const json_t *units = json_object_get(r->root, "metrics");
     r->metrics = json_is_object(units) ? units : NULL;
@@ -212,25 +212,25 @@ int rf_parse(const char *buf, size_t len, const char *name, struct rf_result *r,
     size_t nc = json_array_size(cells);
     if (nc && !(r->cells = calloc(nc, sizeof *r->cells))) {
         snprintf(err, n, "%s: out of memory", name);
-        rf_free(r);
+        res_free(r);
         return -ENOMEM;
     }
     for (size_t i = 0; i < nc; i++) {
         r->ncells = i + 1;
-        rc = load_cell(json_array_get(cells, i), r, &r->cells[i], name, i, err, n);
+        rc = resultfile_load_cell(json_array_get(cells, i), r, &r->cells[i], name, i, err, n);
         for (size_t k = 0; !rc && k < i; k++)
-            if (rf_same_bench(&r->cells[k], &r->cells[i])) {
+            if (res_same_bench(&r->cells[k], &r->cells[i])) {
                 char nm[160];
-                rf_cell_name(&r->cells[i], nm, sizeof nm);
+                res_cell_name(&r->cells[i], nm, sizeof nm);
                 snprintf(err, n, "%s: cell %zu (%.100s) appears twice", name, i, nm);
                 rc = -EINVAL;
             }
-        if (rc) { rf_free(r); return rc; }
+        if (rc) { res_free(r); return rc; }
     }
     return 0;
 }
 
-int rf_load(const char *path, struct rf_result *r, char *err, size_t n)
+int res_load(const char *path, struct rf_result *r, char *err, size_t n)
 {
     memset(r, 0, sizeof *r);
     FILE *f = fopen(path, "rb");
@@ -258,12 +258,12 @@ int rf_load(const char *path, struct rf_result *r, char *err, size_t n)
         free(buf);
         return rc;
     }
-    rc = rf_parse(buf, len, path, r, err, n);
+    rc = res_parse(buf, len, path, r, err, n);
     free(buf);
     return rc;
 }
 
-const char *rf_metric_unit(const struct rf_result *r, const char *metric)
+const char *res_metric_unit(const struct rf_result *r, const char *metric)
 {
     const json_t *u = json_object_get(json_object_get(r->metrics, metric), "unit");
     if (json_is_string(u)) return json_string_value(u);

@@ -14,7 +14,7 @@ struct rf_metric {
     const char *name;                /* "ops_per_s", "read_ns_per_op", ... */
     double *v;                       /* one value per trial that has it */
     size_t n;
-    enum metric_dir dir;             /* metric_direction(name) */
+    enum metric_dir dir;             /* res_metric_direction(name) */
 };
 
 struct rf_cell {
@@ -39,22 +39,22 @@ struct rf_result {
 
 /* Loads a result file; 0, or -EINVAL/-ENOENT/-ENOMEM with a one-line err.
    Unknown fields are ignored; anything malformed is an error, never a crash. */
-int rf_load(const char *path, struct rf_result *r, char *err, size_t n);
+int res_load(const char *path, struct rf_result *r, char *err, size_t n);
 /* The same from memory (what the fuzzer drives); name is used in messages. */
-int rf_parse(const char *buf, size_t len, const char *name, struct rf_result *r,
+int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r,
              char *err, size_t n);
-void rf_free(struct rf_result *r);
+void res_free(struct rf_result *r);
 
-enum metric_dir metric_direction(const char *name);
+enum metric_dir res_metric_direction(const char *name);
 /* A per-op event counter (flattened from trial.counters.per_op)? */
-int rf_is_counter_metric(const char *name);
-const struct rf_metric *rf_cell_metric(const struct rf_cell *c, const char *name);
+int res_is_counter_metric(const char *name);
+const struct rf_metric *res_cell_metric(const struct rf_cell *c, const char *name);
 /* Same benchmark (family, impl, workload, threads)? */
-int rf_same_bench(const struct rf_cell *a, const struct rf_cell *b);
+int res_same_bench(const struct rf_cell *a, const struct rf_cell *b);
 /* "batcher/spin/threads=2" or "store/shard/hotkey/threads=4" */
-void rf_cell_name(const struct rf_cell *c, char *buf, size_t n);
+void res_cell_name(const struct rf_cell *c, char *buf, size_t n);
 
 /* A metric's unit as the file declares it, else one guessed from its name. */
-const char *rf_metric_unit(const struct rf_result *r, const char *metric);
+const char *res_metric_unit(const struct rf_result *r, const char *metric);
 
 #endif

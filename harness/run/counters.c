@@ -24,7 +24,7 @@ const char ctr_default_list[] =
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int pfm_rc;
 
-static void init_once_fn(void)
+static void counters_init_once_fn(void)
 {
     pfm_rc = pfm_initialize();
     /* Each worker thread may hold a few perf fds: allow as many as we may. */
@@ -35,20 +35,20 @@ static void init_once_fn(void)
     }
 }
 
-int ctr_pfm_init(char *err, size_t n)
+int run_ctr_pfm_init(char *err, size_t n)
 {
-    pthread_once(&init_once, init_once_fn);
+    pthread_once(&init_once, counters_init_once_fn);
     if (pfm_rc == PFM_SUCCESS) return 0;
     snprintf(err, n, "libpfm4 initialisation failed: %s", pfm_strerror(pfm_rc));
     return -ENOSYS;
 }
 
-void ctr_pmus(char *buf, size_t n)
+void run_ctr_pmus(char *buf, size_t n)
 {
     char err[256];
     size_t len = 0;
     buf[0] = '\0';
-    if (ctr_pfm_init(err, sizeof err)) return;
+    if (run_ctr_pfm_init(err, sizeof err)) return;
     int pmu;
     pfm_for_all_pmus(pmu) {
         pfm_pmu_info_t pi;
@@ -61,7 +61,7 @@ void ctr_pmus(char *buf, size_t n)
     }
 }
 
-int ctr_paranoid(void)
+int run_ctr_paranoid(void)
 {
     int v = -100;
     FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
@@ -98,7 +98,7 @@ static const struct known known[] = {
     { PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK, "cpu_clock_ns", "cpu-ms", CTR_RU_CPU_NS },
 };
 
-static void name_event(struct ctr_event *e)
+static void counters_name_event(struct ctr_event *e)
 {
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (known[i].type == e->type && known[i].config == e->config) {
@@ -116,7 +116,7 @@ static void name_event(struct ctr_event *e)
     e->ru = CTR_RU_NONE;
 }
 
-int ctr_event_is_time(const struct ctr_event *e)
+int run_ctr_event_is_time(const struct ctr_event *e)
 {
     return e->type == PERF_TYPE_SOFTWARE &&
            (e->config == PERF_COUNT_SW_TASK_CLOCK || e->config == PERF_COUNT_SW_CPU_CLOCK);
@@ -124,7 +124,7 @@ int ctr_event_is_time(const struct ctr_event *e)
 
 /* ---------------- resolve and probe --------------------------------------- */
 
-static void fill_attr(const struct ctr_event *e, struct perf_event_attr *a)
+static void counters_fill_attr(const struct ctr_event *e, struct perf_event_attr *a)
 {
     memset(a, 0, sizeof *a);
     a->size = sizeof *a;
@@ -140,15 +140,15 @@ static void fill_attr(const struct ctr_event *e, struct perf_event_attr *a)
 }
 
 /* perf_event_open on the calling thread, any CPU. fd or -errno. */
-static int open_self(const struct ctr_event *e)
+static int counters_open_self(const struct ctr_event *e)
 {
     struct perf_event_attr a;
-    fill_attr(e, &a);
+    counters_fill_attr(e, &a);
     long fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
     return fd < 0 ? -errno : (int)fd;
 }
 
-static void explain(struct ctr_event *e, int errnum)
+static void counters_explain(struct ctr_event *e, int errnum)
 {
     const char *sys = strerrorname_np(errnum);
     if (!sys) sys = "error";
@@ -160,7 +160,7 @@ static void explain(struct ctr_event *e, int errnum)
     case EACCES: case EPERM:
         snprintf(e->reason, sizeof e->reason,
                  "%s: perf_event_paranoid=%d forbids it (lower it or grant CAP_PERFMON)", sys,
-                 ctr_paranoid());
+                 run_ctr_paranoid());
         break;
     case EOPNOTSUPP:
         snprintf(e->reason, sizeof e->reason, "EOPNOTSUPP: this PMU cannot count it");
@@ -171,10 +171,10 @@ static void explain(struct ctr_event *e, int errnum)
     }
 }
 
-int ctr_event_resolve(const char *name, struct ctr_event *e, char *err, size_t n)
+int run_ctr_event_resolve(const char *name, struct ctr_event *e, char *err, size_t n)
 {
     memset(e, 0, sizeof *e);
-    if (ctr_pfm_init(err, n)) return -ENOSYS;
+    if (run_ctr_pfm_init(err, n)) return -ENOSYS;
     if (strlen(name) >= sizeof e->name) {
         snprintf(err, n, "--counters: event name '%.40s...' is too long", name);
         return -EINVAL;
@@ -200,15 +200,15 @@ int ctr_event_resolve(const char *name, struct ctr_event *e, char *err, size_t n
     e->exclude_kernel = a.exclude_kernel;
     e->exclude_hv = a.exclude_hv;
     e->exclude_user = a.exclude_user;
-    name_event(e);
+    counters_name_event(e);
 
-    int fd = open_self(e);
+    int fd = counters_open_self(e);
     if ((fd == -EACCES || fd == -EPERM) && e->type != PERF_TYPE_SOFTWARE) {
         /* Paranoid level 2 still allows user-space counting of hardware
            events. Software events are not retried: a user-only context
            switch or page fault count would read 0, which would be a lie. */
         e->exclude_kernel = e->exclude_hv = 1;
-        int fd2 = open_self(e);
+        int fd2 = counters_open_self(e);
         if (fd2 >= 0) { e->user_only = 1; fd = fd2; }
         else e->exclude_kernel = a.exclude_kernel, e->exclude_hv = a.exclude_hv;
     }
@@ -218,21 +218,21 @@ int ctr_event_resolve(const char *name, struct ctr_event *e, char *err, size_t n
         if (e->user_only)
             snprintf(e->reason, sizeof e->reason,
                      "user space only: perf_event_paranoid=%d forbids kernel counting",
-                     ctr_paranoid());
+                     run_ctr_paranoid());
     } else {
         e->perf_errno = -fd;
-        explain(e, -fd);
+        counters_explain(e, -fd);
     }
     return 0;
 }
 
-int ctr_spec_parse(const char *list, struct ctr_spec *s, char *err, size_t n)
+int run_ctr_spec_parse(const char *list, struct ctr_spec *s, char *err, size_t n)
 {
     memset(s, 0, sizeof *s);
     if (strcmp(list, "none") == 0) return 0;
     if (strcmp(list, "default") == 0) {
         /* The default must never stop a run: without libpfm4 it is off, and says why. */
-        if (ctr_pfm_init(s->off_reason, sizeof s->off_reason)) return 0;
+        if (run_ctr_pfm_init(s->off_reason, sizeof s->off_reason)) return 0;
         list = ctr_default_list;
     }
     char buf[CTR_MAX * CTR_NAMELEN];
@@ -252,7 +252,7 @@ int ctr_spec_parse(const char *list, struct ctr_spec *s, char *err, size_t n)
             return -EINVAL;
         }
         struct ctr_event *e = &s->ev[s->n];
-        int rc = ctr_event_resolve(tok, e, err, n);
+        int rc = run_ctr_event_resolve(tok, e, err, n);
         if (rc) return rc == -ENOSYS ? -EINVAL : rc;
         for (size_t i = 0; i < s->n; i++)
             if (strcmp(s->ev[i].key, e->key) == 0) {
@@ -265,14 +265,14 @@ int ctr_spec_parse(const char *list, struct ctr_spec *s, char *err, size_t n)
     return 0;
 }
 
-int ctr_have_pmu(void)
+int run_ctr_have_pmu(void)
 {
     struct ctr_event e;
     char err[256];
-    return ctr_event_resolve("cycles", &e, err, sizeof err) == 0 && e.perf_ok;
+    return run_ctr_event_resolve("cycles", &e, err, sizeof err) == 0 && e.perf_ok;
 }
 
-const char *ctr_src_name(enum ctr_src s)
+const char *run_ctr_src_name(enum ctr_src s)
 {
     return s == CTR_SRC_PERF ? "perf" : s == CTR_SRC_RUSAGE ? "rusage" : "none";
 }
@@ -280,7 +280,7 @@ const char *ctr_src_name(enum ctr_src s)
 /* ---------------- per trial ----------------------------------------------- */
 
 /* File descriptors this process may still open. */
-static long fd_budget(unsigned long long *limit)
+static long counters_fd_budget(unsigned long long *limit)
 {
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
@@ -296,13 +296,13 @@ static long fd_budget(unsigned long long *limit)
     return (long)rl.rlim_cur - open - 64;
 }
 
-void ctr_plan_make(const struct ctr_spec *s, unsigned threads, struct ctr_plan *p)
+void run_ctr_plan_make(const struct ctr_spec *s, unsigned threads, struct ctr_plan *p)
 {
     memset(p, 0, sizeof *p);
     p->spec = s;
     p->threads = threads;
     unsigned long long limit = 0;
-    long budget = fd_budget(&limit);
+    long budget = counters_fd_budget(&limit);
     /* Two passes: events with no getrusage stand-in get the fds first. */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < s->n; i++) {
@@ -328,7 +328,7 @@ void ctr_plan_make(const struct ctr_spec *s, unsigned threads, struct ctr_plan *
         }
 }
 
-struct ctr_thread *ctr_threads_new(const struct ctr_plan *p, unsigned threads)
+struct ctr_thread *run_ctr_threads_new(const struct ctr_plan *p, unsigned threads)
 {
     struct ctr_thread *t = aligned_alloc(64, sizeof *t * (threads ? threads : 1));
     if (!t) return NULL;
@@ -343,46 +343,46 @@ struct ctr_thread *ctr_threads_new(const struct ctr_plan *p, unsigned threads)
     return t;
 }
 
-void ctr_thread_open(struct ctr_thread *t)
+void run_ctr_thread_open(struct ctr_thread *t)
 {
     const struct ctr_plan *p = t->plan;
     for (size_t i = 0; i < p->spec->n; i++) {
         if (p->src[i] != CTR_SRC_PERF) continue;
-        int fd = open_self(&p->spec->ev[i]);
+        int fd = counters_open_self(&p->spec->ev[i]);
         if (fd >= 0) t->fd[i] = fd;
         else t->err[i] = -fd;
     }
 }
 
-void ctr_thread_start(struct ctr_thread *t)
+void run_ctr_thread_start(struct ctr_thread *t)
 {
     getrusage(RUSAGE_THREAD, &t->ru0);
     for (size_t i = 0; i < t->plan->spec->n; i++)
         if (t->fd[i] >= 0) ioctl(t->fd[i], PERF_EVENT_IOC_ENABLE, 0);
 }
 
-void ctr_thread_stop(struct ctr_thread *t)
+void run_ctr_thread_stop(struct ctr_thread *t)
 {
     for (size_t i = 0; i < t->plan->spec->n; i++)
         if (t->fd[i] >= 0) ioctl(t->fd[i], PERF_EVENT_IOC_DISABLE, 0);
     getrusage(RUSAGE_THREAD, &t->ru1);
 }
 
-void ctr_thread_close(struct ctr_thread *t)
+void run_ctr_thread_close(struct ctr_thread *t)
 {
     for (size_t i = 0; i < t->plan->spec->n; i++) {
         if (t->fd[i] < 0) continue;
         uint64_t v[3];    /* value, time_enabled, time_running */
         ssize_t k = read(t->fd[i], v, sizeof v);
         if (k != (ssize_t)sizeof v) t->err[i] = k < 0 ? errno : EIO;
-        else if (isnan(t->val[i] = ctr_scale(v[0], v[1], v[2], &t->multiplexed[i])))
+        else if (isnan(t->val[i] = run_ctr_scale(v[0], v[1], v[2], &t->multiplexed[i])))
             t->err[i] = ENODATA;    /* never on the PMU */
         close(t->fd[i]);
         t->fd[i] = -1;
     }
 }
 
-double ctr_scale(uint64_t value, uint64_t enabled, uint64_t running, int *scaled)
+double run_ctr_scale(uint64_t value, uint64_t enabled, uint64_t running, int *scaled)
 {
     *scaled = 0;
     if (running >= enabled) return (double)value;
@@ -391,12 +391,12 @@ double ctr_scale(uint64_t value, uint64_t enabled, uint64_t running, int *scaled
     return (double)value * ((double)enabled / (double)running);
 }
 
-static double tv_ns(struct timeval a)
+static double counters_tv_ns(struct timeval a)
 {
     return (double)a.tv_sec * 1e9 + (double)a.tv_usec * 1e3;
 }
 
-static double ru_delta(const struct ctr_thread *t, enum ctr_ru ru)
+static double counters_ru_delta(const struct ctr_thread *t, enum ctr_ru ru)
 {
     const struct rusage *a = &t->ru0, *b = &t->ru1;
     switch (ru) {
@@ -407,13 +407,13 @@ static double ru_delta(const struct ctr_thread *t, enum ctr_ru ru)
     case CTR_RU_MINFLT: return (double)(b->ru_minflt - a->ru_minflt);
     case CTR_RU_MAJFLT: return (double)(b->ru_majflt - a->ru_majflt);
     case CTR_RU_CPU_NS:
-        return tv_ns(b->ru_utime) - tv_ns(a->ru_utime) + tv_ns(b->ru_stime) - tv_ns(a->ru_stime);
+        return counters_tv_ns(b->ru_utime) - counters_tv_ns(a->ru_utime) + counters_tv_ns(b->ru_stime) - counters_tv_ns(a->ru_stime);
     case CTR_RU_NONE: break;
     }
     return NAN;
 }
 
-void ctr_collect(const struct ctr_plan *p, const struct ctr_thread *t, unsigned threads,
+void run_ctr_collect(const struct ctr_plan *p, const struct ctr_thread *t, unsigned threads,
                  uint64_t ops, struct ctr_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -441,7 +441,7 @@ void ctr_collect(const struct ctr_plan *p, const struct ctr_thread *t, unsigned 
             if (src == CTR_SRC_PERF) {
                 sum += t[k].val[i];
                 r->multiplexed[i] |= (unsigned char)t[k].multiplexed[i];
-            } else if (src == CTR_SRC_RUSAGE) sum += ru_delta(&t[k], e->ru);
+            } else if (src == CTR_SRC_RUSAGE) sum += counters_ru_delta(&t[k], e->ru);
         }
         r->src[i] = (unsigned char)src;
         r->total[i] = src == CTR_SRC_NONE || !threads ? NAN : sum;

@@ -2,14 +2,14 @@
  * getrusage(RUSAGE_THREAD) fallback), summed over threads and divided by ops.
  *
  * Lifecycle:
- *   run:    ctr_spec_parse() resolves the names (libpfm4) and probes each event
+ *   run:    run_ctr_spec_parse() resolves the names (libpfm4) and probes each event
  *           once on the calling thread, so a run knows up front what this
  *           machine can count and why not (recorded once per event).
  *   trial:  ctr_plan() picks, per event, perf / rusage / nothing, within the
- *           file-descriptor budget; each worker thread calls ctr_thread_open()
- *           before the start gate, ctr_thread_start() right after it,
- *           ctr_thread_stop() before it stamps its end time, and
- *           ctr_thread_close() after; ctr_collect() sums after the join.
+ *           file-descriptor budget; each worker thread calls run_ctr_thread_open()
+ *           before the start gate, run_ctr_thread_start() right after it,
+ *           run_ctr_thread_stop() before it stamps its end time, and
+ *           run_ctr_thread_close() after; run_ctr_collect() sums after the join.
  * A value that was not counted is NaN (JSON null, table n/a), never 0.
  * This header does not include the perf headers: only counters.c does. */
 #ifndef CONTEND_COUNTERS_H
@@ -90,39 +90,39 @@ extern const char ctr_default_list[];
    CTR_MAX), resolves and probes each. 0 or -EINVAL with a one-line reason
    (unknown event, empty item, too many). Raises RLIMIT_NOFILE's soft limit to
    the hard limit, once per process. */
-int ctr_spec_parse(const char *list, struct ctr_spec *s, char *err, size_t n);
+int run_ctr_spec_parse(const char *list, struct ctr_spec *s, char *err, size_t n);
 
 /* Resolves and probes one event name into e. 0, or -EINVAL with the libpfm4
    reason in err when the name is unknown; a resolved event that does not
    open here returns 0 with e->perf_ok = 0 and e->reason filled. */
-int ctr_event_resolve(const char *name, struct ctr_event *e, char *err, size_t n);
+int run_ctr_event_resolve(const char *name, struct ctr_event *e, char *err, size_t n);
 
 /* libpfm4's initialisation status: 0, or -ENOSYS with its message. */
-int ctr_pfm_init(char *err, size_t n);
+int run_ctr_pfm_init(char *err, size_t n);
 /* Names of the PMUs libpfm4 detects here, comma-separated, into buf. */
-void ctr_pmus(char *buf, size_t n);
+void run_ctr_pmus(char *buf, size_t n);
 /* 1 when some hardware event opens here (a usable PMU), else 0. */
-int ctr_have_pmu(void);
+int run_ctr_have_pmu(void);
 /* /proc/sys/kernel/perf_event_paranoid, or -100 if unreadable. */
-int ctr_paranoid(void);
+int run_ctr_paranoid(void);
 
 /* Per trial. threads: worker threads that will open counters. */
-void ctr_plan_make(const struct ctr_spec *s, unsigned threads, struct ctr_plan *p);
+void run_ctr_plan_make(const struct ctr_spec *s, unsigned threads, struct ctr_plan *p);
 /* threads handles for plan p (cache-line aligned; free() them), or NULL. */
-struct ctr_thread *ctr_threads_new(const struct ctr_plan *p, unsigned threads);
+struct ctr_thread *run_ctr_threads_new(const struct ctr_plan *p, unsigned threads);
 /* On the worker thread itself (perf counts the calling thread). */
-void ctr_thread_open(struct ctr_thread *t);
-void ctr_thread_start(struct ctr_thread *t);
-void ctr_thread_stop(struct ctr_thread *t);
-void ctr_thread_close(struct ctr_thread *t);
-void ctr_collect(const struct ctr_plan *p, const struct ctr_thread *t, unsigned threads,
+void run_ctr_thread_open(struct ctr_thread *t);
+void run_ctr_thread_start(struct ctr_thread *t);
+void run_ctr_thread_stop(struct ctr_thread *t);
+void run_ctr_thread_close(struct ctr_thread *t);
+void run_ctr_collect(const struct ctr_plan *p, const struct ctr_thread *t, unsigned threads,
                  uint64_t ops, struct ctr_result *r);
 
 /* A multiplexed count scaled by time_enabled / time_running (*scaled = 1
    when it was); NaN when the event never ran on the PMU. */
-double ctr_scale(uint64_t value, uint64_t enabled, uint64_t running, int *scaled);
-const char *ctr_src_name(enum ctr_src s);
+double run_ctr_scale(uint64_t value, uint64_t enabled, uint64_t running, int *scaled);
+const char *run_ctr_src_name(enum ctr_src s);
 /* 1 for task-clock / cpu-clock (values in ns; the table shows total ms). */
-int ctr_event_is_time(const struct ctr_event *e);
+int run_ctr_event_is_time(const struct ctr_event *e);
 
 #endif

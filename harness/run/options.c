@@ -229,7 +229,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
             return -EINVAL;
         }
     if (f->cfg_check && (rc = f->cfg_check(o->fcfg, err, n))) return rc;
-    return ctr_spec_parse(o->counters_arg, &o->counters, err, n);
+    return run_ctr_spec_parse(o->counters_arg, &o->counters, err, n);
 }
 
 void run_opts_help(FILE *out)

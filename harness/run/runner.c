@@ -43,14 +43,14 @@ static void *runner_thread_main(void *arg)
     struct worker *w = arg;
     struct trial_ctx *c = w->ctx;
     run_topo_pin_self(c->o->pin, w->idx);
-    if (w->ctr) ctr_thread_open(w->ctr);
+    if (w->ctr) run_ctr_thread_open(w->ctr);
     atomic_fetch_add_explicit(&c->ready, 1, memory_order_release);
     runner_gate_wait(&c->gate);
-    if (w->ctr) ctr_thread_start(w->ctr);
+    if (w->ctr) run_ctr_thread_start(w->ctr);
     c->o->fam->work(c, w);
-    if (w->ctr) ctr_thread_stop(w->ctr);
+    if (w->ctr) run_ctr_thread_stop(w->ctr);
     w->t_end = lab_now_ns();
-    if (w->ctr) ctr_thread_close(w->ctr);
+    if (w->ctr) run_ctr_thread_close(w->ctr);
     return NULL;
 }
 
@@ -85,8 +85,8 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     struct ctr_plan plan;
     struct ctr_thread *ct = NULL;
     if (o->counters.enabled) {
-        ctr_plan_make(&o->counters, threads, &plan);
-        ct = ctr_threads_new(&plan, threads);
+        run_ctr_plan_make(&o->counters, threads, &plan);
+        ct = run_ctr_threads_new(&plan, threads);
     }
     if (!c || !w || (tsz && !ts) || (o->counters.enabled && !ct)) {
         free(c); free(w); free(ts); free(ct);
@@ -154,7 +154,7 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     t->ns_per_op = t->ops ? t->seconds * 1e9 / (double)t->ops : 0;
     t->jain = rate ? lab_jain(rate, threads) : 0;
     free(rate);
-    if (ct && !rc) ctr_collect(&plan, ct, threads, t->ops, &t->counters);
+    if (ct && !rc) run_ctr_collect(&plan, ct, threads, t->ops, &t->counters);
 
     d->finish(c, t);
     free(ct);

@@ -26,13 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     close(fd);
     struct rf_result r;
-    if (rf_parse((const char *)data, size, "fuzz", &r, err, sizeof err) == 0) {
+    if (res_parse((const char *)data, size, "fuzz", &r, err, sizeof err) == 0) {
         for (size_t i = 0; i < r.ncells; i++) {
             char nm[160];
-            rf_cell_name(&r.cells[i], nm, sizeof nm);
-            rf_cell_metric(&r.cells[i], "ops_per_s");
+            res_cell_name(&r.cells[i], nm, sizeof nm);
+            res_cell_metric(&r.cells[i], "ops_per_s");
         }
-        rf_free(&r);
+        res_free(&r);
     }
     return 0;
 }
