@@ -12,14 +12,14 @@
 #include <stdint.h>
 
 struct lab_alloc_totals {
-    uint64_t allocs;     /* malloc/calloc/realloc calls that returned memory */
-    uint64_t bytes;      /* bytes requested by those calls */
+    uint64_t allocs; /* malloc/calloc/realloc calls that returned memory */
+    uint64_t bytes;  /* bytes requested by those calls */
 };
 
 void *lab_malloc(size_t n);
 void *lab_calloc(size_t k, size_t n);
 void *lab_realloc(void *p, size_t n);
-void  lab_free(void *p);
+void lab_free(void *p);
 /* Sum over every thread's counters (relaxed reads; exact when the
    allocating threads are quiescent). */
 void lab_alloc_totals(struct lab_alloc_totals *t);

@@ -11,22 +11,28 @@
 #include "lab_ratio.h"
 #include "lab_stats.h"
 
-struct cp_obs { double v; size_t r; };   /* a trial (scaled) and its rank, 1-based */
+struct cp_obs {
+    double v;
+    size_t r;
+}; /* a trial (scaled) and its rank, 1-based */
 
 struct cp_series {
-    const double *x;                 /* every trial, point after point */
-    size_t *pos;                     /* point i's trials are x[pos[i] .. pos[i+1]) */
+    const double *x; /* every trial, point after point */
+    size_t *pos;     /* point i's trials are x[pos[i] .. pos[i+1]) */
     size_t n;
 };
 
-struct cp_work {                     /* scratch for a segment of up to N trials */
+struct cp_work { /* scratch for a segment of up to N trials */
     struct cp_obs *obs, *perm;
-    double *cnt, *sum;               /* Fenwick trees over ranks */
-    double *pre, *suf;               /* within-sums of prefixes and of suffixes */
-    size_t *bounds;                  /* candidate splits, as trial offsets */
+    double *cnt, *sum; /* Fenwick trees over ranks */
+    double *pre, *suf; /* within-sums of prefixes and of suffixes */
+    size_t *bounds;    /* candidate splits, as trial offsets */
 };
 
-struct cp_found { size_t index; double p, q; };
+struct cp_found {
+    size_t index;
+    double p, q;
+};
 
 static int changepoint_cmp_obs(const void *a, const void *b)
 {
@@ -44,7 +50,7 @@ static int changepoint_cmp_found(const void *a, const void *b)
    reverse) of |y_i - y_j|, t = 0..L: each new value adds its distance to
    those before it, read from Fenwick trees of counts and sums by rank. */
 static void changepoint_within(const struct cp_obs *y, size_t L, int reverse, double *out,
-                      struct cp_work *w)
+                               struct cp_work *w)
 {
     memset(w->cnt, 0, (L + 1) * sizeof *w->cnt);
     memset(w->sum, 0, (L + 1) * sizeof *w->sum);
@@ -52,7 +58,7 @@ static void changepoint_within(const struct cp_obs *y, size_t L, int reverse, do
     out[0] = 0;
     for (size_t t = 0; t < L; t++) {
         const struct cp_obs *o = &y[reverse ? L - 1 - t : t];
-        double c = 0, s = 0;                         /* those of lower rank */
+        double c = 0, s = 0; /* those of lower rank */
         for (size_t i = o->r - 1; i; i &= i - 1) c += w->cnt[i], s += w->sum[i];
         acc += (o->v * c - s) + ((all - s) - o->v * ((double)t - c));
         for (size_t i = o->r; i <= L; i += i & (~i + 1)) w->cnt[i] += 1, w->sum[i] += o->v;
@@ -65,7 +71,7 @@ static void changepoint_within(const struct cp_obs *y, size_t L, int reverse, do
    Q = m k / (m + k) * (2/(m k) sum|x - y| - sum|x - x'| / C(m,2)
    - sum|y - y'| / C(k,2)) with m trials before the split and k after. */
 static double changepoint_best(const struct cp_obs *y, size_t L, size_t nb, size_t *best,
-                      struct cp_work *w)
+                               struct cp_work *w)
 {
     changepoint_within(y, L, 0, w->pre, w);
     changepoint_within(y, L, 1, w->suf, w);
@@ -74,8 +80,8 @@ static double changepoint_best(const struct cp_obs *y, size_t L, size_t nb, size
         size_t t = w->bounds[k];
         double m = (double)t, r = (double)(L - t), wx = w->pre[t], wy = w->suf[L - t];
         double between = w->pre[L] - wx - wy;
-        double e = 2 * between / (m * r) - (t > 1 ? wx / (m * (m - 1) / 2) : 0) -
-                   (L - t > 1 ? wy / (r * (r - 1) / 2) : 0);
+        double e = 2 * between / (m * r) - (t > 1 ? wx / (m * (m - 1) / 2) : 0)
+            - (L - t > 1 ? wy / (r * (r - 1) / 2) : 0);
         double q = m * r / (m + r) * e;
         if (q > qmax) qmax = q, *best = k;
     }
@@ -86,8 +92,8 @@ static double changepoint_best(const struct cp_obs *y, size_t L, size_t nb, size
    of the segment shuffled (Fisher-Yates, a generator seeded from the seed
    and the segment) R times, p = (1 + #{max Q >= observed}) / (R + 1).
    0 when the segment is too short to split. */
-static int changepoint_segment(const struct cp_series *S, size_t s, size_t e, const struct lab_cp_opts *o,
-                      struct cp_work *w, struct cp_found *f)
+static int changepoint_segment(const struct cp_series *S, size_t s, size_t e,
+                               const struct lab_cp_opts *o, struct cp_work *w, struct cp_found *f)
 {
     if (e - s < 2 * o->min_points) return 0;
     size_t first = s + o->min_points, nb = e - o->min_points - first + 1;
@@ -108,7 +114,9 @@ static int changepoint_segment(const struct cp_series *S, size_t s, size_t e, co
         memcpy(w->perm, w->obs, L * sizeof *w->perm);
         for (size_t i = L - 1; i > 0; i--) {
             size_t j = lab_rng_below(&g, i + 1);
-            struct cp_obs t = w->perm[i]; w->perm[i] = w->perm[j]; w->perm[j] = t;
+            struct cp_obs t = w->perm[i];
+            w->perm[i] = w->perm[j];
+            w->perm[j] = t;
         }
         if (changepoint_best(w->perm, L, nb, &dummy, w) >= q - tol) ge++;
     }
@@ -138,7 +146,11 @@ static int changepoint_flatten(const struct lab_cp_point *pts, size_t n, double 
     }
     *x = malloc((N ? N : 1) * sizeof **x);
     *pos = malloc((n + 1) * sizeof **pos);
-    if (!*x || !*pos) { free(*x); free(*pos); return -ENOMEM; }
+    if (!*x || !*pos) {
+        free(*x);
+        free(*pos);
+        return -ENOMEM;
+    }
     (*pos)[0] = 0;
     for (size_t i = 0; i < n; i++) {
         memcpy(*x + (*pos)[i], pts[i].trials, pts[i].n * sizeof **x);
@@ -149,8 +161,13 @@ static int changepoint_flatten(const struct lab_cp_point *pts, size_t n, double 
 
 static void changepoint_work_free(struct cp_work *w)
 {
-    free(w->obs); free(w->perm); free(w->cnt); free(w->sum);
-    free(w->pre); free(w->suf); free(w->bounds);
+    free(w->obs);
+    free(w->perm);
+    free(w->cnt);
+    free(w->sum);
+    free(w->pre);
+    free(w->suf);
+    free(w->bounds);
 }
 
 static int changepoint_work_alloc(struct cp_work *w, size_t N, size_t n)
@@ -171,12 +188,15 @@ static int changepoint_work_alloc(struct cp_work *w, size_t N, size_t n)
    test both halves, and so on (segments kept on a stack). Returns how many
    changes, in found[] sorted by index. */
 static int changepoint_segment_all(const struct cp_series *S, const struct lab_cp_opts *o,
-                          struct cp_found *found)
+                                   struct cp_found *found)
 {
     struct cp_work w;
     size_t *stack = malloc(2 * (S->n + 1) * sizeof *stack), top = 0, nf = 0;
     if (!stack) return -ENOMEM;
-    if (changepoint_work_alloc(&w, S->pos[S->n] ? S->pos[S->n] : 1, S->n)) { free(stack); return -ENOMEM; }
+    if (changepoint_work_alloc(&w, S->pos[S->n] ? S->pos[S->n] : 1, S->n)) {
+        free(stack);
+        return -ENOMEM;
+    }
     stack[top++] = 0, stack[top++] = S->n;
     while (top) {
         size_t e = stack[--top], s = stack[--top];
@@ -214,7 +234,7 @@ int lab_cp_detect(const struct lab_cp_point *pts, size_t n, const struct lab_cp_
         *c = (struct lab_cp_change){ .index = at, .p = found[i].p, .q = found[i].q };
         if (lab_ratio_bootstrap_stat(LAB_RATIO_MEAN, after, nafter, before, nbefore, opt.conf, 0,
                                      opt.seed ^ at, &c->ratio, &c->lo, &c->hi)) {
-            double ma = 0, mb = 0;                   /* a side of one trial */
+            double ma = 0, mb = 0; /* a side of one trial */
             for (size_t k = 0; k < nafter; k++) ma += after[k] / (double)nafter;
             for (size_t k = 0; k < nbefore; k++) mb += before[k] / (double)nbefore;
             c->ratio = ma / mb, c->lo = c->hi = NAN;
@@ -233,8 +253,7 @@ int lab_cp_newest_test(const struct lab_cp_point *pts, size_t n, size_t since,
                        struct lab_cp_gate *out)
 {
     memset(out, 0, sizeof *out);
-    if (n < 2 || since >= n - 1 || !(alpha > 0 && alpha < 1) || !(min_effect >= 0))
-        return -EINVAL;
+    if (n < 2 || since >= n - 1 || !(alpha > 0 && alpha < 1) || !(min_effect >= 0)) return -EINVAL;
     double *base;
     size_t *pos;
     int rc = changepoint_flatten(pts + since, n - 1 - since, &base, &pos);
@@ -247,15 +266,15 @@ int lab_cp_newest_test(const struct lab_cp_point *pts, size_t n, size_t since,
     if (!rc) {
         rc = lab_ratio_hodges_lehmann(nw->trials, nw->n, base, nbase, 1 - alpha, &out->ratio,
                                       &out->lo, &out->hi);
-        if (rc == -EDOM) rc = 0;                     /* no shift fits; the estimate stands */
+        if (rc == -EDOM) rc = 0; /* no shift fits; the estimate stands */
     }
     free(base);
     if (rc) return rc;
     out->p = t.p, out->exact = t.exact, out->n_new = nw->n, out->n_base = nbase;
     if (t.p < alpha && fabs(out->ratio - 1) >= min_effect && out->ratio != 1) {
         int up = out->ratio > 1;
-        out->outcome = up == (better == LAB_CP_HIGHER_IS_BETTER) ? LAB_CP_IMPROVEMENT
-                                                                 : LAB_CP_REGRESSION;
+        out->outcome =
+            up == (better == LAB_CP_HIGHER_IS_BETTER) ? LAB_CP_IMPROVEMENT : LAB_CP_REGRESSION;
     }
     return 0;
 }

@@ -20,24 +20,24 @@
 #include <stdint.h>
 
 struct lab_cp_point {
-    const double *trials;            /* values of a positive metric, finite, > 0 */
-    size_t n;                        /* >= 1 */
+    const double *trials; /* values of a positive metric, finite, > 0 */
+    size_t n;             /* >= 1 */
 };
 
 struct lab_cp_opts {
-    double alpha;                    /* a split is a change when its p < alpha (0: 0.01) */
-    unsigned permutations;           /* of the permutation test (0: 499) */
-    size_t min_points;               /* points on each side of a change (0: 2) */
-    double conf;                     /* level of each change's size interval (0: 0.95) */
-    uint64_t seed;                   /* permutations and bootstrap */
+    double alpha;          /* a split is a change when its p < alpha (0: 0.01) */
+    unsigned permutations; /* of the permutation test (0: 499) */
+    size_t min_points;     /* points on each side of a change (0: 2) */
+    double conf;           /* level of each change's size interval (0: 0.95) */
+    uint64_t seed;         /* permutations and bootstrap */
 };
 
 struct lab_cp_change {
-    size_t index;                    /* the first point after the change (1..n-1) */
-    double ratio, lo, hi;            /* mean after / mean before and its bootstrap interval
+    size_t index;         /* the first point after the change (1..n-1) */
+    double ratio, lo, hi; /* mean after / mean before and its bootstrap interval
                                         (NAN ends when a side has one trial) */
-    double p;                        /* permutation p-value of the split */
-    double q;                        /* its E-divisive statistic (divergence) */
+    double p;             /* permutation p-value of the split */
+    double q;             /* its E-divisive statistic (divergence) */
 };
 
 /* Change points of pts[0..n) in increasing index order: writes at most max
@@ -54,12 +54,12 @@ enum lab_cp_outcome { LAB_CP_NO_CHANGE, LAB_CP_REGRESSION, LAB_CP_IMPROVEMENT };
 
 struct lab_cp_gate {
     enum lab_cp_outcome outcome;
-    double p;                        /* two-sided Mann-Whitney U, newest against baseline */
-    int exact;                       /* 1: exact null distribution, 0: normal approximation */
-    double ratio, lo, hi;            /* Hodges-Lehmann newest / baseline, interval at
+    double p;             /* two-sided Mann-Whitney U, newest against baseline */
+    int exact;            /* 1: exact null distribution, 0: normal approximation */
+    double ratio, lo, hi; /* Hodges-Lehmann newest / baseline, interval at
                                         1 - alpha ([0, inf] when too few trials; NAN
                                         ends when no shift fits, see lab_ratio.h) */
-    size_t n_new, n_base;            /* trials on each side */
+    size_t n_new, n_base; /* trials on each side */
 };
 
 /* The gate: the trials of pts[n-1] against every trial of pts[since..n-1)
@@ -71,6 +71,6 @@ struct lab_cp_gate {
 int lab_cp_newest_test(const struct lab_cp_point *pts, size_t n, size_t since,
                        enum lab_cp_better better, double min_effect, double alpha,
                        struct lab_cp_gate *out);
-const char *lab_cp_outcome_name(enum lab_cp_outcome o);   /* "regression", ... */
+const char *lab_cp_outcome_name(enum lab_cp_outcome o); /* "regression", ... */
 
 #endif

@@ -88,7 +88,7 @@ void lab_hist_merge(struct lab_hist *dst, const struct lab_hist *src)
 uint64_t lab_hist_percentile(const struct lab_hist *h, double p)
 {
     if (!h->count) return 0;
-    double want = ceil(p * (double)h->count / 100);   /* 99.9 * 1e6 / 100 is 999000 */
+    double want = ceil(p * (double)h->count / 100); /* 99.9 * 1e6 / 100 is 999000 */
     uint64_t rank = want < 1 ? 1 : want >= (double)h->count ? h->count : (uint64_t)want;
     if (rank == 1) return h->min;
     if (rank == h->count) return h->max;
@@ -116,8 +116,8 @@ size_t lab_hist_to_pairs(const struct lab_hist *h, struct lab_hist_pair *out, si
     return n;
 }
 
-int lab_hist_from_pairs(struct lab_hist *h, const struct lab_hist_pair *p, size_t n,
-                        uint64_t min, uint64_t max, double sum)
+int lab_hist_from_pairs(struct lab_hist *h, const struct lab_hist_pair *p, size_t n, uint64_t min,
+                        uint64_t max, double sum)
 {
     uint64_t count = 0;
     for (size_t i = 0; i < n; i++) {

@@ -18,7 +18,7 @@ static int opt_fail(char *err, size_t n, const char *fmt, const char *a, const c
 }
 
 int lab_opt_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, int si,
-                  uint64_t *out, char *err, size_t n)
+                      uint64_t *out, char *err, size_t n)
 {
     if (!s || !*s) return opt_fail(err, n, "%s: empty value%s", opt, "");
     const char *p = s;
@@ -31,15 +31,18 @@ int lab_opt_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max
         v = v * 10 + (uint64_t)(*p - '0');
     }
     uint64_t mul = 1;
-    if (si && (*p == 'k' || *p == 'K')) mul = 1000, p++;
-    else if (si && *p == 'M') mul = 1000000, p++;
-    else if (si && *p == 'G') mul = 1000000000, p++;
+    if (si && (*p == 'k' || *p == 'K'))
+        mul = 1000, p++;
+    else if (si && *p == 'M')
+        mul = 1000000, p++;
+    else if (si && *p == 'G')
+        mul = 1000000000, p++;
     if (*p) return opt_fail(err, n, "%s: '%.60s' is not a non-negative integer", opt, s);
     if (v && mul > UINT64_MAX / v) return opt_fail(err, n, "%s: '%.60s' is too large", opt, s);
     v *= mul;
     if (v < min || v > max) {
-        snprintf(err, n, "%s: %.60s is out of range [%llu, %llu]", opt, s,
-                 (unsigned long long)min, (unsigned long long)max);
+        snprintf(err, n, "%s: %.60s is out of range [%llu, %llu]", opt, s, (unsigned long long)min,
+                 (unsigned long long)max);
         return -EINVAL;
     }
     *out = v;
@@ -47,7 +50,7 @@ int lab_opt_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max
 }
 
 int lab_opt_parse_double(const char *opt, const char *s, double min, double max, double *out,
-                     char *err, size_t n)
+                         char *err, size_t n)
 {
     if (!s || !*s) return opt_fail(err, n, "%s: empty value%s", opt, "");
     char *end;
@@ -74,7 +77,9 @@ static int opt_set(const struct opt_spec *s, void *target, const char *v, char *
     int rc = 0;
     switch (s->type) {
     case OPT_FLAG: *(int *)f = 1; return 0;
-    case OPT_UINT: case OPT_U64: case OPT_SIZE:
+    case OPT_UINT:
+    case OPT_U64:
+    case OPT_SIZE:
         /* a max of 2^64 (double(UINT64_MAX)) means no limit */
         rc = lab_opt_parse_u64(name, v, (uint64_t)s->min,
                                s->max >= 0x1p64 ? UINT64_MAX : (uint64_t)s->max,
@@ -82,16 +87,20 @@ static int opt_set(const struct opt_spec *s, void *target, const char *v, char *
         if (rc) return rc;
         if ((s->flags & OPT_POW2) && (u & (u - 1)))
             return opt_fail(err, n, "%s: %.60s is not a power of two", name, v);
-        if (s->type == OPT_UINT) *(unsigned *)f = (unsigned)u;
-        else if (s->type == OPT_U64) *(uint64_t *)f = u;
-        else *(size_t *)f = (size_t)u;
+        if (s->type == OPT_UINT)
+            *(unsigned *)f = (unsigned)u;
+        else if (s->type == OPT_U64)
+            *(uint64_t *)f = u;
+        else
+            *(size_t *)f = (size_t)u;
         return 0;
     case OPT_DOUBLE: {
         char buf[64];
         snprintf(buf, sizeof buf, "%s", v);
         size_t l = strlen(buf);
         if ((s->flags & OPT_PERCENT) && l && buf[l - 1] == '%') buf[l - 1] = '\0';
-        if (strlen(v) >= sizeof buf) return opt_fail(err, n, "%s: '%.60s' is not a number", name, v);
+        if (strlen(v) >= sizeof buf)
+            return opt_fail(err, n, "%s: '%.60s' is not a number", name, v);
         if ((rc = lab_opt_parse_double(name, buf, s->min, s->max, &d, err, n))) return rc;
         if ((s->flags & OPT_POSITIVE) && !(d > s->min))
             return opt_fail(err, n, "%s: %.60s is not > 0", name, v);
@@ -99,12 +108,16 @@ static int opt_set(const struct opt_spec *s, void *target, const char *v, char *
         return 0;
     }
     case OPT_STR:
-        if ((s->flags & OPT_NONEMPTY) && !*v) return opt_fail(err, n, "%s: empty value%s", name, "");
+        if ((s->flags & OPT_NONEMPTY) && !*v)
+            return opt_fail(err, n, "%s: empty value%s", name, "");
         *(const char **)f = v;
         return 0;
     case OPT_ENUM:
         for (int i = 0; s->choices[i]; i++)
-            if (!strcmp(s->choices[i], v)) { *(int *)f = i; return 0; }
+            if (!strcmp(s->choices[i], v)) {
+                *(int *)f = i;
+                return 0;
+            }
         {
             char list[256] = "";
             for (int i = 0; s->choices[i]; i++)
@@ -140,8 +153,8 @@ static void opt_word(const char *arg, char *buf, size_t n)
 }
 
 int lab_opt_parse(int argc, char **argv, const struct opt_group *groups, size_t ngroups,
-              const struct opt_group *other, size_t nother, struct opt_result *res,
-              char *err, size_t n)
+                  const struct opt_group *other, size_t nother, struct opt_result *res, char *err,
+                  size_t n)
 {
     struct option lo[OPT_MAX_SPECS + 2];
     const struct opt_spec *spec[OPT_MAX_SPECS];
@@ -158,7 +171,7 @@ int lab_opt_parse(int argc, char **argv, const struct opt_group *groups, size_t 
         }
     lo[k] = (struct option){ "help", no_argument, NULL, 'h' };
     lo[k + 1] = (struct option){ 0, 0, 0, 0 };
-    optind = 0;                /* full re-initialisation (glibc): parse may be re-entered */
+    optind = 0; /* full re-initialisation (glibc): parse may be re-entered */
     opterr = 0;
     for (;;) {
         int c = getopt_long(argc, argv, "-h", lo, NULL);
@@ -213,8 +226,11 @@ void lab_opt_print_help(FILE *f, const struct opt_group *groups, size_t ngroups)
                      s->arg ? s->arg : "");
             fputs(left, f);
             int col = (int)strlen(left);
-            if (col >= 22) { fputc('\n', f); col = 0; }
-            for (const char *h = s->help ? s->help : ""; ; ) {
+            if (col >= 22) {
+                fputc('\n', f);
+                col = 0;
+            }
+            for (const char *h = s->help ? s->help : "";;) {
                 size_t len = strcspn(h, "\n");
                 fprintf(f, "%*s%.*s\n", 22 - col, "", (int)len, h);
                 col = 0;
@@ -224,4 +240,3 @@ void lab_opt_print_help(FILE *f, const struct opt_group *groups, size_t ngroups)
         }
     }
 }
-

@@ -17,34 +17,34 @@
 
 enum opt_type {
     OPT_END = 0,
-    OPT_FLAG,       /* int, set to 1 */
-    OPT_UINT,       /* unsigned */
-    OPT_U64,        /* uint64_t */
-    OPT_SIZE,       /* size_t */
-    OPT_DOUBLE,     /* double */
-    OPT_STR,        /* const char *, borrowed from argv */
-    OPT_ENUM,       /* int: index into choices */
-    OPT_CUSTOM      /* parse(value, field): lists, mixes ... */
+    OPT_FLAG,   /* int, set to 1 */
+    OPT_UINT,   /* unsigned */
+    OPT_U64,    /* uint64_t */
+    OPT_SIZE,   /* size_t */
+    OPT_DOUBLE, /* double */
+    OPT_STR,    /* const char *, borrowed from argv */
+    OPT_ENUM,   /* int: index into choices */
+    OPT_CUSTOM  /* parse(value, field): lists, mixes ... */
 };
 
 enum {
-    OPT_SI = 1u << 0,        /* integers take k, M, G suffixes (x 1e3, 1e6, 1e9) */
-    OPT_POW2 = 1u << 1,      /* a power of two */
-    OPT_POSITIVE = 1u << 2,  /* doubles: > min, not >= min */
-    OPT_PERCENT = 1u << 3,   /* a trailing % is allowed; the value is stored / 100 */
-    OPT_NONEMPTY = 1u << 4,  /* strings: not "" */
-    OPT_HIDDEN = 1u << 5     /* not in --help (e.g. deprecated aliases) */
+    OPT_SI = 1u << 0,       /* integers take k, M, G suffixes (x 1e3, 1e6, 1e9) */
+    OPT_POW2 = 1u << 1,     /* a power of two */
+    OPT_POSITIVE = 1u << 2, /* doubles: > min, not >= min */
+    OPT_PERCENT = 1u << 3,  /* a trailing % is allowed; the value is stored / 100 */
+    OPT_NONEMPTY = 1u << 4, /* strings: not "" */
+    OPT_HIDDEN = 1u << 5    /* not in --help (e.g. deprecated aliases) */
 };
 
 struct opt_spec {
-    const char *name;        /* long option without "--"; NULL ends the table */
+    const char *name; /* long option without "--"; NULL ends the table */
     enum opt_type type;
-    size_t off;              /* offset of the field in the target */
-    const char *arg;         /* metavariable in --help ("N"); NULL for flags */
-    const char *help;        /* its help; '\n' continues on an indented line */
-    double min, max;         /* numeric range (inclusive, but see OPT_POSITIVE) */
+    size_t off;       /* offset of the field in the target */
+    const char *arg;  /* metavariable in --help ("N"); NULL for flags */
+    const char *help; /* its help; '\n' continues on an indented line */
+    double min, max;  /* numeric range (inclusive, but see OPT_POSITIVE) */
     unsigned flags;
-    const char *const *choices;  /* OPT_ENUM: NULL-terminated names */
+    const char *const *choices; /* OPT_ENUM: NULL-terminated names */
     /* OPT_CUSTOM: parse into the field; 0 or -EINVAL with a reason that
        opt_parse prefixes with --name. */
     int (*parse)(const char *value, void *field, char *err, size_t n);
@@ -53,7 +53,7 @@ struct opt_spec {
 };
 
 struct opt_group {
-    const char *heading;     /* "batcher options" in --help; NULL: none */
+    const char *heading; /* "batcher options" in --help; NULL: none */
     const struct opt_spec *specs;
     void *target;
 };
@@ -62,9 +62,9 @@ struct opt_group {
 #define OPT_MAX_GIVEN 96
 
 struct opt_result {
-    const char *pos[OPT_MAX_POS];    /* positional arguments, in order */
+    const char *pos[OPT_MAX_POS]; /* positional arguments, in order */
     size_t npos;
-    const struct opt_spec *given[OPT_MAX_GIVEN];  /* options given, in order */
+    const struct opt_spec *given[OPT_MAX_GIVEN]; /* options given, in order */
     size_t ngiven;
 };
 
@@ -73,8 +73,8 @@ struct opt_result {
    "unknown option"; an option of another table in other (e.g. another
    family's) is named as such ("--batch is a batcher option"). */
 int lab_opt_parse(int argc, char **argv, const struct opt_group *groups, size_t ngroups,
-              const struct opt_group *other, size_t nother, struct opt_result *res,
-              char *err, size_t n);
+                  const struct opt_group *other, size_t nother, struct opt_result *res, char *err,
+                  size_t n);
 /* Was the option name given? */
 int lab_opt_given(const struct opt_result *res, const char *name);
 /* The spec called name in a table, or NULL. */
@@ -82,9 +82,9 @@ const struct opt_spec *lab_opt_find(const struct opt_spec *specs, const char *na
 
 /* Value parsers with the tables' rules and messages (also used directly). */
 int lab_opt_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, int si,
-                  uint64_t *out, char *err, size_t n);
+                      uint64_t *out, char *err, size_t n);
 int lab_opt_parse_double(const char *opt, const char *s, double min, double max, double *out,
-                     char *err, size_t n);
+                         char *err, size_t n);
 
 /* Help: each group's options, two columns ("  --name ARG" padded to 22). */
 void lab_opt_print_help(FILE *f, const struct opt_group *groups, size_t ngroups);

@@ -52,13 +52,18 @@ static double ratio_select(double *v, size_t n, size_t k)
             while (v[i] < pivot) i++;
             while (v[j] > pivot) j--;
             if (i <= j) {
-                double t = v[i]; v[i] = v[j]; v[j] = t;
+                double t = v[i];
+                v[i] = v[j];
+                v[j] = t;
                 i++, j--;
             }
         }
-        if (kk <= j) r = j;
-        else if (kk >= i) l = i;
-        else break;
+        if (kk <= j)
+            r = j;
+        else if (kk >= i)
+            l = i;
+        else
+            break;
     }
     return v[k];
 }
@@ -103,18 +108,22 @@ static int ratio_positive(const double *x, size_t n)
 
 /* ---------------- bootstrap ---------------------------------------------- */
 
-int lab_ratio_bootstrap_stat(enum lab_ratio_stat stat, const double *a, size_t na,
-                             const double *b, size_t nb, double conf, unsigned resamples,
-                             uint64_t seed, double *est, double *lo, double *hi)
+int lab_ratio_bootstrap_stat(enum lab_ratio_stat stat, const double *a, size_t na, const double *b,
+                             size_t nb, double conf, unsigned resamples, uint64_t seed, double *est,
+                             double *lo, double *hi)
 {
     if (!resamples) resamples = LAB_RATIO_RESAMPLES;
-    if (na < 2 || nb < 2 || !(conf > 0 && conf < 1) || resamples < LAB_RATIO_RESAMPLES ||
-        (stat != LAB_RATIO_MEDIAN && stat != LAB_RATIO_MEAN) || !ratio_positive(a, na) ||
-        !ratio_positive(b, nb))
+    if (na < 2 || nb < 2 || !(conf > 0 && conf < 1) || resamples < LAB_RATIO_RESAMPLES
+        || (stat != LAB_RATIO_MEDIAN && stat != LAB_RATIO_MEAN) || !ratio_positive(a, na)
+        || !ratio_positive(b, nb))
         return -EINVAL;
     size_t nmax = na > nb ? na : nb;
     double *buf = malloc(nmax * sizeof *buf), *r = malloc(resamples * sizeof *r);
-    if (!buf || !r) { free(buf); free(r); return -ENOMEM; }
+    if (!buf || !r) {
+        free(buf);
+        free(r);
+        return -ENOMEM;
+    }
     memcpy(buf, a, na * sizeof *buf);
     double sa = ratio_stat(stat, buf, na);
     memcpy(buf, b, nb * sizeof *buf);
@@ -139,8 +148,8 @@ int lab_ratio_bootstrap(const double *a, size_t na, const double *b, size_t nb, 
                         unsigned resamples, uint64_t seed, double *est, double *lo, double *hi)
 {
     if (na < LAB_RATIO_MIN_TRIALS || nb < LAB_RATIO_MIN_TRIALS) return -EINVAL;
-    return lab_ratio_bootstrap_stat(LAB_RATIO_MEDIAN, a, na, b, nb, conf, resamples, seed, est,
-                                    lo, hi);
+    return lab_ratio_bootstrap_stat(LAB_RATIO_MEDIAN, a, na, b, nb, conf, resamples, seed, est, lo,
+                                    hi);
 }
 
 /* ---------------- Hodges-Lehmann ----------------------------------------- */
@@ -201,9 +210,12 @@ static int ratio_u_max(const double *a, size_t na, const double *b, size_t nb, i
         double total = 0, tail = 0;
         for (size_t u = 0; u <= w; u++) total += f[u];
         *u_max = mean;
-        for (size_t u = w; (double)u > mean; u--) {       /* p = 2 P(U >= u) */
+        for (size_t u = w; (double)u > mean; u--) { /* p = 2 P(U >= u) */
             tail += f[u];
-            if (fmin(1, 2 * tail / total) >= alpha) { *u_max = (double)u; break; }
+            if (fmin(1, 2 * tail / total) >= alpha) {
+                *u_max = (double)u;
+                break;
+            }
         }
         free(f);
         return 0;
@@ -212,7 +224,11 @@ static int ratio_u_max(const double *a, size_t na, const double *b, size_t nb, i
     int rc = ratio_ties(a, na, b, nb, &ties);
     if (rc) return rc;
     double var = m * n / 12 * ((N + 1) - ties / (N * (N - 1)));
-    if (var <= 0) { *all_equal = 1; *u_max = M; return 0; }
+    if (var <= 0) {
+        *all_equal = 1;
+        *u_max = M;
+        return 0;
+    }
     /* the continuity-corrected normal tail, as mwu_test computes it */
     double u = mean;
     while (u + 0.5 <= M) {
@@ -235,8 +251,7 @@ static double ratio_alpha(double conf)
 int lab_ratio_hodges_lehmann(const double *a, size_t na, const double *b, size_t nb, double conf,
                              double *est, double *lo, double *hi)
 {
-    if (!na || !nb || !(conf > 0 && conf < 1) || !ratio_positive(a, na) ||
-        !ratio_positive(b, nb))
+    if (!na || !nb || !(conf > 0 && conf < 1) || !ratio_positive(a, na) || !ratio_positive(b, nb))
         return -EINVAL;
     if (nb > ((size_t)1 << 26) / na) return -E2BIG;
     struct lab_mwu t;
@@ -246,10 +261,17 @@ int lab_ratio_hodges_lehmann(const double *a, size_t na, const double *b, size_t
     int all_equal;
     rc = ratio_u_max(a, na, b, nb, t.exact, alpha, &u_max, &all_equal);
     if (rc) return rc;
-    if (all_equal) { *est = *lo = *hi = 1; return 0; }
+    if (all_equal) {
+        *est = *lo = *hi = 1;
+        return 0;
+    }
     size_t M = na * nb;
     double *d = malloc(M * sizeof *d), *lb = malloc(nb * sizeof *lb);
-    if (!d || !lb) { free(d); free(lb); return -ENOMEM; }
+    if (!d || !lb) {
+        free(d);
+        free(lb);
+        return -ENOMEM;
+    }
     for (size_t j = 0; j < nb; j++) lb[j] = log(b[j]);
     for (size_t i = 0; i < na; i++) {
         double la = log(a[i]);
@@ -277,7 +299,7 @@ int lab_ratio_hodges_lehmann(const double *a, size_t na, const double *b, size_t
     }
     free(d);
     free(lb);
-    if (*lo > *hi) {                     /* the test rejects every shift */
+    if (*lo > *hi) { /* the test rejects every shift */
         *lo = *hi = NAN;
         return -EDOM;
     }
@@ -308,8 +330,8 @@ const char *lab_ratio_verdict_name(enum lab_ratio_verdict v)
 
 int lab_ratio_band(double a_lo, double a_hi, double b_lo, double b_hi, double *lo, double *hi)
 {
-    if (!(a_lo > 0 && a_lo <= a_hi && b_lo > 0 && b_lo <= b_hi) || !isfinite(a_hi) ||
-        !isfinite(b_hi))
+    if (!(a_lo > 0 && a_lo <= a_hi && b_lo > 0 && b_lo <= b_hi) || !isfinite(a_hi)
+        || !isfinite(b_hi))
         return -EINVAL;
     *lo = a_lo / b_hi;
     *hi = a_hi / b_lo;
@@ -319,8 +341,8 @@ int lab_ratio_band(double a_lo, double a_hi, double b_lo, double b_hi, double *l
 int lab_ratio_reps_needed(size_t n, double est, double lo, double hi, double band_lo,
                           double band_hi, double widen, size_t *reps)
 {
-    if (!n || !(lo > 0 && lo <= est && est <= hi && isfinite(hi)) || !(band_lo > 0) ||
-        !(band_lo <= band_hi) || !(widen >= 1))
+    if (!n || !(lo > 0 && lo <= est && est <= hi && isfinite(hi)) || !(band_lo > 0)
+        || !(band_lo <= band_hi) || !(widen >= 1))
         return -EINVAL;
     size_t least = n > LAB_RATIO_MIN_TRIALS ? n : LAB_RATIO_MIN_TRIALS;
     if (lab_ratio_verdict(lo, hi, band_lo, band_hi, widen) != LAB_RATIO_INCONCLUSIVE) {
@@ -328,7 +350,7 @@ int lab_ratio_reps_needed(size_t n, double est, double lo, double hi, double ban
         return 0;
     }
     double l = band_lo / widen, h = band_hi * widen;
-    double wl = log(est / lo), wh = log(hi / est), s;    /* half-widths, log scale */
+    double wl = log(est / lo), wh = log(hi / est), s; /* half-widths, log scale */
     if (est > l && est < h)
         s = fmin(wl > 0 ? log(est / l) / wl : INFINITY, wh > 0 ? log(h / est) / wh : INFINITY);
     else if (est > h)
@@ -336,7 +358,7 @@ int lab_ratio_reps_needed(size_t n, double est, double lo, double hi, double ban
     else if (est < l)
         s = log(l / est) / wh;
     else
-        return -EDOM;                                    /* on an edge */
+        return -EDOM; /* on an edge */
     double want = ceil((double)n / (s * s));
     if (!(want < 1e12)) return -EDOM;
     *reps = (size_t)want > least ? (size_t)want : least;

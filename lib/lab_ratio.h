@@ -21,16 +21,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LAB_RATIO_MIN_TRIALS 10      /* per sample, for a bootstrap verdict interval */
-#define LAB_RATIO_RESAMPLES 2000     /* the default and the least lab_ratio_bootstrap takes */
+#define LAB_RATIO_MIN_TRIALS 10  /* per sample, for a bootstrap verdict interval */
+#define LAB_RATIO_RESAMPLES 2000 /* the default and the least lab_ratio_bootstrap takes */
 
 /* A small seeded generator (SplitMix64), for the bootstrap and for the
    change-point permutations: the same seed gives the same stream. */
-struct lab_rng { uint64_t s; };
-void     lab_rng_seed(struct lab_rng *r, uint64_t seed);
+struct lab_rng {
+    uint64_t s;
+};
+void lab_rng_seed(struct lab_rng *r, uint64_t seed);
 uint64_t lab_rng_next(struct lab_rng *r);
-size_t   lab_rng_below(struct lab_rng *r, size_t n);     /* [0, n), n > 0 */
-double   lab_rng_double(struct lab_rng *r);              /* [0, 1), 53 bits */
+size_t lab_rng_below(struct lab_rng *r, size_t n); /* [0, n), n > 0 */
+double lab_rng_double(struct lab_rng *r);          /* [0, 1), 53 bits */
 
 /* median(a) / median(b) in *est and a percentile bootstrap interval at level
    conf (0 < conf < 1) in [*lo, *hi]: resamples (0 = LAB_RATIO_RESAMPLES,
@@ -47,9 +49,9 @@ int lab_ratio_bootstrap(const double *a, size_t na, const double *b, size_t nb, 
    (a change point's mean after / mean before): the statistic is the median
    or the mean of each sample; na, nb >= 2. */
 enum lab_ratio_stat { LAB_RATIO_MEDIAN, LAB_RATIO_MEAN };
-int lab_ratio_bootstrap_stat(enum lab_ratio_stat stat, const double *a, size_t na,
-                             const double *b, size_t nb, double conf, unsigned resamples,
-                             uint64_t seed, double *est, double *lo, double *hi);
+int lab_ratio_bootstrap_stat(enum lab_ratio_stat stat, const double *a, size_t na, const double *b,
+                             size_t nb, double conf, unsigned resamples, uint64_t seed, double *est,
+                             double *lo, double *hi);
 
 /* Hodges-Lehmann: *est = exp(median of log a_i - log b_j over all na*nb
    pairs); [*lo, *hi] = exp of the k-th smallest and k-th largest of those
@@ -76,7 +78,7 @@ int lab_ratio_hodges_lehmann(const double *a, size_t na, const double *b, size_t
 enum lab_ratio_verdict { LAB_RATIO_AGREES, LAB_RATIO_DIFFERS, LAB_RATIO_INCONCLUSIVE };
 enum lab_ratio_verdict lab_ratio_verdict(double lo, double hi, double band_lo, double band_hi,
                                          double widen);
-const char *lab_ratio_verdict_name(enum lab_ratio_verdict v);   /* "agrees", ... */
+const char *lab_ratio_verdict_name(enum lab_ratio_verdict v); /* "agrees", ... */
 
 /* The band of a/b from published ranges a in [a_lo, a_hi] and b in
    [b_lo, b_hi]: [a_lo / b_hi, a_hi / b_lo] (spin 100-150M over mutex

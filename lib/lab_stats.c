@@ -47,7 +47,8 @@ void lab_summarize_finite(const double *x, size_t n, struct lab_summary *s)
     if (v)
         for (size_t i = 0; i < n; i++)
             if (isfinite(x[i])) v[m++] = x[i];
-    if (m) lab_summarize(v, m, s);
+    if (m)
+        lab_summarize(v, m, s);
     else {
         memset(s, 0, sizeof *s);
         s->median = s->min = s->max = s->mean = s->ci_low = s->ci_high = NAN;
@@ -58,7 +59,10 @@ void lab_summarize_finite(const double *x, size_t n, struct lab_summary *s)
 double lab_jain(const double *x, size_t n)
 {
     double s = 0, ss = 0;
-    for (size_t i = 0; i < n; i++) { s += x[i]; ss += x[i] * x[i]; }
+    for (size_t i = 0; i < n; i++) {
+        s += x[i];
+        ss += x[i] * x[i];
+    }
     return ss > 0 ? s * s / ((double)n * ss) : 0;
 }
 
@@ -87,7 +91,10 @@ double lab_median_ci_ranks(size_t n, double conf, size_t *lo, size_t *hi)
     return cover > 0 ? cover : 0;
 }
 
-struct ranked { double v; int from_x; };
+struct ranked {
+    double v;
+    int from_x;
+};
 
 static int stats_cmp_ranked(const void *a, const void *b)
 {
@@ -102,15 +109,22 @@ static double *stats_mwu_counts(size_t m, size_t n)
     size_t w = m * n + 1;
     double *prev = calloc((n + 1) * w, sizeof *prev), *cur = calloc((n + 1) * w, sizeof *cur);
     double *out = calloc(w, sizeof *out);
-    if (!prev || !cur || !out) { free(prev); free(cur); free(out); return NULL; }
-    for (size_t j = 0; j <= n; j++) prev[j * w] = 1;          /* i = 0 */
+    if (!prev || !cur || !out) {
+        free(prev);
+        free(cur);
+        free(out);
+        return NULL;
+    }
+    for (size_t j = 0; j <= n; j++) prev[j * w] = 1; /* i = 0 */
     for (size_t i = 1; i <= m; i++) {
         memset(cur, 0, (n + 1) * w * sizeof *cur);
-        cur[0] = 1;                                           /* j = 0 */
+        cur[0] = 1; /* j = 0 */
         for (size_t j = 1; j <= n; j++)
             for (size_t u = 0; u < w; u++)
                 cur[j * w + u] = (u >= j ? prev[j * w + u - j] : 0) + cur[(j - 1) * w + u];
-        double *t = prev; prev = cur; cur = t;
+        double *t = prev;
+        prev = cur;
+        cur = t;
     }
     memcpy(out, prev + n * w, w * sizeof *out);
     free(prev);
@@ -153,17 +167,17 @@ int lab_mwu_test(const double *x, size_t n1, const double *y, size_t n2, struct 
         double total = 0, tail = 0;
         for (size_t k = 0; k < w; k++) total += f[k];
         if (u > mean)
-            for (size_t k = ui; k < w; k++) tail += f[k];   /* P(U >= u) */
+            for (size_t k = ui; k < w; k++) tail += f[k]; /* P(U >= u) */
         else
-            for (size_t k = 0; k <= ui; k++) tail += f[k];  /* P(U <= u) */
+            for (size_t k = 0; k <= ui; k++) tail += f[k]; /* P(U <= u) */
         free(f);
         out->p = fmin(1, 2 * tail / total);
         out->exact = 1;
         return 0;
     }
-    double var = (double)n1 * (double)n2 / 12 *
-                 ((double)N + 1 - ties / ((double)N * ((double)N - 1)));
-    if (var <= 0) return 0;                                   /* all values equal */
+    double var =
+        (double)n1 * (double)n2 / 12 * ((double)N + 1 - ties / ((double)N * ((double)N - 1)));
+    if (var <= 0) return 0; /* all values equal */
     /* continuity correction, never past zero (|U - mean| < 0.5 gives p = 1) */
     double z = fmax(0, fabs(u - mean) - 0.5) / sqrt(var);
     out->p = fmin(1, erfc(z / sqrt(2.0)));
@@ -177,7 +191,10 @@ double lab_mwu_min_p(size_t n1, size_t n2)
     return fmin(1, 2 * exp(-logc));
 }
 
-struct pidx { double p; size_t i; };
+struct pidx {
+    double p;
+    size_t i;
+};
 
 static int stats_cmp_pidx(const void *a, const void *b)
 {
@@ -194,7 +211,7 @@ int lab_holm_adjust(const double *p, size_t m, double *adj)
     double run = 0;
     for (size_t k = 0; k < m; k++) {
         double a = fmin(1, (double)(m - k) * s[k].p);
-        run = fmax(run, a);                                   /* keep them monotone */
+        run = fmax(run, a); /* keep them monotone */
         adj[s[k].i] = run;
     }
     free(s);

@@ -13,9 +13,9 @@
 struct lab_summary {
     size_t n;
     double median, min, max, mean, cv;
-    double ci_low, ci_high;          /* order-statistic CI of the median */
-    double ci_level;                 /* its exact coverage (< 0.95 when n < 6) */
-    int unstable;                    /* cv > LAB_UNSTABLE_CV */
+    double ci_low, ci_high; /* order-statistic CI of the median */
+    double ci_level;        /* its exact coverage (< 0.95 when n < 6) */
+    int unstable;           /* cv > LAB_UNSTABLE_CV */
 };
 
 /* Summary of n values (n may be 0: everything 0). */
@@ -30,9 +30,9 @@ double lab_jain(const double *x, size_t n);
 double lab_median_ci_ranks(size_t n, double conf, size_t *lo, size_t *hi);
 
 struct lab_mwu {
-    double u;                        /* U of the first sample */
-    double p;                        /* two-sided p-value */
-    int exact;                       /* 1: exact distribution, 0: normal approx. */
+    double u;  /* U of the first sample */
+    double p;  /* two-sided p-value */
+    int exact; /* 1: exact distribution, 0: normal approx. */
 };
 /* Mann-Whitney U test of x (n1) against y (n2). -EINVAL if a sample is empty. */
 int lab_mwu_test(const double *x, size_t n1, const double *y, size_t n2, struct lab_mwu *out);

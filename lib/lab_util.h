@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-
 #define LAB_CACHELINE 64
 #define LAB_ALIGNED _Alignas(LAB_CACHELINE)
 
@@ -25,7 +24,7 @@ static inline void lab_burn_ns(uint64_t ns)
 {
     if (!ns) return;
     uint64_t end = lab_now_ns() + ns;
-    while (lab_now_ns() < end) { }
+    while (lab_now_ns() < end) {}
 }
 
 /* Absolute CLOCK_MONOTONIC deadline ms milliseconds from now. */
@@ -35,15 +34,17 @@ static inline struct timespec lab_deadline_ms(unsigned ms)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     ts.tv_sec += ms / 1000;
     ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) { ts.tv_sec++; ts.tv_nsec -= 1000000000L; }
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
     return ts;
 }
 
 /* The seed's spin lock (Phase 4): try-lock, yield between tries. */
 static inline void lab_spin_lock(pthread_mutex_t *m)
 {
-    while (pthread_mutex_trylock(m) != 0)
-        sched_yield();
+    while (pthread_mutex_trylock(m) != 0) sched_yield();
 }
 
 /* Condition variable on CLOCK_MONOTONIC (timeouts immune to clock steps). */
@@ -69,8 +70,10 @@ static inline void *lab_calloc_aligned(size_t n)
 /* SplitMix64 finaliser: a bijection on 64-bit values. */
 static inline uint64_t lab_mix64(uint64_t x)
 {
-    x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27; x *= 0x94d049bb133111ebULL;
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
     x ^= x >> 31;
     return x;
 }

@@ -31,7 +31,11 @@ int run_contend(struct proc_result *r, const char *const *args)
     posix_spawn_file_actions_destroy(&fa);
     close(po[1]);
     close(pe[1]);
-    if (rc) { close(po[0]); close(pe[0]); return -1; }
+    if (rc) {
+        close(po[0]);
+        close(pe[0]);
+        return -1;
+    }
     size_t lo = 0, le = 0;
     struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
     int open_fds = 2;
@@ -43,7 +47,12 @@ int run_contend(struct proc_result *r, const char *const *args)
             size_t *len = i ? &le : &lo;
             char tmp[4096];
             ssize_t k = read(fds[i].fd, tmp, sizeof tmp);
-            if (k <= 0) { close(fds[i].fd); fds[i].fd = -1; open_fds--; continue; }
+            if (k <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+                open_fds--;
+                continue;
+            }
             size_t room = sizeof r->out - 1 - *len;
             size_t take = (size_t)k < room ? (size_t)k : room;
             memcpy(buf + *len, tmp, take);

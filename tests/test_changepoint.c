@@ -42,7 +42,11 @@ static int cp_run(struct cp_series_buf *s, size_t n, double (*level)(size_t), ui
     return found;
 }
 
-static double cp_flat(size_t i) { (void)i; return 100; }
+static double cp_flat(size_t i)
+{
+    (void)i;
+    return 100;
+}
 static double cp_step7(size_t i) { return i < 7 ? 100 : 80; }
 static double cp_drift(size_t i) { return 100 * pow(1.01, (double)i); }
 static double cp_two_steps(size_t i) { return i < 5 ? 100 : i < 10 ? 120 : 90; }
@@ -59,8 +63,8 @@ Test(changepoint, planted_step_at_seven)
         if (n >= 1 && c[n - 1].lo <= 0.8 && 0.8 <= c[n - 1].hi) covers++;
         if (seed == 0) {
             cr_expect(n == 1 && c[0].index == 7, "%d changes, first at %zu", n, c[0].index);
-            cr_expect(c[0].lo <= 0.8 && 0.8 <= c[0].hi && c[0].ratio < 1,
-                      "%.3f [%.3f, %.3f]", c[0].ratio, c[0].lo, c[0].hi);
+            cr_expect(c[0].lo <= 0.8 && 0.8 <= c[0].hi && c[0].ratio < 1, "%.3f [%.3f, %.3f]",
+                      c[0].ratio, c[0].lo, c[0].hi);
             cr_expect(c[0].p < 0.01 && c[0].q > 0, "p %g q %g", c[0].p, c[0].q);
         }
     }

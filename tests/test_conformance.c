@@ -2,8 +2,8 @@
  * in-process: each (check, implementation, thread count) is one Criterion
  * test in its own process. A new file in impls/<family>/ is covered the
  * moment it exists. */
-#include "testutil.h"
 #include "conformance/conformance.h"
+#include "testutil.h"
 
 struct conf_param {
     char family[16], check[48], impl[48];

@@ -59,7 +59,7 @@ Test(hist, uniform_one_to_a_million)
     size_t n = 1000000;
     uint64_t *v = malloc(n * sizeof *v);
     cr_assert(v);
-    for (size_t i = 0; i < n; i++) v[i] = n - i;   /* recorded in reverse order */
+    for (size_t i = 0; i < n; i++) v[i] = n - i; /* recorded in reverse order */
     hist_check_all(v, n, 0);
     free(v);
 }
@@ -151,8 +151,7 @@ Test(hist, serialisation_round_trip)
         p[i].value = (uint64_t)(double)p[i].value;
     }
     cr_assert_eq(lab_hist_from_pairs(&back, p, n, h.min, h.max, h.sum), 0);
-    cr_expect(back.count == h.count && back.min == h.min && back.max == h.max &&
-              back.sum == h.sum);
+    cr_expect(back.count == h.count && back.min == h.min && back.max == h.max && back.sum == h.sum);
     cr_expect(!memcmp(back.buckets, h.buckets, h.nbuckets * sizeof *h.buckets), "same buckets");
     lab_hist_reset(&back);
     cr_expect_eq(lab_hist_from_pairs(&back, p, n, 5, h.max, h.sum), -EINVAL, "below min");

@@ -34,10 +34,14 @@ Test(options, suffixes_and_bounds)
     char err[ERRLEN];
     cr_expect_eq(lab_opt_parse_u64("--x", "2k", 0, 10000, 1, &v, err, sizeof err), 0);
     cr_expect_eq(v, 2000);
-    cr_expect_eq(lab_opt_parse_u64("--x", "18446744073709551615", 0, UINT64_MAX, 1, &v, err, sizeof err), 0);
-    cr_expect_eq(lab_opt_parse_u64("--x", "18446744073709551616", 0, UINT64_MAX, 1, &v, err, sizeof err), -EINVAL);
+    cr_expect_eq(
+        lab_opt_parse_u64("--x", "18446744073709551615", 0, UINT64_MAX, 1, &v, err, sizeof err), 0);
+    cr_expect_eq(
+        lab_opt_parse_u64("--x", "18446744073709551616", 0, UINT64_MAX, 1, &v, err, sizeof err),
+        -EINVAL);
     cr_expect_eq(lab_opt_parse_u64("--x", "20000G", 0, UINT64_MAX, 1, &v, err, sizeof err), 0);
-    cr_expect_eq(lab_opt_parse_u64("--x", "20000000000G", 0, UINT64_MAX, 1, &v, err, sizeof err), -EINVAL);
+    cr_expect_eq(lab_opt_parse_u64("--x", "20000000000G", 0, UINT64_MAX, 1, &v, err, sizeof err),
+                 -EINVAL);
     cr_expect_eq(lab_opt_parse_u64("--x", "-1", 0, 10, 1, &v, err, sizeof err), -EINVAL);
     cr_expect_eq(lab_opt_parse_u64("--x", "11", 0, 10, 1, &v, err, sizeof err), -EINVAL);
     cr_expect(strstr(err, "out of range"));

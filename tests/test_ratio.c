@@ -30,14 +30,14 @@ Test(ratio, clearly_different)
     double a[12], b[12], est, lo, hi;
     ratio_pair(1, a, 200e6, b, 100e6, 12, 0.01);
     cr_assert_eq(lab_ratio_bootstrap(a, 12, b, 12, 0.95, 0, 7, &est, &lo, &hi), 0);
-    cr_expect(lo > 1 && lo <= 2 && hi >= 2 && lo <= est && est <= hi,
-              "bootstrap %g [%g, %g]", est, lo, hi);
+    cr_expect(lo > 1 && lo <= 2 && hi >= 2 && lo <= est && est <= hi, "bootstrap %g [%g, %g]", est,
+              lo, hi);
     cr_expect(hi / lo < 1.05, "low noise gives a narrow interval: [%g, %g]", lo, hi);
     cr_expect_eq(lab_ratio_verdict(lo, hi, 1.8, 2.2, 1), LAB_RATIO_AGREES);
     cr_expect_eq(lab_ratio_verdict(lo, hi, 4.0, 7.5, 1.5), LAB_RATIO_DIFFERS);
     cr_assert_eq(lab_ratio_hodges_lehmann(a, 12, b, 12, 0.95, &est, &lo, &hi), 0);
-    cr_expect(lo > 1 && lo <= 2 && hi >= 2 && lo <= est && est <= hi, "HL %g [%g, %g]", est,
-              lo, hi);
+    cr_expect(lo > 1 && lo <= 2 && hi >= 2 && lo <= est && est <= hi, "HL %g [%g, %g]", est, lo,
+              hi);
 }
 
 Test(ratio, identical_contains_one)
@@ -152,9 +152,9 @@ static void ratio_check_agreement(const double *a, size_t na, const double *b, s
     /* the estimate may sit on an end reported one ulp inside */
     cr_assert(nextafter(lo, 0) <= est && est <= nextafter(hi, INFINITY),
               "%zu+%zu %.17g [%.17g, %.17g]", na, nb, est, lo, hi);
-    int rejects = t.p < alpha, excludes = lo > 1 || hi < 1;
-    cr_assert_eq(excludes, rejects, "%zu+%zu conf %g p %.6g exact %d: [%.17g, %.17g]", na, nb,
-                 conf, t.p, t.exact, lo, hi);
+    int rejects = t.p<alpha, excludes = lo> 1 || hi < 1;
+    cr_assert_eq(excludes, rejects, "%zu+%zu conf %g p %.6g exact %d: [%.17g, %.17g]", na, nb, conf,
+                 t.p, t.exact, lo, hi);
     counts[excludes]++;
     counts[3 + t.exact]++;
 }
@@ -164,15 +164,15 @@ Test(ratio, hodges_lehmann_agrees_with_the_u_test)
     struct lab_rng g;
     lab_rng_seed(&g, 5);
     const double confs[] = { 0.95, 0.90, 0.99 }, shifts[] = { 1, 1.03, 1.1, 1.3 };
-    size_t counts[5] = { 0 };            /* included, excluded, -EDOM, approx, exact */
+    size_t counts[5] = { 0 }; /* included, excluded, -EDOM, approx, exact */
     double a[80], b[80];
     for (int it = 0; it < 600; it++) {
         size_t na = 3 + lab_rng_below(&g, 30), nb = 3 + lab_rng_below(&g, 30);
-        if (it % 5 == 4) na += 40, nb += 30;              /* past the exact range */
+        if (it % 5 == 4) na += 40, nb += 30; /* past the exact range */
         double shift = shifts[lab_rng_below(&g, 4)];
         ratio_fill(a, na, 100 * shift, 0.05, &g);
         ratio_fill(b, nb, 100, 0.05, &g);
-        if (it % 4 == 3)                                  /* ties within and across */
+        if (it % 4 == 3) /* ties within and across */
             for (size_t i = 0; i < 80; i++) a[i] = round(a[i]), b[i] = round(b[i]);
         ratio_check_agreement(a, na, b, nb, confs[it % 3], counts);
     }

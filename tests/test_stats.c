@@ -9,15 +9,15 @@ Test(stats, median_ci_ranks_by_hand)
 {
     /* coverage of [x_(k), x_(n+1-k)] is 1 - 2 P(Binomial(n, 1/2) <= k-1) */
     size_t lo, hi;
-    double c = lab_median_ci_ranks(5, 0.95, &lo, &hi);       /* no 95% interval exists */
+    double c = lab_median_ci_ranks(5, 0.95, &lo, &hi); /* no 95% interval exists */
     cr_expect(lo == 1 && hi == 5, "n=5: [%zu, %zu]", lo, hi);
     cr_expect(NEAR(c, 1 - 2.0 / 32, 1e-12), "n=5 coverage %g", c);
     c = lab_median_ci_ranks(6, 0.95, &lo, &hi);
     cr_expect(lo == 1 && hi == 6 && NEAR(c, 1 - 2.0 / 64, 1e-12), "n=6: [%zu, %zu] %g", lo, hi, c);
-    c = lab_median_ci_ranks(10, 0.95, &lo, &hi);             /* P(B<=1) = 11/1024 */
+    c = lab_median_ci_ranks(10, 0.95, &lo, &hi); /* P(B<=1) = 11/1024 */
     cr_expect(lo == 2 && hi == 9, "n=10: [%zu, %zu]", lo, hi);
     cr_expect(NEAR(c, 1 - 22.0 / 1024, 1e-12), "n=10 coverage %g", c);
-    c = lab_median_ci_ranks(20, 0.95, &lo, &hi);             /* P(B<=5) = 21700/2^20 */
+    c = lab_median_ci_ranks(20, 0.95, &lo, &hi); /* P(B<=5) = 21700/2^20 */
     cr_expect(lo == 6 && hi == 15, "n=20: [%zu, %zu]", lo, hi);
     cr_expect(NEAR(c, 1 - 2 * 21700.0 / 1048576, 1e-12), "n=20 coverage %g", c);
 }
@@ -97,6 +97,6 @@ Test(stats, min_p_and_holm)
     double want[] = { 0.03, 0.06, 0.06, 0.02 };
     for (int i = 0; i < 4; i++) cr_expect(NEAR(adj[i], want[i], 1e-12), "adj[%d] %g", i, adj[i]);
     double big[] = { 0.5, 0.6 };
-    cr_assert_eq(lab_holm_adjust(big, 2, big), 0);             /* in place, capped at 1 */
+    cr_assert_eq(lab_holm_adjust(big, 2, big), 0); /* in place, capped at 1 */
     cr_expect(big[0] == 1 && big[1] == 1);
 }

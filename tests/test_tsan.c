@@ -4,15 +4,15 @@
  * instrumented contend binary over every implementation, and fails on a
  * non-zero exit or any ThreadSanitizer report. */
 #include <stdio.h>
-#include <sys/wait.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 
 struct tcase {
     char args[8][48];
     int argc;
-    int check;          /* 1: contend-check, 0: contend */
+    int check; /* 1: contend-check, 0: contend */
 };
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }

@@ -12,7 +12,7 @@
 
 /* Runs the contend binary with args (NULL-terminated); captures output. */
 struct proc_result {
-    int status;          /* exit status, or 128 + signal */
+    int status; /* exit status, or 128 + signal */
     char out[16384];
     char err[16384];
 };

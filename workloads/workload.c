@@ -92,7 +92,7 @@ static double workload_zH(const struct wl_zipf *z, double x)
 static double workload_zHinv(const struct wl_zipf *z, double u)
 {
     double t = u * (1 - z->theta);
-    if (t < -1) t = -1;        /* rounding at the far end of the domain */
+    if (t < -1) t = -1; /* rounding at the far end of the domain */
     return exp(workload_log1p_over(t) * u);
 }
 
@@ -113,9 +113,12 @@ uint64_t wl_zipf_sample(const struct wl_zipf *z, struct wl_rng *r)
         double u = z->h_n + wl_rng_double(r) * (z->h_x1 - z->h_n);
         double x = workload_zHinv(z, u);
         double kd = floor(x + 0.5);
-        if (kd < 1) kd = 1;
-        else if (kd > (double)z->n) kd = (double)z->n;
-        if (kd - x <= z->s || u >= workload_zH(z, kd + 0.5) - workload_zh(z, kd)) return (uint64_t)kd;
+        if (kd < 1)
+            kd = 1;
+        else if (kd > (double)z->n)
+            kd = (double)z->n;
+        if (kd - x <= z->s || u >= workload_zH(z, kd + 0.5) - workload_zh(z, kd))
+            return (uint64_t)kd;
     }
 }
 
@@ -179,7 +182,10 @@ int wl_keygen_init(struct wl_keygen *g, const struct wl_spec *s, uint64_t perm_s
                    size_t n)
 {
     const char *why = wl_spec_error(s);
-    if (why) { snprintf(err, n, "%s", why); return -EINVAL; }
+    if (why) {
+        snprintf(err, n, "%s", why);
+        return -EINVAL;
+    }
     memset(g, 0, sizeof *g);
     g->spec = *s;
     if (s->dist == WL_ZIPF && wl_zipf_init(&g->zipf, s->keys, s->theta) != 0) {
@@ -198,8 +204,10 @@ uint64_t wl_keygen_next(const struct wl_keygen *g, struct wl_rng *r, uint64_t i)
     switch (g->spec.dist) {
     case WL_ZIPF: rank = wl_zipf_sample(&g->zipf, r); break;
     case WL_HOTSET:
-        if (wl_rng_double(r) < g->spec.hot_ops || g->hot_n == n) rank = 1 + wl_rng_below(r, g->hot_n);
-        else rank = g->hot_n + 1 + wl_rng_below(r, n - g->hot_n);
+        if (wl_rng_double(r) < g->spec.hot_ops || g->hot_n == n)
+            rank = 1 + wl_rng_below(r, g->hot_n);
+        else
+            rank = g->hot_n + 1 + wl_rng_below(r, n - g->hot_n);
         break;
     case WL_SEED8020: rank = wl_seed8020_key(i, n); break;
     case WL_UNIFORM:
@@ -225,7 +233,10 @@ int wl_mix_parse(const char *s, uint32_t mix[WL_NOPS], char *err, size_t n)
     uint32_t m[WL_NOPS] = { 0 };
     int given[WL_NOPS] = { 0 };
     const char *p = s;
-    if (!s || !*s) { snprintf(err, n, "--mix: empty list"); return -EINVAL; }
+    if (!s || !*s) {
+        snprintf(err, n, "--mix: empty list");
+        return -EINVAL;
+    }
     for (;;) {
         const char *eq = strchr(p, '='), *end = strchr(p, ',');
         if (!end) end = p + strlen(p);
@@ -235,23 +246,31 @@ int wl_mix_parse(const char *s, uint32_t mix[WL_NOPS], char *err, size_t n)
         }
         int op = -1;
         for (int i = 0; i < WL_NOPS; i++)
-            if ((size_t)(eq - p) == strlen(op_names[i]) && !strncmp(p, op_names[i], (size_t)(eq - p)))
+            if ((size_t)(eq - p) == strlen(op_names[i])
+                && !strncmp(p, op_names[i], (size_t)(eq - p)))
                 op = i;
         if (op < 0) {
             snprintf(err, n, "--mix: unknown op '%.*s' (read, update, insert, delete, scan)",
                      (int)(eq - p), p);
             return -EINVAL;
         }
-        if (given[op]++) { snprintf(err, n, "--mix: '%s' given twice", op_names[op]); return -EINVAL; }
+        if (given[op]++) {
+            snprintf(err, n, "--mix: '%s' given twice", op_names[op]);
+            return -EINVAL;
+        }
         char num[32];
         size_t len = (size_t)(end - eq - 1);
         char *stop;
-        if (len == 0 || len >= sizeof num) { snprintf(err, n, "--mix: bad percentage for '%s'", op_names[op]); return -EINVAL; }
+        if (len == 0 || len >= sizeof num) {
+            snprintf(err, n, "--mix: bad percentage for '%s'", op_names[op]);
+            return -EINVAL;
+        }
         memcpy(num, eq + 1, len);
         num[len] = '\0';
         double v = strtod(num, &stop);
         if (*stop || num[0] == '-' || !(v >= 0 && v <= 100)) {
-            snprintf(err, n, "--mix: '%s' is not a percentage in [0, 100] for '%s'", num, op_names[op]);
+            snprintf(err, n, "--mix: '%s' is not a percentage in [0, 100] for '%s'", num,
+                     op_names[op]);
             return -EINVAL;
         }
         m[op] = (uint32_t)llround(v * (WL_MIX_SCALE / 100));
@@ -261,7 +280,8 @@ int wl_mix_parse(const char *s, uint32_t mix[WL_NOPS], char *err, size_t n)
     uint64_t sum = 0;
     for (int i = 0; i < WL_NOPS; i++) sum += m[i];
     if (sum != WL_MIX_SCALE) {
-        snprintf(err, n, "--mix: percentages sum to %g, not 100", (double)sum / (WL_MIX_SCALE / 100));
+        snprintf(err, n, "--mix: percentages sum to %g, not 100",
+                 (double)sum / (WL_MIX_SCALE / 100));
         return -EINVAL;
     }
     memcpy(mix, m, sizeof m);
@@ -281,7 +301,10 @@ void wl_mix_format(const uint32_t mix[WL_NOPS], char *buf, size_t n)
 int wl_dist_parse(const char *s, enum wl_dist *d)
 {
     for (size_t i = 0; i < sizeof dist_names / sizeof dist_names[0]; i++)
-        if (s && !strcmp(s, dist_names[i])) { *d = (enum wl_dist)i; return 0; }
+        if (s && !strcmp(s, dist_names[i])) {
+            *d = (enum wl_dist)i;
+            return 0;
+        }
     return -EINVAL;
 }
 

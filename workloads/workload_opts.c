@@ -22,8 +22,7 @@ const struct opt_spec wl_opts[] = {
     { "keys", OPT_U64, O(keys), "N", "records prefilled before the timed region (default 1000000)",
       1, (double)(UINT64_C(1) << 32), OPT_SI },
     { "dist", OPT_ENUM, O(dist), "D",
-      "key distribution: zipf (default) | uniform | hotset | seed8020",
-      .choices = workload_dists },
+      "key distribution: zipf (default) | uniform | hotset | seed8020", .choices = workload_dists },
     { "theta", OPT_DOUBLE, O(theta), "T",
       "zipf exponent, > 0 (default 0.894: ~80% of ops on 20% of 1M keys)", 0, 1e6, OPT_POSITIVE },
     { "hot-keys", OPT_DOUBLE, O(hot_keys), "F",
@@ -32,9 +31,10 @@ const struct opt_spec wl_opts[] = {
       "hotset: fraction of the ops on hot keys, [0, 1] (default 0.8)", 0, 1 },
     { "scramble", OPT_FLAG, O(scramble), NULL,
       "spread hot ranks over the key space (seeded bijection)" },
-    { "mix", OPT_CUSTOM, O(mix), "LIST", "op percentages summing to 100 over read, update, insert,\n"
-      "delete, scan (default read=95,update=5)", .parse = workload_mix_parse,
-      .format = workload_mix_format },
+    { "mix", OPT_CUSTOM, O(mix), "LIST",
+      "op percentages summing to 100 over read, update, insert,\n"
+      "delete, scan (default read=95,update=5)",
+      .parse = workload_mix_parse, .format = workload_mix_format },
     { 0 }
 };
 #undef O

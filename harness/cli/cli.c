@@ -22,8 +22,7 @@ int cli_fail(const char *name, const char *msg)
     return 2;
 }
 
-int cli_parse(const struct cli_spec *s, int argc, char **argv, struct opt_result *res,
-              int *status)
+int cli_parse(const struct cli_spec *s, int argc, char **argv, struct opt_result *res, int *status)
 {
     char err[ERRLEN] = "";
     int rc = lab_opt_parse(argc, argv, s->groups, s->ngroups, NULL, 0, res, err, sizeof err);
@@ -51,8 +50,10 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
                 resumed.ndone);
     }
     if (o->out) {
-        if (o->resume) snprintf(jpath, sizeof jpath, "%s", o->resume);
-        else snprintf(jpath, sizeof jpath, "%s.journal", o->out);
+        if (o->resume)
+            snprintf(jpath, sizeof jpath, "%s", o->resume);
+        else
+            snprintf(jpath, sizeof jpath, "%s.journal", o->out);
         if (!(j = res_journal_open(jpath, o, err, sizeof err))) {
             res_journal_data_free(&resumed);
             return cli_fail(cmd, err);
@@ -66,8 +67,10 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
     if (rc) return cli_fail(cmd, err);
     snprintf(r.journal, sizeof r.journal, "%s", jpath);
 
-    if (print) print(&r, arg);
-    else if (!o->quiet) rep_print_table(stdout, &r);
+    if (print)
+        print(&r, arg);
+    else if (!o->quiet)
+        rep_print_table(stdout, &r);
     fflush(stdout);
     int status = run_status(&r);
     if (o->out) {
@@ -81,8 +84,8 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
     }
     if (r.interrupted) {
         fprintf(stderr, "contend %s: interrupted; %s%s%s\n", cmd,
-                o->out ? "partial results in " : "nothing saved (no --out)",
-                o->out ? o->out : "", o->out ? ", resume with --resume on the journal" : "");
+                o->out ? "partial results in " : "nothing saved (no --out)", o->out ? o->out : "",
+                o->out ? ", resume with --resume on the journal" : "");
         status = 130;
     } else if (status == 1) {
         fprintf(stderr, "contend %s: a cell failed (see the table)\n", cmd);

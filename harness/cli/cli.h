@@ -15,27 +15,26 @@
 
 /* A subcommand's help and options. */
 struct cli_spec {
-    const char *name;                /* "compare" */
-    const char *usage;               /* "usage: contend compare ...\n" */
-    const char *about;               /* what it does (between usage and options) */
-    const struct opt_group *groups;  /* its options */
+    const char *name;               /* "compare" */
+    const char *usage;              /* "usage: contend compare ...\n" */
+    const char *about;              /* what it does (between usage and options) */
+    const struct opt_group *groups; /* its options */
     size_t ngroups;
-    const char *epilogue;            /* after the options (exit status ...) */
+    const char *epilogue; /* after the options (exit status ...) */
 };
 
 struct cli_command {
     const char *name;
-    const char *summary;             /* one line in `contend --help` */
+    const char *summary; /* one line in `contend --help` */
     int (*fn)(int argc, char **argv);
-    void (*help)(FILE *f);           /* its --help */
+    void (*help)(FILE *f); /* its --help */
 };
 extern const struct cli_command cli_commands[];
 
 void cli_help(FILE *f, const struct cli_spec *s);
 /* Parses argv with s's groups. 0: go on; else the caller returns *status
    (0 after --help, 2 after a one-line error on stderr). */
-int cli_parse(const struct cli_spec *s, int argc, char **argv, struct opt_result *res,
-              int *status);
+int cli_parse(const struct cli_spec *s, int argc, char **argv, struct opt_result *res, int *status);
 /* Prints "contend NAME: msg" on stderr; returns 2. */
 int cli_fail(const char *name, const char *msg);
 

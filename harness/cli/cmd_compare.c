@@ -21,7 +21,8 @@ static const struct opt_spec compare_opts[] = {
       "smallest change that counts, in percent (default 3%)", 0, 1000, OPT_PERCENT },
     { "metric", OPT_STR, O(metrics), "LIST",
       "metrics to compare (default: every metric with a known\n"
-      "direction; ns_per_op is left out when ops_per_s exists)", .flags = OPT_NONEMPTY },
+      "direction; ns_per_op is left out when ops_per_s exists)",
+      .flags = OPT_NONEMPTY },
     { "format", OPT_ENUM, O(format), "F", "text (default) | md | csv | json",
       .choices = compare_formats },
     { 0 }
@@ -31,7 +32,8 @@ static const struct opt_spec compare_opts[] = {
 static struct compare_args compare_a;
 static const struct opt_group compare_groups[] = { { NULL, compare_opts, &compare_a } };
 static const struct cli_spec compare_spec = {
-    "compare", "usage: contend compare BASE.json NEW.json [options]\n",
+    "compare",
+    "usage: contend compare BASE.json NEW.json [options]\n",
     "\n"
     "Compares two result files row by row, like Go's benchstat: rows are matched\n"
     "by (family, implementation, workload, threads, metric); each row shows the\n"
@@ -40,7 +42,8 @@ static const struct cli_spec compare_spec = {
     "Holm-Bonferroni over the whole table. '~' means no significant change or a\n"
     "change below the threshold.\n"
     "\n",
-    compare_groups, 1,
+    compare_groups,
+    1,
     "\n"
     "Exit status: 0 no confirmed regression, 1 a confirmed regression,\n"
     "2 bad input (unreadable, another schema, nothing in common).\n"
@@ -70,8 +73,8 @@ int cmd_compare(int argc, char **argv)
     c.format = compare_formats[compare_a.format];
     char err[ERRLEN] = "";
     status = 2;
-    if (res_load(c.base_path, &c.base, err, sizeof err) == 0 &&
-        res_load(c.new_path, &c.new_, err, sizeof err) == 0) {
+    if (res_load(c.base_path, &c.base, err, sizeof err) == 0
+        && res_load(c.new_path, &c.new_, err, sizeof err) == 0) {
         rep_compare_diff_config(c.notes, "", c.base.config, c.new_.config);
         if (rep_compare_rows(&c, err, sizeof err) == 0) {
             rep_compare_warnings(&c);
@@ -80,11 +83,13 @@ int cmd_compare(int argc, char **argv)
             json_array_foreach(c.warnings, i, v)
                 fprintf(stderr, "contend compare: warning: %s\n", json_string_value(v));
             int regressions = rep_compare_print(stdout, &c);
-            if (fflush(stdout)) snprintf(err, sizeof err, "cannot write the output");
+            if (fflush(stdout))
+                snprintf(err, sizeof err, "cannot write the output");
             else if (regressions) {
                 fprintf(stderr, "contend compare: %d confirmed regression(s)\n", regressions);
                 status = 1;
-            } else status = 0;
+            } else
+                status = 0;
         }
     }
     if (status == 2) fprintf(stderr, "contend compare: %s\n", err);

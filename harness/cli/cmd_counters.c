@@ -5,7 +5,8 @@
 #include "cli.h"
 
 static const struct cli_spec counters_spec = {
-    "counters", "usage: contend counters [EVENT...]\n",
+    "counters",
+    "usage: contend counters [EVENT...]\n",
     "\n"
     "Lists the PMUs libpfm4 detects, then, for each event of the default set\n"
     "(what `run --counters default` opens) and each libpfm4 EVENT name given,\n"
@@ -13,7 +14,8 @@ static const struct cli_spec counters_spec = {
     "ENOENT (no PMU for it), EACCES (perf_event_paranoid), or an unknown name.\n"
     "Events that perf cannot give but getrusage(RUSAGE_THREAD) can are marked\n"
     "'getrusage'. See docs/counters.md.\n",
-    NULL, 0,
+    NULL,
+    0,
     "\n"
     "Exit status: 0 (the listing is a report, unknown names included), 2 bad usage.\n"
 };
@@ -29,10 +31,10 @@ static void counters_show(const char *name)
         return;
     }
     const char *status = e.perf_ok ? (e.user_only ? "perf (user)" : "perf")
-                                   : e.ru ? "getrusage" : "n/a";
-    printf("  %-22s %-10s %-10s %s%s%s\n", name, e.col, status,
-           !e.perf_ok && e.ru ? "perf: " : "", e.reason,
-           e.perf_ok && e.ru ? "(getrusage stands in past the fd limit)" : "");
+        : e.ru                     ? "getrusage"
+                                   : "n/a";
+    printf("  %-22s %-10s %-10s %s%s%s\n", name, e.col, status, !e.perf_ok && e.ru ? "perf: " : "",
+           e.reason, e.perf_ok && e.ru ? "(getrusage stands in past the fd limit)" : "");
 }
 
 int cmd_counters(int argc, char **argv)

@@ -36,8 +36,8 @@ static const struct opt_spec export_opts[] = {
 static struct export_args export_a;
 static const struct opt_group export_groups[] = { { NULL, export_opts, &export_a } };
 static const struct cli_spec export_spec = {
-    "export", "usage: contend export RESULT.json --format F [--out PATH]\n", "\n",
-    export_groups, 1, "\nExit status: 0 ok, 2 bad input or a write error.\n"
+    "export", "usage: contend export RESULT.json --format F [--out PATH]\n", "\n", export_groups,
+    1,        "\nExit status: 0 ok, 2 bad input or a write error.\n"
 };
 
 void cmd_export_help(FILE *f) { cli_help(f, &export_spec); }
@@ -53,7 +53,8 @@ int cmd_export(int argc, char **argv)
         snprintf(msg, sizeof msg, "unexpected argument '%.60s'", res.pos[1]);
         return cli_fail("export", msg);
     }
-    if (!res.npos || export_a.format < 0) return cli_fail("export", "need RESULT.json and --format");
+    if (!res.npos || export_a.format < 0)
+        return cli_fail("export", "need RESULT.json and --format");
     const char *format = export_formats[export_a.format], *out = export_a.out;
     char err[ERRLEN] = "";
     struct rf_result r;
@@ -61,7 +62,7 @@ int cmd_export(int argc, char **argv)
     int rc;
     if (strcmp(format, "csv") || !out) {
         rc = rep_export(&r, format, out, err, sizeof err);
-    } else if (mkdir(out, 0777) && errno != EEXIST) {       /* csv --out DIR: both files */
+    } else if (mkdir(out, 0777) && errno != EEXIST) { /* csv --out DIR: both files */
         rc = -errno;
         snprintf(err, sizeof err, "--out: cannot create directory '%s': %s", out, strerror(errno));
     } else {

@@ -12,8 +12,8 @@ struct keys_args {
 
 #define O(f) offsetof(struct keys_args, f)
 static const struct opt_spec keys_opts[] = {
-    { "count", OPT_U64, O(count), "C", "keys to print (default 10)", 0,
-      (double)(UINT64_C(1) << 40), OPT_SI },
+    { "count", OPT_U64, O(count), "C", "keys to print (default 10)", 0, (double)(UINT64_C(1) << 40),
+      OPT_SI },
     { "seed", OPT_U64, O(seed), "S", "the workload's seed (default 1)", 0, (double)UINT64_MAX },
     { 0 }
 };
@@ -24,14 +24,17 @@ static struct keys_args keys_a;
 static const struct opt_group keys_groups[] = { { NULL, keys_opts, &keys_a },
                                                 { NULL, wl_opts, &keys_spec_v } };
 static const struct cli_spec keys_spec = {
-    "keys", "usage: contend keys [options]\n",
+    "keys",
+    "usage: contend keys [options]\n",
     "\n"
     "Prints C keys of a key-value workload, one per line, from the generator the\n"
     "runs use (thread 0's stream). Keys are 1..N; unscrambled, key 1 is the\n"
     "hottest rank. The options are the workload's, as `contend run` takes them\n"
     "(--mix is accepted and does not change the keys).\n"
     "\n",
-    keys_groups, 2, "\nExit status: 0 ok, 2 bad input or a write error.\n"
+    keys_groups,
+    2,
+    "\nExit status: 0 ok, 2 bad input or a write error.\n"
 };
 
 void cmd_keys_help(FILE *f) { cli_help(f, &keys_spec); }
@@ -49,7 +52,8 @@ int cmd_keys(int argc, char **argv)
         return cli_fail("keys", err);
     }
     struct wl_keygen g;
-    if (wl_keygen_init(&g, &keys_spec_v, keys_a.seed, err, sizeof err)) return cli_fail("keys", err);
+    if (wl_keygen_init(&g, &keys_spec_v, keys_a.seed, err, sizeof err))
+        return cli_fail("keys", err);
     struct wl_rng rng;
     wl_rng_seed(&rng, keys_a.seed, 0);
     for (uint64_t i = 0; i < keys_a.count; i++)

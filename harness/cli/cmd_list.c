@@ -5,22 +5,28 @@
 #include "family.h"
 
 static const struct cli_spec list_spec = {
-    "list", "usage: contend list [FAMILY]\n",
+    "list",
+    "usage: contend list [FAMILY]\n",
     "\n"
     "Lists every registered implementation (one line each: name, origin,\n"
     "capabilities, summary), family by family. Implementations are the files in\n"
     "impls/<family>/; families are the drivers in harness/families/.\n",
-    NULL, 0, NULL
+    NULL,
+    0,
+    NULL
 };
 
 void cmd_list_help(FILE *f) { cli_help(f, &list_spec); }
 
 static void list_caps(unsigned caps, char *buf, size_t n)
 {
-    static const struct { unsigned bit; char c; } flags[] = {
-        { LAB_CAP_TIMEOUT, 'T' }, { LAB_CAP_BACKPRESSURE, 'B' }, { LAB_CAP_OWN_THREADS, 'W' },
-        { LAB_CAP_DISCARDS, 'D' }, { LAB_CAP_PARALLEL_SCAN, 'P' },
-        { LAB_CAP_THREADS_ONLY, 'O' }, { LAB_CAP_NO_OVERSUB, 'F' },
+    static const struct {
+        unsigned bit;
+        char c;
+    } flags[] = {
+        { LAB_CAP_TIMEOUT, 'T' },    { LAB_CAP_BACKPRESSURE, 'B' },  { LAB_CAP_OWN_THREADS, 'W' },
+        { LAB_CAP_DISCARDS, 'D' },   { LAB_CAP_PARALLEL_SCAN, 'P' }, { LAB_CAP_THREADS_ONLY, 'O' },
+        { LAB_CAP_NO_OVERSUB, 'F' },
     };
     size_t k = 0;
     for (size_t i = 0; i < sizeof flags / sizeof *flags && k + 1 < n; i++)

@@ -22,7 +22,8 @@ static const struct opt_spec report_opts[] = {
 static struct report_args report_a;
 static const struct opt_group report_groups[] = { { NULL, report_opts, &report_a } };
 static const struct cli_spec report_spec = {
-    "report", "usage: contend report RESULTS.json [MORE.json ...] [--baseline BASE.json] [--out DIR]\n",
+    "report",
+    "usage: contend report RESULTS.json [MORE.json ...] [--baseline BASE.json] [--out DIR]\n",
     "\n"
     "Writes DIR/report.md and DIR/report.html (self-contained, inline SVG) with\n"
     "plots in DIR/plots/ (PNG, SVG and their TSV data; drawn by gnuplot).\n"
@@ -31,7 +32,9 @@ static const struct cli_spec report_spec = {
     "a verdict (regressed, improved, unchanged, geomean) and the significant\n"
     "changes. Every result gets an A/A noise control (odd against even trials).\n"
     "\n",
-    report_groups, 1, "\nExit status: 0, or 2 on bad input.\n"
+    report_groups,
+    1,
+    "\nExit status: 0, or 2 on bad input.\n"
 };
 
 void cmd_report_help(FILE *f) { cli_help(f, &report_spec); }
@@ -62,8 +65,10 @@ int cmd_report(int argc, char **argv)
         if (!(rc = res_load(base.path, &base.r, err, sizeof err))) rp.baseline = &base;
     }
     if (!rc) rc = rep_write(&rp, err, sizeof err);
-    if (rc) fprintf(stderr, "contend report: %s\n", err);
-    else printf("contend report: wrote %s/report.md and %s/report.html\n", rp.dir, rp.dir);
+    if (rc)
+        fprintf(stderr, "contend report: %s\n", err);
+    else
+        printf("contend report: wrote %s/report.md and %s/report.html\n", rp.dir, rp.dir);
     for (size_t i = 0; i < rp.nin; i++) res_free(&rp.in[i].r);
     if (rp.baseline) res_free(&base.r);
     return rc ? 2 : 0;

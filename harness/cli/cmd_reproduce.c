@@ -60,7 +60,8 @@ static const struct opt_spec reproduce_opts[] = {
     { "seed", OPT_STR, O(seed), "S", "override its seed", .flags = OPT_NONEMPTY },
     { "set", OPT_CUSTOM, O(set), "KEY=VALUE",
       "override any other `run` option of the file (repeatable),\n"
-      "e.g. --set keys=100k", .parse = reproduce_set },
+      "e.g. --set keys=100k",
+      .parse = reproduce_set },
     { 0 }
 };
 #undef O
@@ -68,7 +69,8 @@ static const struct opt_spec reproduce_opts[] = {
 static struct reproduce_args reproduce_a;
 static const struct opt_group reproduce_groups[] = { { NULL, reproduce_opts, &reproduce_a } };
 static const struct cli_spec reproduce_spec = {
-    "reproduce", "usage: contend reproduce NAME [options]\n",
+    "reproduce",
+    "usage: contend reproduce NAME [options]\n",
     "\n"
     "Reproduces a seed's evolution table. NAME is an experiment file in\n"
     "workloads/ (snail, taskstore), a path to one, or all (every seed experiment\n"
@@ -76,16 +78,14 @@ static const struct cli_spec reproduce_spec = {
     "results.json, summary.csv, report.md, report.html and plots/\n"
     "(docs/reports.md).\n"
     "\n",
-    reproduce_groups, 1,
+    reproduce_groups,
+    1,
     "\nExit status: 0 ok; 1 a cell failed; 2 bad input; 130 interrupted.\n"
 };
 
 void cmd_reproduce_help(FILE *f) { cli_help(f, &reproduce_spec); }
 
-static const char *reproduce_verdict(enum verdict v)
-{
-    return run_verdict_name(v);
-}
+static const char *reproduce_verdict(enum verdict v) { return run_verdict_name(v); }
 
 /* The seed's throughput table: ops/s at every thread count. */
 static void reproduce_print_speed(const struct run_result *r, const struct experiment *e)
@@ -114,8 +114,8 @@ static void reproduce_print_speed(const struct run_result *r, const struct exper
                res_experiment_reference(e, name));
     }
     printf("\nops/s: median of %u reps, %s; jain@max: fairness at the largest thread count;\n"
-           "check: %s. Threads are OS threads, not goroutines.\n", o->reps,
-           o->ops ? "fixed work split over the threads" : "fixed time", o->fam->check);
+           "check: %s. Threads are OS threads, not goroutines.\n",
+           o->reps, o->ops ? "fixed work split over the threads" : "fixed time", o->fam->check);
 }
 
 /* The experiment's own columns, one block per thread count. */
@@ -133,7 +133,9 @@ static void reproduce_print_columns(const struct run_result *r, const struct exp
     for (size_t t = 0; t < o->threads.n; t++) {
         printf("\n%u thread%s\n%-26s %-10s", o->threads.v[t], o->threads.v[t] == 1 ? "" : "s",
                "Implementation", "impl");
-        for (size_t k = 0; k < ncol; k++) printf(" %11s", f->metrics[col[k]].col ? f->metrics[col[k]].col : f->metrics[col[k]].name);
+        for (size_t k = 0; k < ncol; k++)
+            printf(" %11s",
+                   f->metrics[col[k]].col ? f->metrics[col[k]].col : f->metrics[col[k]].name);
         printf(" %-5s  %s\n", "check", "seed's figure (reference)");
         for (size_t i = 0; i < o->nimpls; i++) {
             const struct cell *c = &r->cells[t * o->nimpls + i];
@@ -142,14 +144,17 @@ static void reproduce_print_columns(const struct run_result *r, const struct exp
             for (size_t k = 0; k < ncol; k++) {
                 char v[24] = "n/a";
                 double x = c->m[col[k]].median;
-                if (x == x) snprintf(v, sizeof v, f->metrics[col[k]].fmt ? f->metrics[col[k]].fmt : "%.3g", x);
+                if (x == x)
+                    snprintf(v, sizeof v, f->metrics[col[k]].fmt ? f->metrics[col[k]].fmt : "%.3g",
+                             x);
                 printf(" %11s", v);
             }
             printf(" %-5s  %s\n", reproduce_verdict(c->verdict), res_experiment_reference(e, name));
         }
     }
     printf("\nMedians of %u reps (the family's metrics: docs/). check: %s.\n"
-           "Threads are OS threads, not goroutines.\n", o->reps, f->check);
+           "Threads are OS threads, not goroutines.\n",
+           o->reps, f->check);
 }
 
 static void reproduce_print(const struct run_result *r, void *arg)
@@ -157,10 +162,12 @@ static void reproduce_print(const struct run_result *r, void *arg)
     const struct experiment *e = arg;
     printf("\n%s: %s mode, measured on this machine\n%s", e->title ? e->title : e->name, e->mode,
            e->columns ? "" : "\n");
-    if (e->columns) reproduce_print_columns(r, e);
-    else reproduce_print_speed(r, e);
-    if (e->seed_file) printf("Reference column: the seed's published figures (%s), not ours.\n",
-                             e->seed_file);
+    if (e->columns)
+        reproduce_print_columns(r, e);
+    else
+        reproduce_print_speed(r, e);
+    if (e->seed_file)
+        printf("Reference column: the seed's published figures (%s), not ours.\n", e->seed_file);
 }
 
 static int reproduce_one(const char *name, const char *outdir, int argc, char **argv)
@@ -169,20 +176,26 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     const char *mode = a->full ? "full" : "quick";
     struct experiment e;
     char err[ERRLEN], dir[1024], json[1100];
-    if (res_experiment_load(name, mode, &e, err, sizeof err) != 0) return cli_fail("reproduce", err);
+    if (res_experiment_load(name, mode, &e, err, sizeof err) != 0)
+        return cli_fail("reproduce", err);
     snprintf(dir, sizeof dir, outdir ? "%s" : "results/latest/%s", outdir ? outdir : e.name);
     if (a->render_only) {
         int rc = rep_reproduce(dir, &e, argc, argv, err, sizeof err);
-        if (rc) fprintf(stderr, "contend reproduce: %s\n", err);
-        else fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
+        if (rc)
+            fprintf(stderr, "contend reproduce: %s\n", err);
+        else
+            fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
         res_experiment_free(&e);
         return rc ? 2 : 0;
     }
     const char *extra[2 * (5 + REPRODUCE_MAX_SET)];
     char setbuf[REPRODUCE_MAX_SET][128];
     int nextra = 0;
-    const char *over[][2] = { { "--reps", a->reps }, { "--threads", a->threads }, { "--ops", a->ops },
-                              { "--duration", a->duration }, { "--seed", a->seed } };
+    const char *over[][2] = { { "--reps", a->reps },
+                              { "--threads", a->threads },
+                              { "--ops", a->ops },
+                              { "--duration", a->duration },
+                              { "--seed", a->seed } };
     for (size_t i = 0; i < 5; i++)
         if (over[i][1]) extra[nextra++] = over[i][0], extra[nextra++] = over[i][1];
     for (size_t i = 0; i < a->set.n; i++) {
@@ -200,7 +213,7 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     }
     snprintf(json, sizeof json, "%s/results.json", dir);
     o.out = json;
-    o.argc = argc;           /* record the user's command line, not the file's */
+    o.argc = argc; /* record the user's command line, not the file's */
     o.argv = argv;
     fprintf(stderr, "contend reproduce %s (%s): %zu cells x %u reps\n", e.name, mode,
             o.nimpls * o.threads.n, o.reps);
@@ -208,7 +221,8 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     if (status <= 1 && rep_reproduce(dir, &e, argc, argv, err, sizeof err) != 0) {
         fprintf(stderr, "contend reproduce: %s (the results are in %s)\n", err, json);
         status = 2;
-    } else if (status <= 1) fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
+    } else if (status <= 1)
+        fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
     res_experiment_free(&e);
     return status;
 }
@@ -219,9 +233,11 @@ int cmd_reproduce(int argc, char **argv)
     struct opt_result res;
     int status;
     if (cli_parse(&reproduce_spec, argc, argv, &res, &status)) return status;
-    if (reproduce_a.quick && reproduce_a.full) return cli_fail("reproduce", "--quick or --full, not both");
+    if (reproduce_a.quick && reproduce_a.full)
+        return cli_fail("reproduce", "--quick or --full, not both");
     if (res.npos != 1) return cli_fail("reproduce", "name one experiment (e.g. snail)");
-    if (strcmp(res.pos[0], "all") != 0) return reproduce_one(res.pos[0], reproduce_a.out, argc, argv);
+    if (strcmp(res.pos[0], "all") != 0)
+        return reproduce_one(res.pos[0], reproduce_a.out, argc, argv);
     /* all: every seed experiment present in workloads/, each into its own
        directory (DIR/NAME with --out DIR); the worst status wins */
     static const char *const names[] = { "snail", "taskstore" };

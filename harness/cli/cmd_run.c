@@ -17,8 +17,10 @@ int cmd_run(int argc, char **argv)
     /* --resume JOURNAL: the options come from the journal's header */
     const char *resume = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--resume") && i + 1 < argc) resume = argv[i + 1];
-        else if (!strncmp(argv[i], "--resume=", 9)) resume = argv[i] + 9;
+        if (!strcmp(argv[i], "--resume") && i + 1 < argc)
+            resume = argv[i + 1];
+        else if (!strncmp(argv[i], "--resume=", 9))
+            resume = argv[i] + 9;
     }
     int rc;
     if (resume) {

@@ -25,13 +25,16 @@ static const struct opt_spec stress_opts[] = {
 static struct stress_args stress_a;
 static const struct opt_group stress_groups[] = { { NULL, stress_opts, &stress_a } };
 static const struct cli_spec stress_spec = {
-    "stress", "usage: contend stress [--family F] [--threads LIST]\n",
+    "stress",
+    "usage: contend stress [--family F] [--threads LIST]\n",
     "\n"
     "Runs every implementation of each family (or of F) under\n"
     "workloads/stress-<family>.ini (e.g. batchers at 10,000 threads, stores at\n"
     "256), one rep each, with the correctness checks. Not a benchmark.\n"
     "\n",
-    stress_groups, 1, "\nExit status: 0 all passed, 1 a cell failed, 2 bad input.\n"
+    stress_groups,
+    1,
+    "\nExit status: 0 all passed, 1 a cell failed, 2 bad input.\n"
 };
 
 void cmd_stress_help(FILE *f) { cli_help(f, &stress_spec); }
@@ -59,7 +62,8 @@ int cmd_stress(int argc, char **argv)
         char name[64];
         snprintf(name, sizeof name, "stress-%s", fam);
         struct experiment e;
-        if (res_experiment_load(name, "quick", &e, err, sizeof err) != 0) return cli_fail("stress", err);
+        if (res_experiment_load(name, "quick", &e, err, sizeof err) != 0)
+            return cli_fail("stress", err);
         const char *extra[] = { "--threads", stress_a.threads };
         struct run_opts o;
         if (res_experiment_opts(&e, extra, stress_a.threads ? 2 : 0, &o, err, sizeof err) != 0) {

@@ -43,7 +43,8 @@ static void main_usage(FILE *f)
           "A laboratory that measures concurrency designs side by side: every\n"
           "implementation of a family behind one interface, driven by one harness.\n"
           "\n"
-          "commands:\n", f);
+          "commands:\n",
+          f);
     for (const struct cli_command *c = cli_commands; c->name; c++)
         fprintf(f, "  %-11s %s\n", c->name, c->summary);
     fputs("  help CMD    the same as `contend CMD --help`\n"
@@ -51,7 +52,8 @@ static void main_usage(FILE *f)
           "Exit status: 0 success; 1 ran, and found a problem (a confirmed regression,\n"
           "or a cell that crashed, hung or failed its correctness check); 2 bad input,\n"
           "with a one-line error and nothing half-written; 130 interrupted (results kept).\n"
-          "README.md and docs/ explain the lab; `contend <command> --help` each command.\n", f);
+          "README.md and docs/ explain the lab; `contend <command> --help` each command.\n",
+          f);
 }
 
 static const struct cli_command *main_find(const char *name)
@@ -68,9 +70,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "contend: registry: %s\n", err);
         return 2;
     }
-    if (argc < 2) { main_usage(stderr); return 2; }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-        (!strcmp(argv[1], "help") && argc == 2)) {
+    if (argc < 2) {
+        main_usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")
+        || (!strcmp(argv[1], "help") && argc == 2)) {
         main_usage(stdout);
         return fflush(stdout) ? 2 : 0;
     }
@@ -82,8 +87,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(argv[1], "help")) {
         const struct cli_command *c = main_find(argv[2]);
-        if (!c || argc > 3)
-            return cli_fail("help", "name one command (contend --help lists them)");
+        if (!c || argc > 3) return cli_fail("help", "name one command (contend --help lists them)");
         c->help(stdout);
         return fflush(stdout) ? 2 : 0;
     }

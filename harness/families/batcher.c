@@ -16,7 +16,7 @@
 /* The family's options (run_opts.fcfg). */
 struct batcher_cfg {
     struct lab_batcher_cfg b;
-    uint64_t sink_cost_ns;           /* simulated consumer work per batch */
+    uint64_t sink_cost_ns; /* simulated consumer work per batch */
 };
 
 enum { BATCHER_M_BATCHES, BATCHER_M_MAX_BATCH };
@@ -50,7 +50,10 @@ static int batcher_setup(struct trial_ctx *c, char *err, size_t n)
 {
     const struct batcher_cfg *bc = c->fcfg;
     struct bstate *s = calloc(1, sizeof *s);
-    if (!s) { snprintf(err, n, "out of memory"); return -ENOMEM; }
+    if (!s) {
+        snprintf(err, n, "out of memory");
+        return -ENOMEM;
+    }
     s->b = (const struct lab_batcher *)c->impl;
     s->sink.batch_limit = bc->b.batch_size;
     s->sink.cost_ns = bc->sink_cost_ns;
@@ -104,7 +107,8 @@ static void batcher_finish(struct trial_ctx *c, struct trial *t)
     t->m[BATCHER_M_MAX_BATCH] = (double)s->sink.max_batch;
     if (c->impl->caps & LAB_CAP_DISCARDS) {
         t->verdict = s->sink.count == 0 ? VERDICT_NA : VERDICT_FAIL;
-        if (s->sink.count) snprintf(t->note, sizeof t->note, "a discarding variant delivered items");
+        if (s->sink.count)
+            snprintf(t->note, sizeof t->note, "a discarding variant delivered items");
     } else if (rc) {
         t->verdict = VERDICT_FAIL;
         snprintf(t->note, sizeof t->note, "close() returned %s", strerror(-rc));
@@ -129,8 +133,9 @@ static void batcher_finish(struct trial_ctx *c, struct trial *t)
 static void batcher_defaults(void *cfg)
 {
     struct batcher_cfg *c = cfg;
-    c->b = (struct lab_batcher_cfg){ .batch_size = 100, .queue_size = 10000, .timeout_ms = 25,
-                                     .pad = 256 };
+    c->b = (struct lab_batcher_cfg){
+        .batch_size = 100, .queue_size = 10000, .timeout_ms = 25, .pad = 256
+    };
     c->sink_cost_ns = 0;
 }
 
@@ -147,14 +152,16 @@ static int batcher_check(const void *cfg, char *err, size_t n)
 #define O(f) offsetof(struct batcher_cfg, f)
 static const struct opt_spec batcher_opts[] = {
     { "batch", OPT_SIZE, O(b.batch_size), "B", "items per batch (default 100)", 1, 1u << 24 },
-    { "queue", OPT_SIZE, O(b.queue_size), "Q", "queue size; a positive multiple of B (default 10000):\n"
-      "1 + Q/B buffers for n-buffering variants", 1, (double)(UINT64_C(1) << 32) },
+    { "queue", OPT_SIZE, O(b.queue_size), "Q",
+      "queue size; a positive multiple of B (default 10000):\n"
+      "1 + Q/B buffers for n-buffering variants",
+      1, (double)(UINT64_C(1) << 32) },
     { "timeout-ms", OPT_UINT, O(b.timeout_ms), "T",
       "flush timeout for variants that have one (default 25; 0 = off)", 0, 3600000 },
     { "sink-cost", OPT_U64, O(sink_cost_ns), "NS",
       "simulated consumer work per batch, in ns (default 0)", 0, 1e9 },
-    { "pad", OPT_SIZE, O(b.pad), "BYTES", "padding between hot atomics (lockfree; default 256)",
-      0, 4096 },
+    { "pad", OPT_SIZE, O(b.pad), "BYTES", "padding between hot atomics (lockfree; default 256)", 0,
+      4096 },
     { 0 }
 };
 #undef O

@@ -45,23 +45,29 @@ struct store_cfg {
     struct wl_spec wl;
 };
 
-enum { STORE_M_READ_NS, STORE_M_WRITE_NS, STORE_M_BYTES, STORE_M_ALLOCS, STORE_M_SCAN_MS,
-       STORE_M_OPS };                /* then one count per op type (WL_NOPS) */
+enum {
+    STORE_M_READ_NS,
+    STORE_M_WRITE_NS,
+    STORE_M_BYTES,
+    STORE_M_ALLOCS,
+    STORE_M_SCAN_MS,
+    STORE_M_OPS
+}; /* then one count per op type (WL_NOPS) */
 
 #define OP_SHIFT 61
 #define ID_MASK ((UINT64_C(1) << OP_SHIFT) - 1)
 #define NPHASES 3
-#define WRAP_TOTAL (UINT64_C(1) << 24)      /* fixed-time stream entries, all threads */
+#define WRAP_TOTAL (UINT64_C(1) << 24) /* fixed-time stream entries, all threads */
 
 struct sthr {
     LAB_ALIGNED uint64_t *ops;
     uint64_t len;
-    uint64_t seg[NPHASES + 1];       /* phase p is ops[seg[p] .. seg[p+1]) */
+    uint64_t seg[NPHASES + 1]; /* phase p is ops[seg[p] .. seg[p+1]) */
     uint64_t count[WL_NOPS];
     uint64_t inserted, deleted;
     uint64_t t_start[NPHASES], t_end[NPHASES];
     uint64_t scan_ns;
-    struct lab_task tmpl;            /* the record this thread writes, built before the gate */
+    struct lab_task tmpl; /* the record this thread writes, built before the gate */
     int err;
 };
 
@@ -74,10 +80,7 @@ struct sstate {
     struct lab_alloc_totals a0;
 };
 
-static int store_phase_of(enum wl_op op)
-{
-    return op == WL_READ ? 0 : op == WL_SCAN ? 2 : 1;
-}
+static int store_phase_of(enum wl_op op) { return op == WL_READ ? 0 : op == WL_SCAN ? 2 : 1; }
 
 static int store_count_record(void *arg, const struct lab_task *t)
 {
@@ -105,7 +108,7 @@ static void store_template(struct lab_task *t, unsigned idx)
 /* Builds thread w's stream: fixed work = one entry per op, sorted into
    phases (stable); fixed time = a buffer in mix order that the loop wraps. */
 static int store_build_stream(struct trial_ctx *c, const struct wl_keygen *g, const uint64_t *ids,
-                        struct worker *w, struct sthr *t)
+                              struct worker *w, struct sthr *t)
 {
     const struct run_opts *o = c->o;
     const struct store_cfg *sc = c->fcfg;
@@ -117,7 +120,10 @@ static int store_build_stream(struct trial_ctx *c, const struct wl_keygen *g, co
     }
     uint64_t *raw = malloc(sizeof *raw * (len ? len : 1));
     t->ops = malloc(sizeof *t->ops * (len ? len : 1));
-    if (!raw || !t->ops) { free(raw); return -ENOMEM; }
+    if (!raw || !t->ops) {
+        free(raw);
+        return -ENOMEM;
+    }
     t->len = len;
     struct wl_rng rng;
     wl_rng_seed(&rng, o->seed, w->idx);
@@ -136,8 +142,10 @@ static int store_build_stream(struct trial_ctx *c, const struct wl_keygen *g, co
     } else {
         uint64_t at[NPHASES];
         t->seg[0] = 0;
-        for (int p = 0; p < NPHASES; p++) t->seg[p + 1] = t->seg[p] + per_phase[p], at[p] = t->seg[p];
-        for (uint64_t i = 0; i < len; i++) t->ops[at[store_phase_of((enum wl_op)(raw[i] >> OP_SHIFT))]++] = raw[i];
+        for (int p = 0; p < NPHASES; p++)
+            t->seg[p + 1] = t->seg[p] + per_phase[p], at[p] = t->seg[p];
+        for (uint64_t i = 0; i < len; i++)
+            t->ops[at[store_phase_of((enum wl_op)(raw[i] >> OP_SHIFT))]++] = raw[i];
     }
     free(raw);
     return 0;
@@ -154,11 +162,14 @@ static int store_prefill(struct sstate *s, void *ts, uint64_t *ids, uint64_t key
         size_t m = keys - at < CHUNK ? (size_t)(keys - at) : CHUNK;
         for (size_t i = 0; i < m; i++) {
             store_template(&batch[i], 0);
-            snprintf(batch[i].name, sizeof batch[i].name, "prefill %llu", (unsigned long long)(at + i + 1));
+            snprintf(batch[i].name, sizeof batch[i].name, "prefill %llu",
+                     (unsigned long long)(at + i + 1));
         }
-        if (s->s->insert_many) rc = s->s->insert_many(s->self, ts, batch, m, ids + at);
+        if (s->s->insert_many)
+            rc = s->s->insert_many(s->self, ts, batch, m, ids + at);
         else
-            for (size_t i = 0; i < m && !rc; i++) rc = s->s->insert(s->self, ts, &batch[i], &ids[at + i]);
+            for (size_t i = 0; i < m && !rc; i++)
+                rc = s->s->insert(s->self, ts, &batch[i], &ids[at + i]);
         for (size_t i = 0; i < m && !rc; i++)
             if (!ids[at + i] || ids[at + i] > ID_MASK) rc = -ERANGE;
     }
@@ -187,8 +198,10 @@ static int store_setup(struct trial_ctx *c, char *err, size_t n)
     s->nthr = c->threads;
     if (!(s->thr = lab_calloc_aligned(sizeof *s->thr * c->threads))) goto oom;
     if ((rc = wl_keygen_init(&g, &sc->wl, o->seed, err, n)) != 0) goto fail;
-    struct lab_store_cfg cfg = { .capacity_hint = sc->wl.keys, .shards = sc->wl.shards,
-                                 .workers = sc->wl.workers, .nthreads = c->threads };
+    struct lab_store_cfg cfg = { .capacity_hint = sc->wl.keys,
+                                 .shards = sc->wl.shards,
+                                 .workers = sc->wl.workers,
+                                 .nthreads = c->threads };
     if ((rc = s->s->create(&cfg, &s->self)) != 0) {
         snprintf(err, n, "store/%s: create failed: %s", c->impl->name, strerror(-rc));
         goto fail;
@@ -222,7 +235,7 @@ fail:
 
 /* Runs ops[from, to) (indices taken modulo len); returns the first hard error. */
 static int store_run_ops(const struct sstate *s, struct worker *w, struct sthr *t, uint64_t from,
-                   uint64_t to)
+                         uint64_t to)
 {
     const struct lab_store *st = s->s;
     void *self = s->self, *ts = w->tstate;
@@ -234,7 +247,10 @@ static int store_run_ops(const struct sstate *s, struct worker *w, struct sthr *
         uint64_t id = e & ID_MASK;
         int rc;
         switch ((enum wl_op)(e >> OP_SHIFT)) {
-        case WL_READ: rc = st->get(self, ts, id, &out); t->count[WL_READ]++; break;
+        case WL_READ:
+            rc = st->get(self, ts, id, &out);
+            t->count[WL_READ]++;
+            break;
         case WL_UPDATE:
             tmpl->version = (uint32_t)k;
             rc = st->update(self, ts, id, tmpl);
@@ -268,7 +284,7 @@ static void store_work(struct trial_ctx *c, struct worker *w)
     struct sthr *t = w->fstate;
     int rc = 0;
     if (c->o->ops) {
-        if (!w->quota) return;       /* the runner released us without work */
+        if (!w->quota) return; /* the runner released us without work */
         for (int p = 0; p < NPHASES; p++) {
             if (p) pthread_barrier_wait(&s->bar);
             t->t_start[p] = lab_now_ns();
@@ -326,7 +342,8 @@ static void store_finish(struct trial_ctx *c, struct trial *t)
     int rc = s->s->scan(s->self, store_count_record, &live);
     t->expected = ((const struct store_cfg *)c->fcfg)->wl.keys + inserted - deleted;
     t->delivered = live;
-    if (t->note[0]) t->verdict = VERDICT_FAIL;
+    if (t->note[0])
+        t->verdict = VERDICT_FAIL;
     else if (rc) {
         t->verdict = VERDICT_FAIL;
         snprintf(t->note, sizeof t->note, "final scan returned %s", strerror(-rc));
@@ -342,10 +359,7 @@ static void store_finish(struct trial_ctx *c, struct trial *t)
     store_free_state(s);
 }
 
-static void store_defaults(void *cfg)
-{
-    wl_spec_defaults(&((struct store_cfg *)cfg)->wl);
-}
+static void store_defaults(void *cfg) { wl_spec_defaults(&((struct store_cfg *)cfg)->wl); }
 
 static int store_check(const void *cfg, char *err, size_t n)
 {
@@ -359,7 +373,8 @@ static void store_note(FILE *f, const void *cfg)
     const struct wl_spec *w = &((const struct store_cfg *)cfg)->wl;
     char mix[128];
     wl_mix_format(w->mix, mix, sizeof mix);
-    fprintf(f, "%llu keys, %s%s, mix %s; medians; read/write ns/op from separate timed phases"
+    fprintf(f,
+            "%llu keys, %s%s, mix %s; medians; read/write ns/op from separate timed phases"
             " (n/a with --duration); B/op, allocs/op: counted allocations per op\n",
             (unsigned long long)w->keys, wl_dist_name(w->dist), w->scramble ? " scrambled" : "",
             mix);
@@ -370,8 +385,10 @@ static void store_note(FILE *f, const void *cfg)
 static const struct opt_spec store_opts[] = {
     { "shards", OPT_UINT, O(wl.shards), "N", "shards, a power of two (default 32)", 1, 1u << 16,
       OPT_POW2 },
-    { "workers", OPT_UINT, O(wl.workers), "N", "worker threads: channel actors (default 4), pooled\n"
-      "threads per core pool (default 1)", 1, 1024 },
+    { "workers", OPT_UINT, O(wl.workers), "N",
+      "worker threads: channel actors (default 4), pooled\n"
+      "threads per core pool (default 1)",
+      1, 1024 },
     { 0 }
 };
 #undef O

@@ -19,7 +19,7 @@ struct cmp_row {
     const struct rf_cell *b, *n;
     const struct rf_metric *mb, *mn;
     struct lab_summary sb, sn;
-    double delta;                    /* (new - base) / base; NAN if base is 0 */
+    double delta; /* (new - base) / base; NAN if base is 0 */
     struct lab_mwu t;
     double p_adj;
     enum change change;
@@ -29,21 +29,21 @@ struct cmp {
     const char *base_path, *new_path;
     double alpha, threshold;
     const char *format;
-    const char *metrics;             /* comma list or NULL */
+    const char *metrics; /* comma list or NULL */
     struct rf_result base, new_;
     struct cmp_row *rows;
     size_t nrows;
     const char *names[NAMES_MAX];
     size_t nnames;
-    json_t *notes;                   /* strings: config differences, unmatched cells */
-    json_t *warnings;                /* strings */
+    json_t *notes;    /* strings: config differences, unmatched cells */
+    json_t *warnings; /* strings */
 };
 
 /* c with the defaults (alpha 0.05, threshold 3%, text) and two results
    (borrowed; either may be NULL to fill in later). */
 void rep_cmp_init(struct cmp *c, const char *base_path, const struct rf_result *base,
                   const char *new_path, const struct rf_result *nw);
-void rep_cmp_done(struct cmp *c);   /* frees what compare added, not the results */
+void rep_cmp_done(struct cmp *c); /* frees what compare added, not the results */
 /* Is metric name of cell a row of the comparison (--metric, or the default)? */
 int rep_compare_metric_selected(const struct cmp *c, const struct rf_cell *cell, const char *name);
 /* Notes every leaf that differs between two config objects ("batcher.batch"). */

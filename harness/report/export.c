@@ -18,10 +18,15 @@
 /* ns_per_op -> ns/op, bytes_per_op -> B/op, ops_per_s -> ops/s, a_b -> a-b */
 static void export_go_unit(const char *metric, char *buf, size_t n)
 {
-    if (!strcmp(metric, "bytes_per_op")) { snprintf(buf, n, "B/op"); return; }
+    if (!strcmp(metric, "bytes_per_op")) {
+        snprintf(buf, n, "B/op");
+        return;
+    }
     const char *p = strstr(metric, "_per_");
-    if (p) snprintf(buf, n, "%.*s/%s", (int)(p - metric), metric, p + 5);
-    else snprintf(buf, n, "%s", metric);
+    if (p)
+        snprintf(buf, n, "%.*s/%s", (int)(p - metric), metric, p + 5);
+    else
+        snprintf(buf, n, "%s", metric);
     for (char *q = buf; *q; q++)
         if (*q == '_') *q = '-';
 }
@@ -60,10 +65,12 @@ static void export_gobench(FILE *f, const struct rf_result *r)
         export_bench_name(c, name, sizeof name);
         const json_t *trials = json_object_get(c->json, "trials"), *t;
         size_t k;
-        json_array_foreach(trials, k, t) {
+        json_array_foreach(trials, k, t)
+        {
             const json_t *ops = json_object_get(t, "ops");
             long long iters = json_is_integer(ops) && json_integer_value(ops) > 0
-                              ? (long long)json_integer_value(ops) : 1;
+                ? (long long)json_integer_value(ops)
+                : 1;
             fprintf(f, "Benchmark%s-%u %lld", name, c->threads, iters);
             /* ns/op first, as Go writes it; then every other directed metric */
             const json_t *ns = json_object_get(t, "ns_per_op");
@@ -89,22 +96,25 @@ static double export_trial_num(const json_t *t, const char *key, double dflt)
 }
 
 static json_t *export_gbench_run(const char *name, size_t family, const struct rf_cell *c,
-                          size_t reps, const char *run_type)
+                                 size_t reps, const char *run_type)
 {
-    return json_pack("{s:s, s:I, s:i, s:s, s:s, s:I, s:i, s:s}", "name", name,
-                     "family_index", (json_int_t)family, "per_family_instance_index", 0,
-                     "run_name", name, "run_type", run_type, "repetitions", (json_int_t)reps,
-                     "threads", (int)c->threads, "time_unit", "ns");
+    return json_pack("{s:s, s:I, s:i, s:s, s:s, s:I, s:i, s:s}", "name", name, "family_index",
+                     (json_int_t)family, "per_family_instance_index", 0, "run_name", name,
+                     "run_type", run_type, "repetitions", (json_int_t)reps, "threads",
+                     (int)c->threads, "time_unit", "ns");
 }
 
 json_t *rep_export_gbench(const struct rf_result *r)
 {
-    json_t *ctx = json_pack("{s:s, s:s, s:s, s:I, s:b, s:s}", "date", rep_ctx_str(r, "date"),
-        "host_name", rep_ctx_str(r, "host"), "executable", "contend",
-        "num_cpus", (json_int_t)json_integer_value(r->context ? json_object_get(r->context, "online_cpus") : NULL),
-        "cpu_scaling_enabled", json_is_string(r->context ? json_object_get(r->context, "governor") : NULL) &&
-            strcmp(rep_ctx_str(r, "governor"), "performance") != 0,
-        "library_build_type", "release");
+    json_t *ctx =
+        json_pack("{s:s, s:s, s:s, s:I, s:b, s:s}", "date", rep_ctx_str(r, "date"), "host_name",
+                  rep_ctx_str(r, "host"), "executable", "contend", "num_cpus",
+                  (json_int_t)json_integer_value(
+                      r->context ? json_object_get(r->context, "online_cpus") : NULL),
+                  "cpu_scaling_enabled",
+                  json_is_string(r->context ? json_object_get(r->context, "governor") : NULL)
+                      && strcmp(rep_ctx_str(r, "governor"), "performance") != 0,
+                  "library_build_type", "release");
     const json_t *load = r->context ? json_object_get(r->context, "loadavg") : NULL;
     if (json_is_array(load)) json_object_set(ctx, "load_avg", (json_t *)load);
     json_object_set_new(ctx, "caches", json_array());
@@ -114,18 +124,22 @@ json_t *rep_export_gbench(const struct rf_result *r)
     for (size_t i = 0; i < r->ncells; i++) {
         const struct rf_cell *c = &r->cells[i];
         char name[300];
-        if (*c->workload) snprintf(name, sizeof name, "%s/%s/%s/threads:%u", c->family, c->impl, c->workload, c->threads);
-        else snprintf(name, sizeof name, "%s/%s/threads:%u", c->family, c->impl, c->threads);
+        if (*c->workload)
+            snprintf(name, sizeof name, "%s/%s/%s/threads:%u", c->family, c->impl, c->workload,
+                     c->threads);
+        else
+            snprintf(name, sizeof name, "%s/%s/threads:%u", c->family, c->impl, c->threads);
         const json_t *trials = json_object_get(c->json, "trials"), *t;
         size_t k, reps = json_array_size(trials);
-        json_array_foreach(trials, k, t) {
+        json_array_foreach(trials, k, t)
+        {
             json_t *b = export_gbench_run(name, i, c, reps, "iteration");
             double ns = export_trial_num(t, "ns_per_op", NAN), ops = export_trial_num(t, "ops", 1);
             json_object_set_new(b, "repetition_index", json_integer((json_int_t)k));
             json_object_set_new(b, "iterations", json_integer(ops >= 1 ? (json_int_t)ops : 1));
             json_object_set_new(b, "real_time", isfinite(ns) ? json_real(ns) : json_null());
             json_object_set_new(b, "cpu_time", isfinite(ns) ? json_real(ns) : json_null());
-            for (size_t m = 0; m < c->nmetrics; m++) {     /* user counters */
+            for (size_t m = 0; m < c->nmetrics; m++) { /* user counters */
                 const char *mn = c->metrics[m].name;
                 if (c->metrics[m].dir == DIR_NONE || !strcmp(mn, "ns_per_op")) continue;
                 const json_t *v = json_object_get(t, mn);
@@ -156,8 +170,9 @@ json_t *rep_export_gbench(const struct rf_result *r)
                     json_object_set_new(b, "real_time", json_real(v));
                     json_object_set_new(b, "cpu_time", json_real(v));
                 } else {
-                    json_object_set_new(b, !strcmp(mt->name, "ops_per_s") ? "items_per_second"
-                                        : mt->name, json_real(v));
+                    json_object_set_new(
+                        b, !strcmp(mt->name, "ops_per_s") ? "items_per_second" : mt->name,
+                        json_real(v));
                 }
             }
             json_array_append_new(benches, b);
@@ -184,14 +199,19 @@ static size_t export_all_metrics(const struct rf_result *r, const char **names, 
 static void export_csv_str(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (; *s; s++) { if (*s == '"') fputc('"', f); fputc(*s, f); }
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
     fputc('"', f);
 }
 
 static void export_csv_cell_key(FILE *f, const struct rf_cell *c)
 {
-    export_csv_str(f, c->family); fputc(',', f);
-    export_csv_str(f, c->impl); fputc(',', f);
+    export_csv_str(f, c->family);
+    fputc(',', f);
+    export_csv_str(f, c->impl);
+    fputc(',', f);
     export_csv_str(f, c->workload);
     fprintf(f, ",%u", c->threads);
 }
@@ -201,18 +221,24 @@ static void export_trials_csv(FILE *f, const struct rf_result *r)
     const char *names[256];
     size_t nn = export_all_metrics(r, names, 256);
     fprintf(f, "family,impl,workload,threads,trial");
-    for (size_t m = 0; m < nn; m++) { fputc(',', f); export_csv_str(f, names[m]); }
+    for (size_t m = 0; m < nn; m++) {
+        fputc(',', f);
+        export_csv_str(f, names[m]);
+    }
     fputc('\n', f);
     for (size_t i = 0; i < r->ncells; i++) {
         const json_t *trials = json_object_get(r->cells[i].json, "trials"), *t;
         size_t k;
-        json_array_foreach(trials, k, t) {
+        json_array_foreach(trials, k, t)
+        {
             export_csv_cell_key(f, &r->cells[i]);
             fprintf(f, ",%zu", k);
             for (size_t m = 0; m < nn; m++) {
                 const json_t *v = json_object_get(t, names[m]);
-                if (json_is_number(v)) fprintf(f, ",%.10g", json_number_value(v));
-                else fputc(',', f);                          /* empty: not measured */
+                if (json_is_number(v))
+                    fprintf(f, ",%.10g", json_number_value(v));
+                else
+                    fputc(',', f); /* empty: not measured */
             }
             fputc('\n', f);
         }
@@ -221,7 +247,8 @@ static void export_trials_csv(FILE *f, const struct rf_result *r)
 
 static void export_summary_csv(FILE *f, const struct rf_result *r)
 {
-    fprintf(f, "family,impl,workload,threads,metric,direction,n,median,ci_low,ci_high,ci_level,"
+    fprintf(f,
+            "family,impl,workload,threads,metric,direction,n,median,ci_low,ci_high,ci_level,"
             "min,max,mean,cv,unstable\n");
     for (size_t i = 0; i < r->ncells; i++)
         for (size_t m = 0; m < r->cells[i].nmetrics; m++) {
@@ -240,13 +267,19 @@ static void export_summary_csv(FILE *f, const struct rf_result *r)
 
 /* Runs fn into memory, then writes path atomically (or stdout if NULL). */
 static int export_emit(const char *path, void (*fn)(FILE *, const struct rf_result *),
-                const struct rf_result *r, char *err, size_t n)
+                       const struct rf_result *r, char *err, size_t n)
 {
-    if (!path) { fn(stdout, r); return fflush(stdout) ? -EIO : 0; }
+    if (!path) {
+        fn(stdout, r);
+        return fflush(stdout) ? -EIO : 0;
+    }
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
-    if (!m) { snprintf(err, n, "out of memory"); return -ENOMEM; }
+    if (!m) {
+        snprintf(err, n, "out of memory");
+        return -ENOMEM;
+    }
     fn(m, r);
     fclose(m);
     int rc = res_write_file_atomic(path, buf, len, err, n);
@@ -259,8 +292,10 @@ static const struct {
     const char *name;
     void (*fn)(FILE *, const struct rf_result *);
 } export_formats[] = {
-    { "gobench", export_gobench }, { "csv", export_trials_csv },
-    { "csv-summary", export_summary_csv }, { "gbench-json", NULL },
+    { "gobench", export_gobench },
+    { "csv", export_trials_csv },
+    { "csv-summary", export_summary_csv },
+    { "gbench-json", NULL },
 };
 
 int rep_export_known(const char *format)
@@ -270,15 +305,19 @@ int rep_export_known(const char *format)
     return 0;
 }
 
-int rep_export(const struct rf_result *r, const char *format, const char *path, char *err,
-               size_t n)
+int rep_export(const struct rf_result *r, const char *format, const char *path, char *err, size_t n)
 {
     if (!strcmp(format, "gbench-json")) {
         json_t *j = rep_export_gbench(r);
         int rc = 0;
-        if (!j) { snprintf(err, n, "out of memory"); return -ENOMEM; }
-        if (path) rc = res_write_json_atomic(path, j, err, n);
-        else if (json_dumpf(j, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) || putchar('\n') == EOF)
+        if (!j) {
+            snprintf(err, n, "out of memory");
+            return -ENOMEM;
+        }
+        if (path)
+            rc = res_write_json_atomic(path, j, err, n);
+        else if (json_dumpf(j, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(10))
+                 || putchar('\n') == EOF)
             rc = -EIO;
         json_decref(j);
         return rc;

@@ -11,12 +11,23 @@ static void html_text(FILE *f, const char *s, size_t len)
     int code = 0, bold = 0, em = 0;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
-        if (c == '`') { fputs(code ? "</code>" : "<code>", f); code = !code; continue; }
-        if (!code && c == '*' && i + 1 < len && s[i + 1] == '*') {
-            fputs(bold ? "</b>" : "<b>", f); bold = !bold; i++; continue;
+        if (c == '`') {
+            fputs(code ? "</code>" : "<code>", f);
+            code = !code;
+            continue;
         }
-        if (!code && c == '*') { fputs(em ? "</i>" : "<i>", f); em = !em; continue; }
-        if (!code && c == '[') {                 /* [text](target) */
+        if (!code && c == '*' && i + 1 < len && s[i + 1] == '*') {
+            fputs(bold ? "</b>" : "<b>", f);
+            bold = !bold;
+            i++;
+            continue;
+        }
+        if (!code && c == '*') {
+            fputs(em ? "</i>" : "<i>", f);
+            em = !em;
+            continue;
+        }
+        if (!code && c == '[') { /* [text](target) */
             const char *close = memchr(s + i, ']', len - i);
             if (close && close + 1 < s + len && close[1] == '(') {
                 const char *end = memchr(close, ')', (size_t)(s + len - close));
@@ -29,10 +40,14 @@ static void html_text(FILE *f, const char *s, size_t len)
                 }
             }
         }
-        if (c == '<') fputs("&lt;", f);
-        else if (c == '>') fputs("&gt;", f);
-        else if (c == '&') fputs("&amp;", f);
-        else fputc(c, f);
+        if (c == '<')
+            fputs("&lt;", f);
+        else if (c == '>')
+            fputs("&gt;", f);
+        else if (c == '&')
+            fputs("&amp;", f);
+        else
+            fputc(c, f);
     }
     if (code) fputs("</code>", f);
     if (bold) fputs("</b>", f);
@@ -47,7 +62,10 @@ static void html_inline_svg(FILE *f, const char *dir, const char *target, size_t
     char *dot = strrchr(path, '.');
     if (dot) strcpy(dot, ".svg");
     FILE *s = fopen(path, "r");
-    if (!s) { fprintf(f, "<p>(missing image %s)</p>\n", path); return; }
+    if (!s) {
+        fprintf(f, "<p>(missing image %s)</p>\n", path);
+        return;
+    }
     char buf[8192];
     int started = 0;
     while (fgets(buf, sizeof buf, s)) {
@@ -61,7 +79,8 @@ void rep_md_to_html(FILE *f, const char *md, const char *dir, const char *title)
 {
     fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
     html_text(f, title, strlen(title));
-    fprintf(f, "</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;"
+    fprintf(f,
+            "</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;"
             "padding:0 1em}table{border-collapse:collapse;margin:1em 0;font-size:90%%}"
             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
             "td:first-child,th:first-child{text-align:left}svg{max-width:100%%;height:auto}"
@@ -71,8 +90,14 @@ void rep_md_to_html(FILE *f, const char *md, const char *dir, const char *title)
         const char *nl = strchr(l, '\n');
         size_t len = nl ? (size_t)(nl - l) : strlen(l);
         int item = len > 2 && l[0] == '-' && l[1] == ' ', cells = len && l[0] == '|';
-        if (in_list && !item) { fputs("</ul>\n", f); in_list = 0; }
-        if (in_table && !cells) { fputs("</table>\n", f); in_table = 0; }
+        if (in_list && !item) {
+            fputs("</ul>\n", f);
+            in_list = 0;
+        }
+        if (in_table && !cells) {
+            fputs("</table>\n", f);
+            in_table = 0;
+        }
         if (len && l[0] == '#') {
             int h = 0;
             while (h < (int)len && l[h] == '#') h++;
@@ -80,13 +105,20 @@ void rep_md_to_html(FILE *f, const char *md, const char *dir, const char *title)
             html_text(f, l + h + 1, len - (size_t)h - 1);
             fprintf(f, "</h%d>\n", h);
         } else if (item) {
-            if (!in_list) { fputs("<ul>\n", f); in_list = 1; }
+            if (!in_list) {
+                fputs("<ul>\n", f);
+                in_list = 1;
+            }
             fputs("<li>", f);
             html_text(f, l + 2, len - 2);
             fputs("</li>\n", f);
         } else if (cells) {
-            if (!in_table) { fputs("<table>\n", f); in_table = 1; row = 0; }
-            if (row++ == 1) goto next;           /* the |---| line */
+            if (!in_table) {
+                fputs("<table>\n", f);
+                in_table = 1;
+                row = 0;
+            }
+            if (row++ == 1) goto next; /* the |---| line */
             fputs("<tr>", f);
             const char *c = l + 1, *end = l + len;
             while (c < end) {
@@ -100,13 +132,14 @@ void rep_md_to_html(FILE *f, const char *md, const char *dir, const char *title)
             fputs("</tr>\n", f);
         } else if (len > 4 && l[0] == '!' && l[1] == '[') {
             const char *paren = memchr(l, '(', len), *close = memchr(l, ')', len);
-            if (paren && close > paren) html_inline_svg(f, dir, paren + 1, (size_t)(close - paren - 1));
+            if (paren && close > paren)
+                html_inline_svg(f, dir, paren + 1, (size_t)(close - paren - 1));
         } else if (len) {
             fputs("<p>", f);
             html_text(f, l, len);
             fputs("</p>\n", f);
         }
-next:
+    next:
         l += len + (nl != NULL);
     }
     if (in_list) fputs("</ul>\n", f);
@@ -115,4 +148,3 @@ next:
 }
 
 /* ---------------- the report ------------------------------------------------ */
-

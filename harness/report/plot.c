@@ -30,7 +30,12 @@ static void plot_gp_var(char *buf, size_t n, const char *name, const char *value
         if (*p == '\'') buf[l++] = '\'';
         buf[l++] = *p;
     }
-    if (l + 3 < n) { buf[l++] = '\''; buf[l++] = ';'; buf[l++] = ' '; buf[l] = '\0'; }
+    if (l + 3 < n) {
+        buf[l++] = '\'';
+        buf[l++] = ';';
+        buf[l++] = ' ';
+        buf[l] = '\0';
+    }
 }
 
 /* Renders script with vars into base.png and base.svg. */
@@ -45,13 +50,19 @@ static int plot_gnuplot(const char *script, const char *vars, const char *base, 
         plot_gp_var(e, sizeof e, "out", path);
         strncat(e, vars, sizeof e - strlen(e) - 1);
         pid_t pid = fork();
-        if (pid < 0) { snprintf(err, n, "fork: %s", strerror(errno)); return -errno; }
+        if (pid < 0) {
+            snprintf(err, n, "fork: %s", strerror(errno));
+            return -errno;
+        }
         if (pid == 0) {
             execlp("gnuplot", "gnuplot", "-e", e, gp, (char *)NULL);
             _exit(127);
         }
         int st;
-        if (waitpid(pid, &st, 0) < 0) { snprintf(err, n, "waitpid failed"); return -ECHILD; }
+        if (waitpid(pid, &st, 0) < 0) {
+            snprintf(err, n, "waitpid failed");
+            return -ECHILD;
+        }
         if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
             snprintf(err, n, "gnuplot not found: install gnuplot-nox to draw the plots");
             return -ENOENT;
@@ -64,10 +75,9 @@ static int plot_gnuplot(const char *script, const char *vars, const char *base, 
     return 0;
 }
 
-
 /* Opens dir/plots/stem.tsv for writing; fills base (without extension). */
-static FILE *plot_data(const struct plotctx *p, const char *stem, char *base, size_t bn,
-                       char *tsv, size_t tn)
+static FILE *plot_data(const struct plotctx *p, const char *stem, char *base, size_t bn, char *tsv,
+                       size_t tn)
 {
     snprintf(base, bn, "%s/plots/%s", p->dir, stem);
     snprintf(tsv, tn, "%s.tsv", base);
@@ -80,14 +90,18 @@ static FILE *plot_data(const struct plotctx *p, const char *stem, char *base, si
 static int plot_finish(const struct plotctx *p, FILE *f, const char *script, const char *vars,
                        const char *stem, const char *base, const char *tsv, const char *alt)
 {
-    if (fclose(f) != 0) { snprintf(p->err, p->n, "cannot write '%s'", tsv); return -EIO; }
+    if (fclose(f) != 0) {
+        snprintf(p->err, p->n, "cannot write '%s'", tsv);
+        return -EIO;
+    }
     char all[4096] = "";
     plot_gp_var(all, sizeof all, "datafile", tsv);
     plot_gp_var(all, sizeof all, "caption", p->caption);
     strncat(all, vars, sizeof all - strlen(all) - 1);
     int rc = plot_gnuplot(script, all, base, p->err, p->n);
-    if (!rc) fprintf(p->md, "![%s](plots/%s.png)\n\n[SVG](plots/%s.svg) · [data](plots/%s.tsv)\n\n",
-                     alt, stem, stem, stem);
+    if (!rc)
+        fprintf(p->md, "![%s](plots/%s.png)\n\n[SVG](plots/%s.svg) · [data](plots/%s.tsv)\n\n", alt,
+                stem, stem, stem);
     return rc;
 }
 
@@ -104,7 +118,7 @@ static int plot_scaling(const struct plotctx *p, const struct rf_result *r, cons
     const char *impl[VIEW_MAX];
     unsigned thr[VIEW_MAX];
     size_t ni = rep_impls_of(r, fam, impl), nt = rep_threads_of(r, fam, thr), blocks = 0;
-    if (nt < 2) return 0;                       /* a line needs two points */
+    if (nt < 2) return 0; /* a line needs two points */
     char stem[128], base[1200], tsv[1200];
     snprintf(stem, sizeof stem, "%s-%s-scaling", tag, fam);
     plot_safe_stem(stem);
@@ -116,8 +130,9 @@ static int plot_scaling(const struct plotctx *p, const struct rf_result *r, cons
             struct lab_summary s;
             if (!rep_cell_summary(rep_find(r, fam, impl[i], thr[t]), metric, &s) || !(s.median > 0))
                 continue;
-            if (!any++) fprintf(f, "%s%s\tthreads\tmedian\tci_low\tci_high\n", blocks ? "\n\n" : "",
-                                impl[i]);
+            if (!any++)
+                fprintf(f, "%s%s\tthreads\tmedian\tci_low\tci_high\n", blocks ? "\n\n" : "",
+                        impl[i]);
             fprintf(f, "%u\t%.6g\t%.6g\t%.6g\n", thr[t], s.median, s.ci_low, s.ci_high);
         }
         blocks += any > 0;
@@ -128,7 +143,10 @@ static int plot_scaling(const struct plotctx *p, const struct rf_result *r, cons
     plot_gp_var(vars, sizeof vars, "title", title);
     plot_gp_var(vars, sizeof vars, "ylabel", ylabel);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%zu;", blocks);
-    if (!blocks) { fclose(f); return 0; }
+    if (!blocks) {
+        fclose(f);
+        return 0;
+    }
     return plot_finish(p, f, "scaling.gp", vars, stem, base, tsv, title);
 }
 
@@ -151,7 +169,10 @@ static int plot_bars(const struct plotctx *p, const struct rf_result *r, const c
         rows++;
         if (s.median > 0 && s.ci_low > 0) lo = fmin(lo, s.median), hi = fmax(hi, s.median);
     }
-    if (!rows) { fclose(f); return 0; }
+    if (!rows) {
+        fclose(f);
+        return 0;
+    }
     int jain = !strcmp(metric, "jain");
     /* medians spanning orders of magnitude (channel against null): a linear
        axis would hide the small bars */
@@ -170,7 +191,7 @@ static int plot_bars(const struct plotctx *p, const struct rf_result *r, const c
 
 /* Base against new, one pair of bars per benchmark of one metric. */
 int rep_plot_compare(const struct plotctx *p, const struct cmp *c, const char *metric,
-                        const char *tag)
+                     const char *tag)
 {
     char stem[160], base[1200], tsv[1200];
     snprintf(stem, sizeof stem, "%s-compare-%s", tag, metric);
@@ -186,10 +207,14 @@ int rep_plot_compare(const struct plotctx *p, const struct cmp *c, const char *m
                 w->sn.ci_high);
         rows++;
     }
-    if (!rows) { fclose(f); return 0; }
+    if (!rows) {
+        fclose(f);
+        return 0;
+    }
     char vars[1024] = "", title[256], ylabel[128];
     snprintf(title, sizeof title, "base against new: %s (implementation/threads)", metric);
-    snprintf(ylabel, sizeof ylabel, "%s (%s; median, 95%% CI; log scale)", metric, res_metric_unit(&c->new_, metric));
+    snprintf(ylabel, sizeof ylabel, "%s (%s; median, 95%% CI; log scale)", metric,
+             res_metric_unit(&c->new_, metric));
     plot_gp_var(vars, sizeof vars, "title", title);
     plot_gp_var(vars, sizeof vars, "ylabel", ylabel);
     return plot_finish(p, f, "compare.gp", vars, stem, base, tsv, title);
@@ -197,7 +222,7 @@ int rep_plot_compare(const struct plotctx *p, const struct cmp *c, const char *m
 
 /* Every plot of one input: scaling, ns/op and fairness bars. */
 int rep_plots_for(const struct plotctx *p, const struct rf_result *r, const char *fam,
-                     const char *tag)
+                  const char *tag)
 {
     unsigned thr[VIEW_MAX];
     size_t nt = rep_threads_of(r, fam, thr);

@@ -9,9 +9,9 @@
 #include "resultfile.h"
 
 struct plotctx {
-    const char *dir;                 /* report dir; plots go in dir/plots */
+    const char *dir; /* report dir; plots go in dir/plots */
     char caption[400];
-    FILE *md;                        /* where the image links go */
+    FILE *md; /* where the image links go */
     char *err;
     size_t n;
 };

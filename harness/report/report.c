@@ -21,7 +21,8 @@ static int report_split_halves(const struct rf_result *src, struct rf_result *h)
 {
     memset(h, 0, 2 * sizeof *h);
     for (int k = 0; k < 2; k++) {
-        if (!(h[k].cells = calloc(src->ncells ? src->ncells : 1, sizeof *h[k].cells))) return -ENOMEM;
+        if (!(h[k].cells = calloc(src->ncells ? src->ncells : 1, sizeof *h[k].cells)))
+            return -ENOMEM;
         h[k].context = src->context;
         h[k].config = src->config;
         for (size_t i = 0; i < src->ncells; i++) {
@@ -37,7 +38,8 @@ static int report_split_halves(const struct rf_result *src, struct rf_result *h)
                 *dm = c->metrics[m];
                 dm->n = 0;
                 if (!(dm->v = malloc((c->metrics[m].n + 1) * sizeof *dm->v))) return -ENOMEM;
-                for (size_t t = (size_t)k; t < c->metrics[m].n; t += 2) dm->v[dm->n++] = c->metrics[m].v[t];
+                for (size_t t = (size_t)k; t < c->metrics[m].n; t += 2)
+                    dm->v[dm->n++] = c->metrics[m].v[t];
             }
         }
     }
@@ -60,14 +62,17 @@ static void report_list_json(FILE *md, const json_t *list, const char *prefix)
 
 /* Verdict, significant changes and the compare plot, baseline -> input. */
 static int report_baseline(const struct report *rp, const struct plotctx *p, size_t idx,
-                            int *regressions)
+                           int *regressions)
 {
     const struct report_input *in = &rp->in[idx];
     FILE *md = p->md;
     struct cmp c;
     rep_cmp_init(&c, rp->baseline->path, &rp->baseline->r, in->path, &in->r);
     int rc = rep_compare_rows(&c, p->err, p->n);
-    if (rc) { rep_cmp_done(&c); return rc; }
+    if (rc) {
+        rep_cmp_done(&c);
+        return rc;
+    }
     rep_compare_warnings(&c);
     size_t nb = 0, nw = 0;
     for (size_t i = 0; i < c.nrows; i++) {
@@ -75,16 +80,19 @@ static int report_baseline(const struct report *rp, const struct plotctx *p, siz
         nw += c.rows[i].change == CMP_WORSE;
     }
     *regressions += (int)nw;
-    fprintf(md, "**Verdict for `%s` against the baseline `%s`: %zu regressed, %zu improved, "
+    fprintf(md,
+            "**Verdict for `%s` against the baseline `%s`: %zu regressed, %zu improved, "
             "%zu unchanged** (of %zu rows; Mann-Whitney U, Holm, alpha %g, threshold %g%%).\n\n",
             in->path, rp->baseline->path, nw, nb, c.nrows - nb - nw, c.nrows, c.alpha,
             c.threshold * 100);
     for (size_t m = 0; m < c.nnames; m++) {
         double g;
         int k = rep_compare_geomean(&c, c.names[m], &g);
-        if (k) fprintf(md, "- geomean change of %s over %d rows: %+.2f%% (%s)\n", c.names[m], k,
-                       (g - 1) * 100, res_metric_direction(c.names[m]) == DIR_LOWER
-                       ? "lower is better" : "higher is better");
+        if (k)
+            fprintf(md, "- geomean change of %s over %d rows: %+.2f%% (%s)\n", c.names[m], k,
+                    (g - 1) * 100,
+                    res_metric_direction(c.names[m]) == DIR_LOWER ? "lower is better"
+                                                                  : "higher is better");
     }
     report_list_json(md, c.notes, "");
     report_list_json(md, c.warnings, "warning: ");
@@ -94,9 +102,12 @@ static int report_baseline(const struct report *rp, const struct plotctx *p, siz
         if (c.rows[i].change != CMP_SAME) sig[ns++] = &c.rows[i];
     if (sig) qsort(sig, ns, sizeof *sig, report_by_size);
     fprintf(md, "\n### Significant changes, largest first\n\n");
-    if (!ns) fprintf(md, "None.\n\n");
-    else fprintf(md, "| benchmark | metric | base [95%% CI] | new [95%% CI] | change | p (Holm) |\n"
-                 "|---|---|---|---|---|---|\n");
+    if (!ns)
+        fprintf(md, "None.\n\n");
+    else
+        fprintf(md,
+                "| benchmark | metric | base [95%% CI] | new [95%% CI] | change | p (Holm) |\n"
+                "|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < ns; i++) {
         char name[160], b[64], nv[64];
         res_cell_name(sig[i]->b, name, sizeof name);
@@ -128,7 +139,11 @@ static void report_noise(FILE *md, const struct report_input *in)
     }
     char err[256];
     struct cmp c;
-    if (report_split_halves(&in->r, h) != 0) { res_free(&h[0]); res_free(&h[1]); return; }
+    if (report_split_halves(&in->r, h) != 0) {
+        res_free(&h[0]);
+        res_free(&h[1]);
+        return;
+    }
     rep_cmp_init(&c, "odd trials", &h[0], "even trials", &h[1]);
     if (rep_compare_rows(&c, err, sizeof err) == 0) {
         rep_compare_warnings(&c);
@@ -146,13 +161,18 @@ static void report_noise(FILE *md, const struct report_input *in)
             max = s.max;
         }
         free(d);
-        fprintf(md, "- noise (A/A control: odd against even repetitions of `%s`, the same build): "
-                "%zu of %zu rows flagged as changed (expected: 0); the halves' medians differ by "
-                "%.1f%% typically, %.1f%% at most%s\n", in->path, flagged, c.nrows, med * 100,
-                max * 100, json_array_size(c.warnings) ? "; with so few trials per half the "
-                "control cannot flag anything (see the warnings of compare), so read the spread"
+        fprintf(
+            md,
+            "- noise (A/A control: odd against even repetitions of `%s`, the same build): "
+            "%zu of %zu rows flagged as changed (expected: 0); the halves' medians differ by "
+            "%.1f%% typically, %.1f%% at most%s\n",
+            in->path, flagged, c.nrows, med * 100, max * 100,
+            json_array_size(c.warnings)
+                ? "; with so few trials per half the "
+                  "control cannot flag anything (see the warnings of compare), so read the spread"
                 : "");
-    } else fprintf(md, "- noise (A/A control) for `%s`: %s\n", in->path, err);
+    } else
+        fprintf(md, "- noise (A/A control) for `%s`: %s\n", in->path, err);
     rep_cmp_done(&c);
     res_free(&h[0]);
     res_free(&h[1]);
@@ -164,11 +184,12 @@ static void report_env_warnings(FILE *md, const struct report_input *in)
     const json_t *la = json_array_get(json_object_get(in->r.context, "loadavg"), 0);
     const json_t *cpus = json_object_get(in->r.context, "online_cpus");
     const char *gov = rep_ctx_str(&in->r, "governor");
-    if (json_is_number(la) && json_is_integer(cpus) &&
-        json_number_value(la) > 0.5 * (double)json_integer_value(cpus))
-        fprintf(md, "- warning: `%s` was measured on a busy machine (load average %.2f on %d "
-                "CPUs): expect noisy numbers\n", in->path, json_number_value(la),
-                (int)json_integer_value(cpus));
+    if (json_is_number(la) && json_is_integer(cpus)
+        && json_number_value(la) > 0.5 * (double)json_integer_value(cpus))
+        fprintf(md,
+                "- warning: `%s` was measured on a busy machine (load average %.2f on %d "
+                "CPUs): expect noisy numbers\n",
+                in->path, json_number_value(la), (int)json_integer_value(cpus));
     if (gov && strcmp(gov, "performance"))
         fprintf(md, "- warning: `%s`: frequency scaling was on (governor '%s')\n", in->path, gov);
     if (json_is_true(json_object_get(in->r.root, "interrupted")))
@@ -189,8 +210,8 @@ static size_t report_table_metrics(const struct report *rp, const char *fam, con
             const struct rf_cell *c = &rp->in[i].r.cells[j];
             if (strcmp(c->family, fam)) continue;
             for (size_t m = 0; m < c->nmetrics; m++)
-                if (rep_compare_metric_selected(&sel, c, c->metrics[m].name) ||
-                    !strcmp(c->metrics[m].name, "jain"))
+                if (rep_compare_metric_selected(&sel, c, c->metrics[m].name)
+                    || !strcmp(c->metrics[m].name, "jain"))
                     k = rep_add_unique(out, k, c->metrics[m].name);
         }
     return k;
@@ -230,7 +251,8 @@ static void report_full_table(FILE *md, const struct report *rp, const char *fam
     for (size_t i = 0; i < ni; i++)
         for (size_t t = 0; t < nt; t++) {
             int any = 0;
-            for (size_t k = 0; k < rp->nin; k++) any |= rep_find(&rp->in[k].r, fam, impl[i], thr[t]) != NULL;
+            for (size_t k = 0; k < rp->nin; k++)
+                any |= rep_find(&rp->in[k].r, fam, impl[i], thr[t]) != NULL;
             if (!any) continue;
             fprintf(md, "| %s | %u |", impl[i], thr[t]);
             for (size_t k = 0; k < rp->nin; k++)
@@ -239,17 +261,19 @@ static void report_full_table(FILE *md, const struct report *rp, const char *fam
                     char buf[80];
                     if (rep_cell_summary(rep_find(&rp->in[k].r, fam, impl[i], thr[t]), met[m], &s))
                         rep_med_ci(&s, buf, sizeof buf, 1);
-                    else snprintf(buf, sizeof buf, "n/a");
+                    else
+                        snprintf(buf, sizeof buf, "n/a");
                     fprintf(md, " %s |", buf);
                 }
             fputc('\n', md);
         }
-    fprintf(md, "\nEach value: median [95%% CI of the median] over the trials; `!` marks a cell "
-            "whose spread (CV) is over %.0f%%.\n\n", LAB_UNSTABLE_CV * 100);
+    fprintf(md,
+            "\nEach value: median [95%% CI of the median] over the trials; `!` marks a cell "
+            "whose spread (CV) is over %.0f%%.\n\n",
+            LAB_UNSTABLE_CV * 100);
 }
 
 /* ---------------- the evolution table (reproduce) ------------------------- */
-
 
 static void report_footer(FILE *md, const struct report *rp)
 {
@@ -263,7 +287,8 @@ static void report_footer(FILE *md, const struct report *rp)
                 commit ? commit : "unknown", mach, date ? date : "at an unknown date");
         const json_t *argv = json_object_get(r->context, "argv"), *a;
         size_t k;
-        json_array_foreach((json_t *)argv, k, a) fprintf(md, "%s%s", k ? " " : "", json_string_value(a));
+        json_array_foreach((json_t *)argv, k, a)
+            fprintf(md, "%s%s", k ? " " : "", json_string_value(a));
         fprintf(md, "`\n");
     }
     time_t now = time(NULL);
@@ -283,9 +308,13 @@ int rep_write(const struct report *rp, char *err, size_t n)
     char *buf = NULL;
     size_t len = 0;
     FILE *md = open_memstream(&buf, &len);
-    if (!md) { snprintf(err, n, "out of memory"); return -ENOMEM; }
+    if (!md) {
+        snprintf(err, n, "out of memory");
+        return -ENOMEM;
+    }
     struct plotctx p = { .dir = rp->dir, .md = md, .err = err, .n = n };
-    const char *title = rp->e ? (rp->e->title ? rp->e->title : rp->e->name) : "contend performance report";
+    const char *title =
+        rp->e ? (rp->e->title ? rp->e->title : rp->e->name) : "contend performance report";
     fprintf(md, "# %s\n\n", title);
     for (size_t i = 0; i < rp->nin; i++) {
         char mach[400];
@@ -300,8 +329,10 @@ int rep_write(const struct report *rp, char *err, size_t n)
         rc = report_baseline(rp, &p, i, &regressions);
     }
     if (rp->baseline && !rc)
-        fprintf(md, "**Headline: %d confirmed regression(s).** `contend compare` gives the same "
-                "rows and exits 1 on a confirmed regression.\n\n", regressions);
+        fprintf(md,
+                "**Headline: %d confirmed regression(s).** `contend compare` gives the same "
+                "rows and exits 1 on a confirmed regression.\n\n",
+                regressions);
     fprintf(md, "## Noise and environment\n\n");
     for (size_t i = 0; !rc && i < rp->nin; i++) {
         report_noise(md, &rp->in[i]);
@@ -330,7 +361,8 @@ int rep_write(const struct report *rp, char *err, size_t n)
         }
     }
     if (!rc) {
-        fprintf(md, "How to read this report: docs/reports.md. Threads are OS threads, not "
+        fprintf(md,
+                "How to read this report: docs/reports.md. Threads are OS threads, not "
                 "goroutines.\n\n");
         report_footer(md, rp);
     }
@@ -344,7 +376,10 @@ int rep_write(const struct report *rp, char *err, size_t n)
         char *html = NULL;
         size_t hlen = 0;
         FILE *h = open_memstream(&html, &hlen);
-        if (h) { rep_md_to_html(h, buf, rp->dir, title); fclose(h); }
+        if (h) {
+            rep_md_to_html(h, buf, rp->dir, title);
+            fclose(h);
+        }
         snprintf(path, sizeof path, "%s/report.html", rp->dir);
         rc = html ? res_write_file_atomic(path, html, hlen, err, n) : -ENOMEM;
         free(html);
@@ -353,8 +388,8 @@ int rep_write(const struct report *rp, char *err, size_t n)
     return rc;
 }
 
-int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **argv,
-                     char *err, size_t n)
+int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **argv, char *err,
+                  size_t n)
 {
     struct report rp = { .dir = dir, .nin = 1, .e = e, .argc = argc, .argv = argv };
     char path[1100];
@@ -368,4 +403,3 @@ int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **
     res_free(&rp.in[0].r);
     return rc;
 }
-

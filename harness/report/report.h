@@ -23,12 +23,12 @@ struct report_input {
 };
 
 struct report {
-    const char *dir;                       /* output directory (created) */
+    const char *dir; /* output directory (created) */
     struct report_input in[REPORT_MAX_INPUTS];
     size_t nin;
-    struct report_input *baseline;         /* or NULL */
-    const struct experiment *e;            /* reproduce: the evolution table; or NULL */
-    int argc;                              /* the command that made the report */
+    struct report_input *baseline; /* or NULL */
+    const struct experiment *e;    /* reproduce: the evolution table; or NULL */
+    int argc;                      /* the command that made the report */
     char **argv;
 };
 
@@ -38,8 +38,8 @@ int rep_write(const struct report *rp, char *err, size_t n);
 
 /* After `contend reproduce`: reads DIR/results.json and writes summary.csv,
    the plots and report.md + report.html with the seed-shaped evolution table. */
-int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **argv,
-                  char *err, size_t n);
+int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **argv, char *err,
+                  size_t n);
 
 /* Parts of a report (report/evolution.c, report/html.c). */
 void rep_evolution(FILE *md, const struct experiment *e, const struct rf_result *r);

@@ -34,7 +34,8 @@ static void table_family(FILE *f, const struct run_result *r)
         for (size_t i = 0; i < fam->nmetrics; i++) {
             char v[32] = "n/a";
             if (!fam->metrics[i].col) continue;
-            if (isfinite(c->m[i].median)) snprintf(v, sizeof v, fam->metrics[i].fmt, c->m[i].median);
+            if (isfinite(c->m[i].median))
+                snprintf(v, sizeof v, fam->metrics[i].fmt, c->m[i].median);
             fprintf(f, " %12s", v);
         }
         fputc('\n', f);
@@ -47,7 +48,10 @@ static int table_ctr_footer(const struct ctr_event *e, char *buf, size_t n)
 {
     if (!e->reason[0] && !e->force_rusage) return 0;
     int perf = e->perf_ok && !e->force_rusage;
-    snprintf(buf, n, "%s%s", perf ? "" : e->ru ? "from getrusage; perf: " : "n/a: ",
+    snprintf(buf, n, "%s%s",
+             perf        ? ""
+                 : e->ru ? "from getrusage; perf: "
+                         : "n/a: ",
              e->reason[0] ? e->reason : "skipped (getrusage forced)");
     return 1;
 }
@@ -68,14 +72,18 @@ static void table_counters(FILE *f, const struct run_result *r)
         for (size_t i = 0; i < s->n; i++) {
             int is_time = run_ctr_event_is_time(&s->ev[i]);
             double v = run_cell_ctr_median(cl, i, is_time);
-            if (isnan(v)) fprintf(f, " %10s", "n/a");
-            else if (is_time) fprintf(f, " %10.1f", v / 1e6);
-            else fprintf(f, " %10.4g", v);
+            if (isnan(v))
+                fprintf(f, " %10s", "n/a");
+            else if (is_time)
+                fprintf(f, " %10.1f", v / 1e6);
+            else
+                fprintf(f, " %10.4g", v);
         }
         fputc('\n', f);
     }
-    fprintf(f, "median over the reps, per op, summed over the worker threads "
-               "(task-ms: total CPU ms)\n");
+    fprintf(f,
+            "median over the reps, per op, summed over the worker threads "
+            "(task-ms: total CPU ms)\n");
     /* Each run-level reason once; events that share one share the line. */
     for (size_t i = 0; i < s->n; i++) {
         char what[CTR_REASONLEN + 32], cols[160] = "";
@@ -84,7 +92,10 @@ static void table_counters(FILE *f, const struct run_result *r)
         for (size_t j = 0; j < s->n; j++) {
             char other[CTR_REASONLEN + 32];
             if (!table_ctr_footer(&s->ev[j], other, sizeof other) || strcmp(what, other)) continue;
-            if (j < i) { seen = 1; break; }
+            if (j < i) {
+                seen = 1;
+                break;
+            }
             size_t len = strlen(cols);
             snprintf(cols + len, sizeof cols - len, "%s%s", len ? ", " : "", s->ev[j].col);
         }
@@ -107,8 +118,8 @@ static void table_counters(FILE *f, const struct run_result *r)
 void rep_print_table(FILE *f, const struct run_result *r)
 {
     const struct run_opts *o = r->opts;
-    fprintf(f, "%-18s %8s %9s %9s %9s %9s %6s  %9s %9s %6s %s\n", "impl", "threads", "ops/s",
-            "min", "max", "ns/op", "cv%", "thr-min", "thr-max", "jain", o->fam->check);
+    fprintf(f, "%-18s %8s %9s %9s %9s %9s %6s  %9s %9s %6s %s\n", "impl", "threads", "ops/s", "min",
+            "max", "ns/op", "cv%", "thr-min", "thr-max", "jain", o->fam->check);
     for (size_t i = 0; i < r->ncells; i++) {
         const struct cell *c = &r->cells[i];
         char a[16], b[16], d[16], tmin[16], tmax[16], name[64];
@@ -128,14 +139,17 @@ void rep_print_table(FILE *f, const struct run_result *r)
             fprintf(f, " (%s)", c->failed->note);
         fputc('\n', f);
     }
-    fprintf(f, "%s, %u reps, median ops/s over the reps (min, max: the slowest and fastest "
+    fprintf(f,
+            "%s, %u reps, median ops/s over the reps (min, max: the slowest and fastest "
             "rep);\nthr-min, thr-max: the slowest and fastest thread's ops/s; jain: Jain's "
-            "fairness index over the threads (1 = fair)\n", o->ops ? "fixed work" : "fixed time",
-            o->reps);
+            "fairness index over the threads (1 = fair)\n",
+            o->ops ? "fixed work" : "fixed time", o->reps);
     for (size_t i = 0; i < r->ncells; i++)
         if (r->cells[i].ops_per_s.unstable) {
-            fprintf(f, "! unstable: cv over %.0f%%; the JSON has each cell's 95%% CI of the "
-                    "median\n", LAB_UNSTABLE_CV * 100);
+            fprintf(f,
+                    "! unstable: cv over %.0f%%; the JSON has each cell's 95%% CI of the "
+                    "median\n",
+                    LAB_UNSTABLE_CV * 100);
             break;
         }
     table_counters(f, r);

@@ -10,9 +10,12 @@ const char *rep_format_si(double v, char *buf, size_t n)
 {
     const char *u = "";
     double a = fabs(v);
-    if (a >= 1e9) v /= 1e9, u = "G";
-    else if (a >= 1e6) v /= 1e6, u = "M";
-    else if (a >= 1e3) v /= 1e3, u = "k";
+    if (a >= 1e9)
+        v /= 1e9, u = "G";
+    else if (a >= 1e6)
+        v /= 1e6, u = "M";
+    else if (a >= 1e3)
+        v /= 1e3, u = "k";
     snprintf(buf, n, fabs(v) >= 100 ? "%.0f%s" : fabs(v) >= 10 ? "%.1f%s" : "%.2f%s", v, u);
     return buf;
 }
@@ -31,9 +34,9 @@ void rep_machine_label(const struct rf_result *r, char *buf, size_t n)
     const char *kernel = rep_ctx_str(r, "kernel"), *host = rep_ctx_str(r, "host");
     char p[32] = "";
     if (json_is_integer(pus)) snprintf(p, sizeof p, ", %d PUs", (int)json_integer_value(pus));
-    snprintf(buf, n, "%s%s, %s%s%s%s", json_is_string(model) ? json_string_value(model)
-             : "unknown CPU", p, kernel ? kernel : "unknown kernel", host ? " (" : "",
-             host ? host : "", host ? ")" : "");
+    snprintf(
+        buf, n, "%s%s, %s%s%s%s", json_is_string(model) ? json_string_value(model) : "unknown CPU",
+        p, kernel ? kernel : "unknown kernel", host ? " (" : "", host ? host : "", host ? ")" : "");
 }
 
 /* Distinct strings (families, impls of a family) in first-seen order. */
@@ -66,10 +69,7 @@ static int view_cmp_uns(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void rep_sort_uns(unsigned *v, size_t n)
-{
-    qsort(v, n, sizeof *v, view_cmp_uns);
-}
+void rep_sort_uns(unsigned *v, size_t n) { qsort(v, n, sizeof *v, view_cmp_uns); }
 
 size_t rep_threads_of(const struct rf_result *r, const char *fam, unsigned *out)
 {
@@ -85,7 +85,7 @@ size_t rep_threads_of(const struct rf_result *r, const char *fam, unsigned *out)
 }
 
 const struct rf_cell *rep_find(const struct rf_result *r, const char *fam, const char *impl,
-                                  unsigned threads)
+                               unsigned threads)
 {
     for (size_t i = 0; i < r->ncells; i++) {
         const struct rf_cell *c = &r->cells[i];
@@ -135,4 +135,3 @@ void rep_med_ci(const struct lab_summary *s, char *buf, size_t n, int mark_unsta
 }
 
 /* ---------------- gnuplot ------------------------------------------------ */
-

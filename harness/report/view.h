@@ -9,7 +9,7 @@
 #include "lab_stats.h"
 #include "resultfile.h"
 
-#define VIEW_MAX 64                  /* impls, thread counts, families per input */
+#define VIEW_MAX 64 /* impls, thread counts, families per input */
 
 const char *rep_ctx_str(const struct rf_result *r, const char *key);
 /* "Intel(R) Xeon(R) ..., 2 PUs, Linux 6.1.0 x86_64 (host)" */

@@ -31,7 +31,10 @@ static char *context_line_of(FILE *f)
     char buf[256];
     char *r = fgets(buf, sizeof buf, f) ? strdup(buf) : NULL;
     if (r) r[strcspn(r, "\n")] = '\0';
-    if (r && !*r) { free(r); r = NULL; }
+    if (r && !*r) {
+        free(r);
+        r = NULL;
+    }
     return r;
 }
 
@@ -90,15 +93,20 @@ struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const doub
     json_t *ctx = json_object();
     char cmd[512];
 
-    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse --short=12 HEAD 2>/dev/null", CONTEND_SOURCE_DIR);
+    snprintf(cmd, sizeof cmd, "git -C '%s' rev-parse --short=12 HEAD 2>/dev/null",
+             CONTEND_SOURCE_DIR);
     char *commit = context_first_line(cmd);
     if (commit) {
-        snprintf(cmd, sizeof cmd,
-                 "git -C '%s' status --porcelain -uno 2>/dev/null | head -1", CONTEND_SOURCE_DIR);
+        snprintf(cmd, sizeof cmd, "git -C '%s' status --porcelain -uno 2>/dev/null | head -1",
+                 CONTEND_SOURCE_DIR);
         char *dirty = context_first_line(cmd);
         if (dirty) {
             char *c2 = malloc(strlen(commit) + 8);
-            if (c2) { sprintf(c2, "%s-dirty", commit); free(commit); commit = c2; }
+            if (c2) {
+                sprintf(c2, "%s-dirty", commit);
+                free(commit);
+                commit = c2;
+            }
             free(dirty);
         }
     }
@@ -127,10 +135,11 @@ struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const doub
         json_object_set_new(ctx, "loadavg", json_pack("[f,f,f]", l[0], l[1], l[2]));
         json_object_set_new(ctx, "loadavg_end", json_pack("[f,f,f]", load[0], load[1], load[2]));
     }
-    json_object_set_new(ctx, "governor",
+    json_object_set_new(
+        ctx, "governor",
         context_str(context_file_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")));
     json_object_set_new(ctx, "aslr",
-        context_str(context_file_line("/proc/sys/kernel/randomize_va_space")));
+                        context_str(context_file_line("/proc/sys/kernel/randomize_va_space")));
     /* whether hardware events open here, and the perf permission level */
     json_object_set_new(ctx, "pmu", json_boolean(run_ctr_have_pmu()));
     json_object_set_new(ctx, "perf_event_paranoid", json_integer(run_ctr_paranoid()));
@@ -144,7 +153,8 @@ struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const doub
     json_t *cl = json_array();
     for (int i = 0; i < argc; i++) json_array_append_new(cl, json_string(argv[i]));
     json_object_set_new(ctx, "argv", cl);
-    json_object_set_new(ctx, "note",
+    json_object_set_new(
+        ctx, "note",
         json_string("threads are OS threads (pthreads, 64 KiB stacks), not goroutines"));
     return ctx;
 }
@@ -154,11 +164,13 @@ void res_context_warn(FILE *f, const char *who)
     double load[1];
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (getloadavg(load, 1) == 1 && cpus > 0 && load[0] > (double)cpus * 0.5)
-        fprintf(f, "%s: warning: the machine is busy (load average %.2f on %ld CPUs): "
-                "expect noisy numbers\n", who, load[0], cpus);
+        fprintf(f,
+                "%s: warning: the machine is busy (load average %.2f on %ld CPUs): "
+                "expect noisy numbers\n",
+                who, load[0], cpus);
     char *gov = context_file_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
     if (gov && strcmp(gov, "performance") != 0)
-        fprintf(f, "%s: warning: frequency scaling is on (governor '%s', not 'performance')\n",
-                who, gov);
+        fprintf(f, "%s: warning: frequency scaling is on (governor '%s', not 'performance')\n", who,
+                gov);
     free(gov);
 }

@@ -52,10 +52,10 @@ static int experiment_add_ratio(struct load_ctx *l, const char *key, const char 
     const char *slash = strchr(key, '/'), *at = strchr(key, '@');
     char *end;
     double v = strtod(value, &end);
-    if (!slash || slash == key || (at && at < slash) || end == value || *end || !(v > 0) ||
-        e->nratios == EXP_MAX_ROWS) {
-        snprintf(l->err, l->n, "%s: [ratio] wants 'a/b = positive number', not '%s = %s'",
-                 e->path, key, value);
+    if (!slash || slash == key || (at && at < slash) || end == value || *end || !(v > 0)
+        || e->nratios == EXP_MAX_ROWS) {
+        snprintf(l->err, l->n, "%s: [ratio] wants 'a/b = positive number', not '%s = %s'", e->path,
+                 key, value);
         l->failed = 1;
         return 0;
     }
@@ -73,23 +73,28 @@ static int experiment_handler(void *user, const char *section, const char *key, 
     struct experiment *e = l->e;
     char **slot = NULL;
     if (strcmp(section, "experiment") == 0) {
-        if (!strcmp(key, "title")) slot = &e->title;
-        else if (!strcmp(key, "family")) slot = &e->family;
-        else if (!strcmp(key, "impl")) slot = &e->impl;
-        else if (!strcmp(key, "seed")) slot = &e->seed_file;
-        else if (!strcmp(key, "columns")) slot = &e->columns;
+        if (!strcmp(key, "title"))
+            slot = &e->title;
+        else if (!strcmp(key, "family"))
+            slot = &e->family;
+        else if (!strcmp(key, "impl"))
+            slot = &e->impl;
+        else if (!strcmp(key, "seed"))
+            slot = &e->seed_file;
+        else if (!strcmp(key, "columns"))
+            slot = &e->columns;
         else if (!strcmp(key, "focus_threads")) {
             char *end;
             unsigned long v = strtoul(value, &end, 10);
             if (*end || v > MAX_THREADS) {
-                snprintf(l->err, l->n, "%s: focus_threads '%s' is not a thread count", e->path, value);
+                snprintf(l->err, l->n, "%s: focus_threads '%s' is not a thread count", e->path,
+                         value);
                 l->failed = 1;
                 return 0;
             }
             e->focus_threads = (unsigned)v;
             return 1;
-        }
-        else {
+        } else {
             snprintf(l->err, l->n, "%s: unknown key '%s' in [experiment]", e->path, key);
             l->failed = 1;
             return 0;
@@ -110,7 +115,11 @@ static int experiment_handler(void *user, const char *section, const char *key, 
     }
     if (strcmp(section, "label") == 0 || strcmp(section, "reference") == 0) {
         int r = experiment_row_for(e, key);
-        if (r < 0) { snprintf(l->err, l->n, "%s: too many rows", e->path); l->failed = 1; return 0; }
+        if (r < 0) {
+            snprintf(l->err, l->n, "%s: too many rows", e->path);
+            l->failed = 1;
+            return 0;
+        }
         char **dst = section[0] == 'l' ? &e->rows[r].label : &e->rows[r].reference;
         free(*dst);
         *dst = strdup(value);
@@ -128,11 +137,14 @@ static int experiment_parse(const char *text, struct experiment *e, char *err, s
 {
     experiment_add_arg(e, "run");
     struct load_ctx l = { e, err, n, 0 };
-    int rc = text ? ini_parse_string(text, experiment_handler, &l) : ini_parse(e->path, experiment_handler, &l);
+    int rc = text ? ini_parse_string(text, experiment_handler, &l)
+                  : ini_parse(e->path, experiment_handler, &l);
     if (rc != 0 || l.failed) {
         if (!l.failed) {
-            if (rc > 0) snprintf(err, n, "%s:%d: syntax error", e->path, rc);
-            else snprintf(err, n, "%s: cannot read", e->path);
+            if (rc > 0)
+                snprintf(err, n, "%s:%d: syntax error", e->path, rc);
+            else
+                snprintf(err, n, "%s: cannot read", e->path);
         }
         res_experiment_free(e);
         return -EINVAL;
@@ -142,8 +154,8 @@ static int experiment_parse(const char *text, struct experiment *e, char *err, s
         res_experiment_free(e);
         return -EINVAL;
     }
-    if (experiment_add_arg(e, "--family") || experiment_add_arg(e, e->family) || experiment_add_arg(e, "--impl")
-        || experiment_add_arg(e, e->impl)) {
+    if (experiment_add_arg(e, "--family") || experiment_add_arg(e, e->family)
+        || experiment_add_arg(e, "--impl") || experiment_add_arg(e, e->impl)) {
         snprintf(err, n, "%s: too many options", e->path);
         res_experiment_free(e);
         return -EINVAL;
@@ -151,8 +163,8 @@ static int experiment_parse(const char *text, struct experiment *e, char *err, s
     return 0;
 }
 
-int res_experiment_load_string(const char *text, const char *mode, struct experiment *e,
-                           char *err, size_t n)
+int res_experiment_load_string(const char *text, const char *mode, struct experiment *e, char *err,
+                               size_t n)
 {
     memset(e, 0, sizeof *e);
     e->mode = mode;
@@ -162,7 +174,7 @@ int res_experiment_load_string(const char *text, const char *mode, struct experi
 }
 
 int res_experiment_load(const char *name, const char *mode, struct experiment *e, char *err,
-                    size_t n)
+                        size_t n)
 {
     memset(e, 0, sizeof *e);
     e->mode = mode;
@@ -237,13 +249,14 @@ void res_experiment_drop_option(struct experiment *e, const char *opt)
 }
 
 int res_experiment_opts(struct experiment *e, const char *const *extra, int nextra,
-                    struct run_opts *o, char *err, size_t n)
+                        struct run_opts *o, char *err, size_t n)
 {
     /* a stop rule given here replaces the file's (--ops and --duration
        exclude each other) */
     for (int i = 0; i + 1 < nextra; i += 2) {
         const char *other = !strcmp(extra[i], "--ops") ? "--duration"
-                          : !strcmp(extra[i], "--duration") ? "--ops" : NULL;
+            : !strcmp(extra[i], "--duration")          ? "--ops"
+                                                       : NULL;
         if (other) res_experiment_drop_option(e, other);
     }
     for (int i = 0; i < nextra; i++) {

@@ -32,7 +32,9 @@ static int journal_append_line(struct res_journal *j, json_t *obj)
     char *s = json_dumps(obj, JSON_COMPACT);
     if (!s) return -ENOMEM;
     int rc = fputs(s, j->f) < 0 || fputc('\n', j->f) == EOF || fflush(j->f) != 0
-             || fsync(fileno(j->f)) != 0 ? -errno : 0;
+            || fsync(fileno(j->f)) != 0
+        ? -errno
+        : 0;
     free(s);
     return rc ? rc : 0;
 }
@@ -56,12 +58,18 @@ struct res_journal *res_journal_open(const char *path, const struct run_opts *o,
 {
     int resuming = o->resume != NULL;
     if (!resuming && access(path, F_OK) == 0) {
-        snprintf(err, n, "journal '%s' exists (an interrupted run?): resume it with "
-                 "`contend run --resume %s`, or delete it", path, path);
+        snprintf(err, n,
+                 "journal '%s' exists (an interrupted run?): resume it with "
+                 "`contend run --resume %s`, or delete it",
+                 path, path);
         return NULL;
     }
     struct res_journal *j = calloc(1, sizeof *j);
-    if (!j || !(j->path = strdup(path))) { free(j); snprintf(err, n, "out of memory"); return NULL; }
+    if (!j || !(j->path = strdup(path))) {
+        free(j);
+        snprintf(err, n, "out of memory");
+        return NULL;
+    }
     j->fam = o->fam;
     long keep = resuming ? journal_complete_len(path) : 0;
     if (resuming && keep >= 0 && truncate(path, keep) != 0) {
@@ -79,12 +87,11 @@ struct res_journal *res_journal_open(const char *path, const struct run_opts *o,
         json_t *argv = json_array();
         for (int i = 0; i < o->parse_argc; i++)
             json_array_append_new(argv, json_string(o->parse_argv[i]));
-        json_t *h = json_pack("{s:s, s:i, s:I, s:I, s:o, s:o, s:o}", "journal", JOURNAL_KIND,
-                              "schema_version", CONTEND_SCHEMA_VERSION,
-                              "trial_size", (json_int_t)sizeof(struct trial),
-                              "trial_layout", (json_int_t)run_trial_layout(), "argv", argv,
-                              "context", res_context_json(o->argc, o->argv, o->seed, NULL),
-                              "config", run_opts_json(o));
+        json_t *h = json_pack(
+            "{s:s, s:i, s:I, s:I, s:o, s:o, s:o}", "journal", JOURNAL_KIND, "schema_version",
+            CONTEND_SCHEMA_VERSION, "trial_size", (json_int_t)sizeof(struct trial), "trial_layout",
+            (json_int_t)run_trial_layout(), "argv", argv, "context",
+            res_context_json(o->argc, o->argv, o->seed, NULL), "config", run_opts_json(o));
         int rc = h ? journal_append_line(j, h) : -ENOMEM;
         json_decref(h);
         if (rc) {
@@ -104,9 +111,9 @@ int res_journal_append(void *journal, const struct cell *c, int round, const str
     if (!hex) return -ENOMEM;
     const unsigned char *b = (const unsigned char *)t;
     for (size_t i = 0; i < sizeof *t; i++) sprintf(hex + 2 * i, "%02x", b[i]);
-    json_t *line = json_pack("{s:s, s:s, s:i, s:i, s:o, s:s}", "family", c->impl->family,
-                             "impl", c->impl->name, "threads", (int)c->threads, "round", round,
-                             "trial", res_trial_json(t, j->fam), "raw", hex);
+    json_t *line = json_pack("{s:s, s:s, s:i, s:i, s:o, s:s}", "family", c->impl->family, "impl",
+                             c->impl->name, "threads", (int)c->threads, "round", round, "trial",
+                             res_trial_json(t, j->fam), "raw", hex);
     int rc = line ? journal_append_line(j, line) : -ENOMEM;
     json_decref(line);
     free(hex);
@@ -128,10 +135,11 @@ void res_journal_close(struct res_journal *j, int remove_file)
 static int journal_trial_line(const json_t *o)
 {
     const json_t *th = json_object_get(o, "threads"), *round = json_object_get(o, "round");
-    return json_is_string(json_object_get(o, "family")) && json_is_string(json_object_get(o, "impl"))
-           && json_is_integer(th) && json_integer_value(th) > 0
-           && json_integer_value(th) <= (json_int_t)MAX_THREADS && json_is_integer(round)
-           && json_integer_value(round) >= 0 && json_is_object(json_object_get(o, "trial"));
+    return json_is_string(json_object_get(o, "family"))
+        && json_is_string(json_object_get(o, "impl")) && json_is_integer(th)
+        && json_integer_value(th) > 0 && json_integer_value(th) <= (json_int_t)MAX_THREADS
+        && json_is_integer(round) && json_integer_value(round) >= 0
+        && json_is_object(json_object_get(o, "trial"));
 }
 
 /* Splits text into the header and an array of trial lines, by the rule
@@ -144,7 +152,7 @@ static int journal_read(const char *text, size_t len, const char *name, json_t *
     size_t lineno = 0;
     for (size_t pos = 0; pos < len;) {
         const char *nl = memchr(text + pos, '\n', len - pos);
-        if (!nl) break;                          /* torn: an unfinished last write */
+        if (!nl) break; /* torn: an unfinished last write */
         size_t end = (size_t)(nl - text);
         json_error_t je;
         json_t *o = json_loadb(text + pos, end - pos, 0, &je);
@@ -161,8 +169,10 @@ static int journal_read(const char *text, size_t len, const char *name, json_t *
             json_decref(o);
             goto fail;
         }
-        if (lineno == 1) *header = o;
-        else json_array_append_new(*lines, o);
+        if (lineno == 1)
+            *header = o;
+        else
+            json_array_append_new(*lines, o);
     }
     if (*header) return 0;
     snprintf(err, n, "%s: empty journal", name);
@@ -191,11 +201,10 @@ static int journal_trial_sane(struct trial *t)
     t->note[sizeof t->note - 1] = '\0';
     t->outcome_detail[sizeof t->outcome_detail - 1] = '\0';
     t->stderr_tail[sizeof t->stderr_tail - 1] = '\0';
-    for (size_t i = 0; i < CTR_MAX; i++)
-        t->counters.note[i][sizeof t->counters.note[i] - 1] = '\0';
+    for (size_t i = 0; i < CTR_MAX; i++) t->counters.note[i][sizeof t->counters.note[i] - 1] = '\0';
     t->counters.spec = NULL;
     return t->counters.n <= CTR_MAX && (unsigned)t->outcome <= OUTCOME_SKIPPED
-           && (t->verdict == VERDICT_NA || t->verdict == VERDICT_FAIL || t->verdict == VERDICT_OK);
+        && (t->verdict == VERDICT_NA || t->verdict == VERDICT_FAIL || t->verdict == VERDICT_OK);
 }
 
 /* The header's checks for a resume: same schema, same build, options. */
@@ -235,14 +244,21 @@ static int journal_header_argv(const json_t *h, const char *path, struct res_jou
 static char *journal_slurp(const char *path, size_t *len, char *err, size_t n)
 {
     FILE *f = fopen(path, "rb");
-    if (!f) { snprintf(err, n, "cannot read journal '%s': %s", path, strerror(errno)); return NULL; }
+    if (!f) {
+        snprintf(err, n, "cannot read journal '%s': %s", path, strerror(errno));
+        return NULL;
+    }
     size_t cap = 1 << 16;
     char *buf = malloc(cap);
     *len = 0;
     while (buf) {
         if (*len == cap) {
             char *g = cap >= JOURNAL_MAX_BYTES ? NULL : realloc(buf, cap * 2);
-            if (!g) { free(buf); buf = NULL; break; }
+            if (!g) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
             buf = g, cap *= 2;
         }
         size_t k = fread(buf + *len, 1, cap - *len, f);
@@ -313,22 +329,23 @@ json_t *res_journal_to_result(const char *text, size_t len, const char *name, ch
     json_t *cells = json_array();
     /* "o" steals a reference: take one on what is borrowed from h */
     json_t *root = json_pack("{s:s, s:o, s:o, s:o, s:b, s:o}", "schema", CONTEND_SCHEMA,
-                             "schema_version", ver ? json_incref(ver) : json_null(),
-                             "context", json_is_object(ctx) ? json_incref(ctx) : json_object(),
-                             "config", json_is_object(cfg) ? json_incref(cfg) : json_object(),
-                             "interrupted", 1, "cells", cells);
+                             "schema_version", ver ? json_incref(ver) : json_null(), "context",
+                             json_is_object(ctx) ? json_incref(ctx) : json_object(), "config",
+                             json_is_object(cfg) ? json_incref(cfg) : json_object(), "interrupted",
+                             1, "cells", cells);
     size_t i;
     json_t *o;
-    json_array_foreach(lines, i, o) {
+    json_array_foreach(lines, i, o)
+    {
         const char *fam = json_string_value(json_object_get(o, "family"));
         const char *impl = json_string_value(json_object_get(o, "impl"));
         json_t *th = json_object_get(o, "threads"), *cell = NULL, *c;
         size_t k;
-        json_array_foreach(cells, k, c)
-            if (!strcmp(json_string_value(json_object_get(c, "family")), fam)
-                && !strcmp(json_string_value(json_object_get(c, "impl")), impl)
-                && json_integer_value(json_object_get(c, "threads")) == json_integer_value(th))
-                cell = c;
+        json_array_foreach(cells, k,
+                           c) if (!strcmp(json_string_value(json_object_get(c, "family")), fam)
+                                  && !strcmp(json_string_value(json_object_get(c, "impl")), impl)
+                                  && json_integer_value(json_object_get(c, "threads"))
+                                      == json_integer_value(th)) cell = c;
         if (!cell) {
             cell = json_pack("{s:s, s:s, s:O, s:[]}", "family", fam, "impl", impl, "threads", th,
                              "trials");

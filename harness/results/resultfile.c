@@ -18,10 +18,9 @@ enum metric_dir res_metric_direction(const char *name)
 {
     size_t len = strlen(name);
     if (len >= 6 && strcmp(name + len - 6, "_per_s") == 0) return DIR_HIGHER;
-    if (strstr(name, "ns_per_op") || strstr(name, "bytes_per_op") ||
-        strstr(name, "allocs_per_op") || (len >= 3 && strcmp(name + len - 3, "_ms") == 0) ||
-        (len >= 3 && strcmp(name + len - 3, "_ns") == 0) ||
-        strstr(name, "_ms_"))
+    if (strstr(name, "ns_per_op") || strstr(name, "bytes_per_op") || strstr(name, "allocs_per_op")
+        || (len >= 3 && strcmp(name + len - 3, "_ms") == 0)
+        || (len >= 3 && strcmp(name + len - 3, "_ns") == 0) || strstr(name, "_ms_"))
         return DIR_LOWER;
     return DIR_NONE;
 }
@@ -35,8 +34,8 @@ const struct rf_metric *res_cell_metric(const struct rf_cell *c, const char *nam
 
 int res_same_bench(const struct rf_cell *a, const struct rf_cell *b)
 {
-    return a->threads == b->threads && !strcmp(a->family, b->family) &&
-           !strcmp(a->impl, b->impl) && !strcmp(a->workload, b->workload);
+    return a->threads == b->threads && !strcmp(a->family, b->family) && !strcmp(a->impl, b->impl)
+        && !strcmp(a->workload, b->workload);
 }
 
 void res_cell_name(const struct rf_cell *c, char *buf, size_t n)
@@ -75,7 +74,7 @@ static int resultfile_bad(char *err, size_t n, const char *name, const char *wha
 }
 
 static int resultfile_add_value(struct rf_cell *c, const char *key, double v, size_t ntrials,
-                     enum metric_dir dir)
+                                enum metric_dir dir)
 {
     struct rf_metric *m = (struct rf_metric *)res_cell_metric(c, key);
     if (!m) {
@@ -93,10 +92,15 @@ static int resultfile_add_value(struct rf_cell *c, const char *key, double v, si
 }
 
 /* Per-op counter events in a trial, as metrics (names with static storage). */
-static const struct { const char *event, *metric; } counter_metrics[] = {
-    { "cycles", "cycles_per_op" }, { "instructions", "instructions_per_op" },
-    { "llc_misses", "llc_misses_per_op" }, { "branch_misses", "branch_misses_per_op" },
-    { "context_switches", "context_switches_per_op" }, { "page_faults", "page_faults_per_op" },
+static const struct {
+    const char *event, *metric;
+} counter_metrics[] = {
+    { "cycles", "cycles_per_op" },
+    { "instructions", "instructions_per_op" },
+    { "llc_misses", "llc_misses_per_op" },
+    { "branch_misses", "branch_misses_per_op" },
+    { "context_switches", "context_switches_per_op" },
+    { "page_faults", "page_faults_per_op" },
     { "task_clock_ns", "task_clock_ns_per_op" },
 };
 
@@ -111,14 +115,16 @@ int res_is_counter_metric(const char *name)
 static enum metric_dir resultfile_direction(const json_t *units, const char *key)
 {
     const json_t *b = json_object_get(json_object_get(units, key), "better");
-    if (json_is_string(b)) return !strcmp(json_string_value(b), "higher") ? DIR_HIGHER
-                                  : !strcmp(json_string_value(b), "lower") ? DIR_LOWER : DIR_NONE;
+    if (json_is_string(b))
+        return !strcmp(json_string_value(b), "higher") ? DIR_HIGHER
+            : !strcmp(json_string_value(b), "lower")   ? DIR_LOWER
+                                                       : DIR_NONE;
     if (json_is_null(b) && json_object_get(units, key)) return DIR_NONE;
     return res_metric_direction(key);
 }
 
-static int resultfile_load_cell(const json_t *j, const struct rf_result *r, struct rf_cell *c, const char *name,
-                     size_t idx, char *err, size_t n)
+static int resultfile_load_cell(const json_t *j, const struct rf_result *r, struct rf_cell *c,
+                                const char *name, size_t idx, char *err, size_t n)
 {
     if (!json_is_object(j)) return resultfile_bad(err, n, name, "not an object", idx);
     const json_t *fam = json_object_get(j, "family"), *impl = json_object_get(j, "impl");
@@ -126,10 +132,11 @@ static int resultfile_load_cell(const json_t *j, const struct rf_result *r, stru
     const json_t *verdict = json_object_get(j, "verdict");
     if (!json_is_string(fam) || !json_is_string(impl))
         return resultfile_bad(err, n, name, "\"family\" and \"impl\" must be strings", idx);
-    if (!json_is_integer(thr) || json_integer_value(thr) < 1 ||
-        json_integer_value(thr) > (json_int_t)MAX_THREADS)
+    if (!json_is_integer(thr) || json_integer_value(thr) < 1
+        || json_integer_value(thr) > (json_int_t)MAX_THREADS)
         return resultfile_bad(err, n, name, "\"threads\" must be an integer in [1, 100000]", idx);
-    if (!json_is_array(trials)) return resultfile_bad(err, n, name, "\"trials\" must be an array", idx);
+    if (!json_is_array(trials))
+        return resultfile_bad(err, n, name, "\"trials\" must be an array", idx);
     c->json = j;
     c->family = json_string_value(fam);
     c->impl = json_string_value(impl);
@@ -141,34 +148,49 @@ static int resultfile_load_cell(const json_t *j, const struct rf_result *r, stru
     c->ntrials = json_array_size(trials);
     size_t k;
     const json_t *t;
-    json_array_foreach(trials, k, t) {
-        if (!json_is_object(t)) return resultfile_bad(err, n, name, "a trial is not an object", idx);
+    json_array_foreach(trials, k, t)
+    {
+        if (!json_is_object(t))
+            return resultfile_bad(err, n, name, "a trial is not an object", idx);
         const char *key;
         const json_t *v;
-        json_object_foreach((json_t *)t, key, v) {
+        json_object_foreach((json_t *)t, key, v)
+        {
             if (!json_is_number(v)) continue;
             double d = json_number_value(v);
-            if (!isfinite(d)) return resultfile_bad(err, n, name, "a trial value is not finite", idx);
-            int rc = resultfile_add_value(c, key, d, c->ntrials, resultfile_direction(r->metrics, key));
-            if (rc == -E2BIG) return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
-            if (rc) { snprintf(err, n, "%s: out of memory", name); return rc; }
+            if (!isfinite(d))
+                return resultfile_bad(err, n, name, "a trial value is not finite", idx);
+            int rc =
+                resultfile_add_value(c, key, d, c->ntrials, resultfile_direction(r->metrics, key));
+            if (rc == -E2BIG)
+                return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
+            if (rc) {
+                snprintf(err, n, "%s: out of memory", name);
+                return rc;
+            }
         }
         /* counters: trial.counters.per_op.<event> (null: not counted, skipped) */
         const json_t *per_op = json_object_get(json_object_get(t, "counters"), "per_op");
-        for (size_t e = 0; json_is_object(per_op) && e < sizeof counter_metrics / sizeof *counter_metrics; e++) {
+        for (size_t e = 0;
+             json_is_object(per_op) && e < sizeof counter_metrics / sizeof *counter_metrics; e++) {
             const json_t *cv = json_object_get(per_op, counter_metrics[e].event);
             if (!json_is_number(cv) || !isfinite(json_number_value(cv))) continue;
-            int rc = resultfile_add_value(c, counter_metrics[e].metric, json_number_value(cv), c->ntrials,
-                               res_metric_direction(counter_metrics[e].metric));
-            if (rc == -E2BIG) return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
-            if (rc) { snprintf(err, n, "%s: out of memory", name); return rc; }
+            int rc =
+                resultfile_add_value(c, counter_metrics[e].metric, json_number_value(cv),
+                                     c->ntrials, res_metric_direction(counter_metrics[e].metric));
+            if (rc == -E2BIG)
+                return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
+            if (rc) {
+                snprintf(err, n, "%s: out of memory", name);
+                return rc;
+            }
         }
     }
     return 0;
 }
 
 int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r, char *err,
-             size_t n)
+              size_t n)
 {
     memset(r, 0, sizeof *r);
     json_error_t je;
@@ -202,11 +224,15 @@ int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r
     } else {
         rc = 0;
     }
-    if (rc) { res_free(r); return rc; }
+    if (rc) {
+        res_free(r);
+        return rc;
+    }
     r->schema_version = (int)json_integer_value(ver);
     const json_t *units = json_object_get(r->root, "metrics");
     r->metrics = json_is_object(units) ? units : NULL;
-    const json_t *ctx = json_object_get(r->root, "context"), *cfg = json_object_get(r->root, "config");
+    const json_t *ctx = json_object_get(r->root, "context"),
+                 *cfg = json_object_get(r->root, "config");
     r->context = json_is_object(ctx) ? ctx : NULL;
     r->config = json_is_object(cfg) ? cfg : NULL;
     size_t nc = json_array_size(cells);
@@ -225,7 +251,10 @@ int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r
                 snprintf(err, n, "%s: cell %zu (%.100s) appears twice", name, i, nm);
                 rc = -EINVAL;
             }
-        if (rc) { res_free(r); return rc; }
+        if (rc) {
+            res_free(r);
+            return rc;
+        }
     }
     return 0;
 }
@@ -245,12 +274,18 @@ int res_load(const char *path, struct rf_result *r, char *err, size_t n)
     while (!rc) {
         if (len == cap) {
             char *g = cap >= RF_MAX_BYTES ? NULL : realloc(buf, cap * 2);
-            if (!g) { rc = cap >= RF_MAX_BYTES ? -EFBIG : -ENOMEM; break; }
+            if (!g) {
+                rc = cap >= RF_MAX_BYTES ? -EFBIG : -ENOMEM;
+                break;
+            }
             buf = g, cap *= 2;
         }
         size_t k = fread(buf + len, 1, cap - len, f);
         len += k;
-        if (k == 0) { if (ferror(f)) rc = -EIO; break; }
+        if (k == 0) {
+            if (ferror(f)) rc = -EIO;
+            break;
+        }
     }
     fclose(f);
     if (rc) {

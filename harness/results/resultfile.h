@@ -11,27 +11,27 @@ struct json_t;
 enum metric_dir { DIR_NONE = 0, DIR_HIGHER = 1, DIR_LOWER = -1 };
 
 struct rf_metric {
-    const char *name;                /* "ops_per_s", "read_ns_per_op", ... */
-    double *v;                       /* one value per trial that has it */
+    const char *name; /* "ops_per_s", "read_ns_per_op", ... */
+    double *v;        /* one value per trial that has it */
     size_t n;
-    enum metric_dir dir;             /* res_metric_direction(name) */
+    enum metric_dir dir; /* res_metric_direction(name) */
 };
 
 struct rf_cell {
-    const char *family, *impl;       /* borrowed from the JSON tree */
-    char *workload;                  /* identity fingerprint (owned); "" when none */
+    const char *family, *impl; /* borrowed from the JSON tree */
+    char *workload;            /* identity fingerprint (owned); "" when none */
     unsigned threads;
-    const char *verdict;             /* "ok", "FAIL", "n/a" or NULL */
+    const char *verdict; /* "ok", "FAIL", "n/a" or NULL */
     size_t ntrials;
-    struct rf_metric *metrics;       /* in first-seen order */
+    struct rf_metric *metrics; /* in first-seen order */
     size_t nmetrics;
-    const struct json_t *json;       /* the cell object, for fields not modelled */
+    const struct json_t *json; /* the cell object, for fields not modelled */
 };
 
 struct rf_result {
-    struct json_t *root;             /* owns every borrowed string */
-    const struct json_t *context, *config;   /* objects, or NULL */
-    const struct json_t *metrics;    /* units and directions (schema 2), or NULL */
+    struct json_t *root;                   /* owns every borrowed string */
+    const struct json_t *context, *config; /* objects, or NULL */
+    const struct json_t *metrics;          /* units and directions (schema 2), or NULL */
     int schema_version;
     struct rf_cell *cells;
     size_t ncells;
@@ -41,8 +41,8 @@ struct rf_result {
    Unknown fields are ignored; anything malformed is an error, never a crash. */
 int res_load(const char *path, struct rf_result *r, char *err, size_t n);
 /* The same from memory (what the fuzzer drives); name is used in messages. */
-int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r,
-             char *err, size_t n);
+int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r, char *err,
+              size_t n);
 void res_free(struct rf_result *r);
 
 enum metric_dir res_metric_direction(const char *name);

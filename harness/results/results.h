@@ -13,8 +13,8 @@
 #include "run.h"
 
 #define CONTEND_SCHEMA "contend-result"
-#define CONTEND_SCHEMA_VERSION 2     /* 2: family metrics flat in trials, "metrics" units */
-#define CONTEND_SCHEMA_OLDEST 1      /* oldest version readers accept */
+#define CONTEND_SCHEMA_VERSION 2 /* 2: family metrics flat in trials, "metrics" units */
+#define CONTEND_SCHEMA_OLDEST 1  /* oldest version readers accept */
 
 struct json_t;
 
@@ -23,8 +23,7 @@ struct json_t;
 void res_context_set_cmdline(int argc, char **argv);
 /* What was measured, where, how: commit, compiler, kernel, topology, load
    (at the run's start when loadavg_start[0] >= 0), seed, command line. */
-struct json_t *res_context_json(int argc, char **argv, uint64_t seed,
-                                const double *loadavg_start);
+struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const double *loadavg_start);
 /* One-line stderr warnings when the machine is busy or scales frequency. */
 void res_context_warn(FILE *f, const char *who);
 
@@ -46,8 +45,8 @@ int res_make_dirs(const char *path, char *err, size_t n);
 
 /* ---------------- counters in results (results/counters_json.c) ---------- */
 struct json_t *res_ctr_spec_json(const struct ctr_spec *s);
-struct json_t *res_ctr_trial_json(const struct ctr_result *r);   /* NULL when off */
-struct json_t *res_ctr_cell_json(const struct cell *c);          /* NULL when off */
+struct json_t *res_ctr_trial_json(const struct ctr_result *r); /* NULL when off */
+struct json_t *res_ctr_cell_json(const struct cell *c);        /* NULL when off */
 
 /* ---------------- the journal (results/journal.c) ------------------------ */
 /* JSON lines next to the output file, one per finished trial, flushed and

@@ -50,7 +50,8 @@ void run_ctr_pmus(char *buf, size_t n)
     buf[0] = '\0';
     if (run_ctr_pfm_init(err, sizeof err)) return;
     int pmu;
-    pfm_for_all_pmus(pmu) {
+    pfm_for_all_pmus(pmu)
+    {
         pfm_pmu_info_t pi;
         memset(&pi, 0, sizeof pi);
         pi.size = sizeof pi;
@@ -87,8 +88,9 @@ static const struct known known[] = {
     { PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS, "instructions", "ins/op", CTR_RU_NONE },
     { PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES, "cache_misses", "cmiss/op", CTR_RU_NONE },
     { PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES, "branch_misses", "brmiss/op", CTR_RU_NONE },
-    { PERF_TYPE_HW_CACHE, PERF_COUNT_HW_CACHE_LL | (PERF_COUNT_HW_CACHE_OP_READ << 8) |
-                          ((uint64_t)PERF_COUNT_HW_CACHE_RESULT_MISS << 16),
+    { PERF_TYPE_HW_CACHE,
+      PERF_COUNT_HW_CACHE_LL | (PERF_COUNT_HW_CACHE_OP_READ << 8)
+          | ((uint64_t)PERF_COUNT_HW_CACHE_RESULT_MISS << 16),
       "llc_misses", "llc/op", CTR_RU_NONE },
     { PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES, "context_switches", "cs/op", CTR_RU_CSW },
     { PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS, "page_faults", "pf/op", CTR_RU_FAULTS },
@@ -118,8 +120,8 @@ static void counters_name_event(struct ctr_event *e)
 
 int run_ctr_event_is_time(const struct ctr_event *e)
 {
-    return e->type == PERF_TYPE_SOFTWARE &&
-           (e->config == PERF_COUNT_SW_TASK_CLOCK || e->config == PERF_COUNT_SW_CPU_CLOCK);
+    return e->type == PERF_TYPE_SOFTWARE
+        && (e->config == PERF_COUNT_SW_TASK_CLOCK || e->config == PERF_COUNT_SW_CPU_CLOCK);
 }
 
 /* ---------------- resolve and probe --------------------------------------- */
@@ -157,7 +159,8 @@ static void counters_explain(struct ctr_event *e, int errnum)
         snprintf(e->reason, sizeof e->reason, "ENOENT: no PMU for this event on this machine%s",
                  e->type == PERF_TYPE_SOFTWARE ? "" : " (hardware counters absent)");
         break;
-    case EACCES: case EPERM:
+    case EACCES:
+    case EPERM:
         snprintf(e->reason, sizeof e->reason,
                  "%s: perf_event_paranoid=%d forbids it (lower it or grant CAP_PERFMON)", sys,
                  run_ctr_paranoid());
@@ -165,9 +168,7 @@ static void counters_explain(struct ctr_event *e, int errnum)
     case EOPNOTSUPP:
         snprintf(e->reason, sizeof e->reason, "EOPNOTSUPP: this PMU cannot count it");
         break;
-    default:
-        snprintf(e->reason, sizeof e->reason, "%s: %s", sys, strerror(errnum));
-        break;
+    default: snprintf(e->reason, sizeof e->reason, "%s: %s", sys, strerror(errnum)); break;
     }
 }
 
@@ -209,8 +210,11 @@ int run_ctr_event_resolve(const char *name, struct ctr_event *e, char *err, size
            switch or page fault count would read 0, which would be a lie. */
         e->exclude_kernel = e->exclude_hv = 1;
         int fd2 = counters_open_self(e);
-        if (fd2 >= 0) { e->user_only = 1; fd = fd2; }
-        else e->exclude_kernel = a.exclude_kernel, e->exclude_hv = a.exclude_hv;
+        if (fd2 >= 0) {
+            e->user_only = 1;
+            fd = fd2;
+        } else
+            e->exclude_kernel = a.exclude_kernel, e->exclude_hv = a.exclude_hv;
     }
     if (fd >= 0) {
         close(fd);
@@ -349,8 +353,10 @@ void run_ctr_thread_open(struct ctr_thread *t)
     for (size_t i = 0; i < p->spec->n; i++) {
         if (p->src[i] != CTR_SRC_PERF) continue;
         int fd = counters_open_self(&p->spec->ev[i]);
-        if (fd >= 0) t->fd[i] = fd;
-        else t->err[i] = -fd;
+        if (fd >= 0)
+            t->fd[i] = fd;
+        else
+            t->err[i] = -fd;
     }
 }
 
@@ -372,11 +378,12 @@ void run_ctr_thread_close(struct ctr_thread *t)
 {
     for (size_t i = 0; i < t->plan->spec->n; i++) {
         if (t->fd[i] < 0) continue;
-        uint64_t v[3];    /* value, time_enabled, time_running */
+        uint64_t v[3]; /* value, time_enabled, time_running */
         ssize_t k = read(t->fd[i], v, sizeof v);
-        if (k != (ssize_t)sizeof v) t->err[i] = k < 0 ? errno : EIO;
+        if (k != (ssize_t)sizeof v)
+            t->err[i] = k < 0 ? errno : EIO;
         else if (isnan(t->val[i] = run_ctr_scale(v[0], v[1], v[2], &t->multiplexed[i])))
-            t->err[i] = ENODATA;    /* never on the PMU */
+            t->err[i] = ENODATA; /* never on the PMU */
         close(t->fd[i]);
         t->fd[i] = -1;
     }
@@ -400,21 +407,21 @@ static double counters_ru_delta(const struct ctr_thread *t, enum ctr_ru ru)
 {
     const struct rusage *a = &t->ru0, *b = &t->ru1;
     switch (ru) {
-    case CTR_RU_CSW:
-        return (double)((b->ru_nvcsw - a->ru_nvcsw) + (b->ru_nivcsw - a->ru_nivcsw));
+    case CTR_RU_CSW: return (double)((b->ru_nvcsw - a->ru_nvcsw) + (b->ru_nivcsw - a->ru_nivcsw));
     case CTR_RU_FAULTS:
         return (double)((b->ru_minflt - a->ru_minflt) + (b->ru_majflt - a->ru_majflt));
     case CTR_RU_MINFLT: return (double)(b->ru_minflt - a->ru_minflt);
     case CTR_RU_MAJFLT: return (double)(b->ru_majflt - a->ru_majflt);
     case CTR_RU_CPU_NS:
-        return counters_tv_ns(b->ru_utime) - counters_tv_ns(a->ru_utime) + counters_tv_ns(b->ru_stime) - counters_tv_ns(a->ru_stime);
+        return counters_tv_ns(b->ru_utime) - counters_tv_ns(a->ru_utime)
+            + counters_tv_ns(b->ru_stime) - counters_tv_ns(a->ru_stime);
     case CTR_RU_NONE: break;
     }
     return NAN;
 }
 
 void run_ctr_collect(const struct ctr_plan *p, const struct ctr_thread *t, unsigned threads,
-                 uint64_t ops, struct ctr_result *r)
+                     uint64_t ops, struct ctr_result *r)
 {
     memset(r, 0, sizeof *r);
     r->spec = p->spec;
@@ -427,7 +434,10 @@ void run_ctr_collect(const struct ctr_plan *p, const struct ctr_thread *t, unsig
             unsigned failed = 0;
             int why = 0;
             for (unsigned k = 0; k < threads; k++)
-                if (t[k].err[i]) { failed++; if (!why) why = t[k].err[i]; }
+                if (t[k].err[i]) {
+                    failed++;
+                    if (!why) why = t[k].err[i];
+                }
             if (failed) {
                 src = e->ru ? CTR_SRC_RUSAGE : CTR_SRC_NONE;
                 snprintf(r->note[i], sizeof r->note[i], "perf failed on %u of %u threads (%s)%s",
@@ -441,7 +451,8 @@ void run_ctr_collect(const struct ctr_plan *p, const struct ctr_thread *t, unsig
             if (src == CTR_SRC_PERF) {
                 sum += t[k].val[i];
                 r->multiplexed[i] |= (unsigned char)t[k].multiplexed[i];
-            } else if (src == CTR_SRC_RUSAGE) sum += counters_ru_delta(&t[k], e->ru);
+            } else if (src == CTR_SRC_RUSAGE)
+                sum += counters_ru_delta(&t[k], e->ru);
         }
         r->src[i] = (unsigned char)src;
         r->total[i] = src == CTR_SRC_NONE || !threads ? NAN : sum;

@@ -28,22 +28,28 @@
 enum ctr_src { CTR_SRC_NONE = 0, CTR_SRC_PERF, CTR_SRC_RUSAGE };
 
 /* The getrusage(RUSAGE_THREAD) field(s) that can stand in for an event. */
-enum ctr_ru { CTR_RU_NONE = 0, CTR_RU_CSW, CTR_RU_FAULTS, CTR_RU_MINFLT, CTR_RU_MAJFLT,
-              CTR_RU_CPU_NS };
+enum ctr_ru {
+    CTR_RU_NONE = 0,
+    CTR_RU_CSW,
+    CTR_RU_FAULTS,
+    CTR_RU_MINFLT,
+    CTR_RU_MAJFLT,
+    CTR_RU_CPU_NS
+};
 
-struct ctr_event {                  /* one requested event, resolved once per run */
-    char name[CTR_NAMELEN];         /* as given: "cycles" */
-    char key[CTR_NAMELEN];          /* JSON key: "cycles", "context_switches" */
-    char col[12];                   /* table column: "cyc/op" */
-    uint32_t type;                  /* the perf_event_attr fields libpfm4 encoded */
+struct ctr_event {          /* one requested event, resolved once per run */
+    char name[CTR_NAMELEN]; /* as given: "cycles" */
+    char key[CTR_NAMELEN];  /* JSON key: "cycles", "context_switches" */
+    char col[12];           /* table column: "cyc/op" */
+    uint32_t type;          /* the perf_event_attr fields libpfm4 encoded */
     uint64_t config, config1, config2;
     unsigned exclude_kernel : 1, exclude_hv : 1, exclude_user : 1;
-    unsigned user_only : 1;         /* kernel counting forbidden: counts user space only */
-    unsigned force_rusage : 1;      /* skip perf even where it opens (tests, docs) */
-    int perf_ok;                    /* opened here when probed */
-    int perf_errno;                 /* why not, when !perf_ok */
-    enum ctr_ru ru;                 /* rusage stand-in, or CTR_RU_NONE */
-    char reason[CTR_REASONLEN];     /* why perf cannot count it; "" when it can */
+    unsigned user_only : 1;     /* kernel counting forbidden: counts user space only */
+    unsigned force_rusage : 1;  /* skip perf even where it opens (tests, docs) */
+    int perf_ok;                /* opened here when probed */
+    int perf_errno;             /* why not, when !perf_ok */
+    enum ctr_ru ru;             /* rusage stand-in, or CTR_RU_NONE */
+    char reason[CTR_REASONLEN]; /* why perf cannot count it; "" when it can */
 };
 
 struct ctr_spec {
@@ -65,22 +71,22 @@ struct ctr_plan {
 /* One worker's counters: written only by that worker until it is joined. */
 struct ctr_thread {
     _Alignas(64) const struct ctr_plan *plan;
-    int fd[CTR_MAX];                /* -1: not opened */
-    int err[CTR_MAX];               /* errno of a failed per-thread open */
-    int multiplexed[CTR_MAX];       /* time_running < time_enabled */
-    double val[CTR_MAX];            /* after close: this thread's count, NaN if none */
+    int fd[CTR_MAX];          /* -1: not opened */
+    int err[CTR_MAX];         /* errno of a failed per-thread open */
+    int multiplexed[CTR_MAX]; /* time_running < time_enabled */
+    double val[CTR_MAX];      /* after close: this thread's count, NaN if none */
     struct rusage ru0, ru1;
 };
 
 /* A trial's totals. */
 struct ctr_result {
-    const struct ctr_spec *spec;    /* the run's events (outlives the result) */
-    size_t n;                       /* 0 when counters were off */
-    double total[CTR_MAX];          /* summed over threads (task-clock: ns); NaN: not counted */
-    double per_op[CTR_MAX];         /* total / ops; NaN: not counted */
-    unsigned char src[CTR_MAX];     /* enum ctr_src actually used */
-    unsigned char multiplexed[CTR_MAX];  /* some thread's count was scaled */
-    char note[CTR_MAX][CTR_REASONLEN];   /* trial-specific reason, "" if none */
+    const struct ctr_spec *spec;        /* the run's events (outlives the result) */
+    size_t n;                           /* 0 when counters were off */
+    double total[CTR_MAX];              /* summed over threads (task-clock: ns); NaN: not counted */
+    double per_op[CTR_MAX];             /* total / ops; NaN: not counted */
+    unsigned char src[CTR_MAX];         /* enum ctr_src actually used */
+    unsigned char multiplexed[CTR_MAX]; /* some thread's count was scaled */
+    char note[CTR_MAX][CTR_REASONLEN];  /* trial-specific reason, "" if none */
 };
 
 /* The default set, as a --counters list. */
@@ -116,7 +122,7 @@ void run_ctr_thread_start(struct ctr_thread *t);
 void run_ctr_thread_stop(struct ctr_thread *t);
 void run_ctr_thread_close(struct ctr_thread *t);
 void run_ctr_collect(const struct ctr_plan *p, const struct ctr_thread *t, unsigned threads,
-                 uint64_t ops, struct ctr_result *r);
+                     uint64_t ops, struct ctr_result *r);
 
 /* A multiplexed count scaled by time_enabled / time_running (*scaled = 1
    when it was); NaN when the event never ran on the PMU. */

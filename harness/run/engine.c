@@ -23,7 +23,9 @@ static void engine_shuffle(size_t *a, size_t n, uint64_t *state)
     for (size_t i = n; i > 1; i--) {
         *state += 0x9e3779b97f4a7c15ULL;
         size_t j = (size_t)(lab_mix64(*state) % i);
-        size_t t = a[i - 1]; a[i - 1] = a[j]; a[j] = t;
+        size_t t = a[i - 1];
+        a[i - 1] = a[j];
+        a[j] = t;
     }
 }
 
@@ -53,12 +55,18 @@ int run_status(const struct run_result *r)
 uint32_t run_trial_layout(void)
 {
     const size_t off[] = {
-        sizeof(struct trial), offsetof(struct trial, ops), offsetof(struct trial, verdict),
-        offsetof(struct trial, note), offsetof(struct trial, outcome),
-        offsetof(struct trial, stderr_tail), offsetof(struct trial, counters),
-        offsetof(struct trial, m), TRIAL_MAX_METRICS, sizeof(struct ctr_result),
+        sizeof(struct trial),
+        offsetof(struct trial, ops),
+        offsetof(struct trial, verdict),
+        offsetof(struct trial, note),
+        offsetof(struct trial, outcome),
+        offsetof(struct trial, stderr_tail),
+        offsetof(struct trial, counters),
+        offsetof(struct trial, m),
+        TRIAL_MAX_METRICS,
+        sizeof(struct ctr_result),
     };
-    uint32_t h = 2166136261u;                  /* FNV-1a over the offsets */
+    uint32_t h = 2166136261u; /* FNV-1a over the offsets */
     for (size_t i = 0; i < sizeof off / sizeof *off; i++)
         for (int b = 0; b < 4; b++) h = (h ^ (uint32_t)((off[i] >> (8 * b)) & 0xff)) * 16777619u;
     return h;
@@ -79,7 +87,11 @@ static void engine_finish_cell(struct cell *c, unsigned reps)
 {
     struct trial *sorted = malloc(sizeof *sorted * (reps ? reps : 1));
     double *v = malloc(sizeof *v * (reps ? reps : 1));
-    if (!sorted || !v) { free(sorted); free(v); return; }
+    if (!sorted || !v) {
+        free(sorted);
+        free(v);
+        return;
+    }
     size_t k = 0;
     for (int pass = 0; pass < 3; pass++)
         for (unsigned r = 0; r < reps; r++) {
@@ -96,9 +108,12 @@ static void engine_finish_cell(struct cell *c, unsigned reps)
     c->ntrials = 0;
     for (unsigned r = 0; r < reps; r++) {
         const struct trial *t = &c->trials[r];
-        if (t->outcome == OUTCOME_SKIPPED) continue;            /* never ran */
+        if (t->outcome == OUTCOME_SKIPPED) continue; /* never ran */
         if (t->outcome != OUTCOME_OK) {
-            if (c->outcome == OUTCOME_OK) { c->outcome = t->outcome; c->failed = t; }
+            if (c->outcome == OUTCOME_OK) {
+                c->outcome = t->outcome;
+                c->failed = t;
+            }
             c->verdict = VERDICT_FAIL;
             continue;
         }
@@ -110,10 +125,10 @@ static void engine_finish_cell(struct cell *c, unsigned reps)
             c->verdict = VERDICT_OK;
         }
     }
-#define ENGINE_SUMMARY(field) \
-    do { \
+#define ENGINE_SUMMARY(field)                                              \
+    do {                                                                   \
         for (size_t i = 0; i < c->ntrials; i++) v[i] = c->trials[i].field; \
-        lab_summarize(v, c->ntrials, &c->field); \
+        lab_summarize(v, c->ntrials, &c->field);                           \
     } while (0)
     ENGINE_SUMMARY(ops_per_s);
     ENGINE_SUMMARY(ns_per_op);
@@ -129,7 +144,7 @@ static void engine_finish_cell(struct cell *c, unsigned reps)
 }
 
 static struct cell *engine_find_cell(struct run_result *r, const char *family, const char *impl,
-                              unsigned threads)
+                                     unsigned threads)
 {
     for (size_t i = 0; i < r->ncells; i++)
         if (r->cells[i].threads == threads && !strcmp(r->cells[i].impl->family, family)
@@ -148,7 +163,7 @@ static void engine_restore(const struct run_opts *o, const struct run_hooks *h,
         if (!c || d->round < 0 || d->round >= (int)o->reps) continue;
         c->trials[d->round] = d->t;
         enum outcome out = d->t.outcome;
-        if (out != OUTCOME_OK && out != OUTCOME_SKIPPED) c->outcome = out;  /* no reruns */
+        if (out != OUTCOME_OK && out != OUTCOME_SKIPPED) c->outcome = out; /* no reruns */
         /* the only pointer in a trial: re-point it at this process's spec,
            re-parsed from the same journaled options */
         c->trials[d->round].counters.spec = &o->counters;
@@ -156,8 +171,8 @@ static void engine_restore(const struct run_opts *o, const struct run_hooks *h,
     }
 }
 
-int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_result *r,
-               char *err, size_t n)
+int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_result *r, char *err,
+               size_t n)
 {
     memset(r, 0, sizeof *r);
     if (getloadavg(r->loadavg_start, 3) != 3)
@@ -166,7 +181,11 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
     r->ncells = o->threads.n * o->nimpls;
     r->cells = calloc(r->ncells, sizeof *r->cells);
     unsigned char *done = calloc(r->ncells * o->reps + 1, 1);
-    if (!r->cells || !done) { free(done); snprintf(err, n, "out of memory"); return -ENOMEM; }
+    if (!r->cells || !done) {
+        free(done);
+        snprintf(err, n, "out of memory");
+        return -ENOMEM;
+    }
     for (size_t t = 0; t < o->threads.n; t++)
         for (size_t i = 0; i < o->nimpls; i++) {
             struct cell *c = &r->cells[t * o->nimpls + i];
@@ -199,7 +218,7 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                 size_t ci = t * o->nimpls + order[k];
                 struct cell *c = &r->cells[ci];
                 if (round >= 0 && done[ci * o->reps + (size_t)round]) continue;
-                if (c->outcome != OUTCOME_OK) continue;     /* it crashed or hung */
+                if (c->outcome != OUTCOME_OK) continue; /* it crashed or hung */
                 char what[128];
                 snprintf(what, sizeof what, "%s/%s threads=%u %s %d/%u", c->impl->family,
                          c->impl->name, c->threads, round < 0 ? "warm-up" : "rep",
@@ -207,7 +226,10 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                 run_progress(count, total, what, (double)(lab_now_ns() - start) / 1e9);
                 struct trial *dst = round < 0 ? &scratch : &c->trials[round];
                 rc = run_isolated_trial(o, c->impl, c->threads, dst, err, n);
-                if (rc == -EINTR) { r->interrupted = 1; break; }
+                if (rc == -EINTR) {
+                    r->interrupted = 1;
+                    break;
+                }
                 if (rc) break;
                 if (round < 0 && dst->outcome != OUTCOME_OK) {
                     /* a warm-up that crashed or hung is the cell's result:
@@ -223,8 +245,9 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                     c->outcome = dst->outcome;
                     run_progress_done();
                     fprintf(stderr, "contend: %s/%s threads=%u %s%s%s; skipping its other reps\n",
-                            c->impl->family, c->impl->name, c->threads, run_outcome_name(dst->outcome),
-                            dst->outcome_detail[0] ? " " : "", dst->outcome_detail);
+                            c->impl->family, c->impl->name, c->threads,
+                            run_outcome_name(dst->outcome), dst->outcome_detail[0] ? " " : "",
+                            dst->outcome_detail);
                 }
                 if (round >= 0) {
                     done[ci * o->reps + (size_t)round] = 1;
@@ -238,6 +261,9 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
     free(done);
     for (size_t i = 0; i < r->ncells; i++) engine_finish_cell(&r->cells[i], o->reps);
     if (r->interrupted) return 0;
-    if (rc) { run_result_free(r); return rc; }
+    if (rc) {
+        run_result_free(r);
+        return rc;
+    }
     return 0;
 }

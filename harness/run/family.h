@@ -18,24 +18,24 @@
 #define FAM_ABI_VERSION 1u
 
 enum {
-    FAM_M_SUMMARY = 1u << 0,     /* summarised per cell (median, CI) */
-    FAM_M_INT = 1u << 1          /* an integer count (JSON integer) */
+    FAM_M_SUMMARY = 1u << 0, /* summarised per cell (median, CI) */
+    FAM_M_INT = 1u << 1      /* an integer count (JSON integer) */
 };
 
 struct fam_metric {
-    const char *name;            /* JSON key in trials and summaries: "read_ns" */
-    const char *unit;            /* "ns/op", "B/op", "ms", "items" */
-    int better;                  /* +1 higher is better, -1 lower, 0 neither */
-    unsigned flags;              /* FAM_M_* */
-    const char *col;             /* column in the terminal table, or NULL */
-    const char *fmt;             /* its printf format ("%.1f") */
+    const char *name; /* JSON key in trials and summaries: "read_ns" */
+    const char *unit; /* "ns/op", "B/op", "ms", "items" */
+    int better;       /* +1 higher is better, -1 lower, 0 neither */
+    unsigned flags;   /* FAM_M_* */
+    const char *col;  /* column in the terminal table, or NULL */
+    const char *fmt;  /* its printf format ("%.1f") */
 };
 
 struct family_driver {
-    unsigned abi;                /* FAM_ABI_VERSION */
-    const char *name;            /* "batcher": equals the file stem */
-    const char *summary;         /* one line for `contend list` */
-    const char *check;           /* its correctness check, as a column: "exactly-once" */
+    unsigned abi;        /* FAM_ABI_VERSION */
+    const char *name;    /* "batcher": equals the file stem */
+    const char *summary; /* one line for `contend list` */
+    const char *check;   /* its correctness check, as a column: "exactly-once" */
     /* options: tables (NULL-terminated list) into one config struct of
        cfg_size bytes; shown under one heading ("batcher options") */
     const struct opt_spec *const *opts;

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "run.h"
 #include "lab_util.h"
+#include "run.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CONTEND_ASAN 1
@@ -90,7 +90,7 @@ static void isolate_keep_tail(struct trial *t, size_t *len, const char *buf, siz
 }
 
 static void isolate_child(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
-                  int resfd, int errfd)
+                          int resfd, int errfd)
 {
     setpgid(0, 0);
     signal(SIGINT, SIG_DFL);
@@ -136,7 +136,10 @@ int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, un
     if (pid < 0) {
         int e = errno;
         snprintf(err, n, "fork: %s", strerror(e));
-        close(res[0]); close(res[1]); close(ep[0]); close(ep[1]);
+        close(res[0]);
+        close(res[1]);
+        close(ep[0]);
+        close(ep[1]);
         return -e;
     }
     if (pid == 0) {
@@ -144,7 +147,7 @@ int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, un
         close(ep[0]);
         isolate_child(o, impl, threads, res[1], ep[1]);
     }
-    setpgid(pid, pid);        /* also in the parent: no race with kill() below */
+    setpgid(pid, pid); /* also in the parent: no race with kill() below */
     close(res[1]);
     close(ep[1]);
 
@@ -156,12 +159,21 @@ int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, un
     struct pollfd fds[2] = { { res[0], POLLIN, 0 }, { ep[0], POLLIN, 0 } };
     int open_fds = 2, timed_out = 0, interrupted = 0;
     while (open_fds) {
-        if (stop_signal) { interrupted = 1; break; }
+        if (stop_signal) {
+            interrupted = 1;
+            break;
+        }
         uint64_t now = lab_now_ns();
-        if (now >= deadline) { timed_out = 1; break; }
+        if (now >= deadline) {
+            timed_out = 1;
+            break;
+        }
         uint64_t wait_ms = (deadline - now) / 1000000 + 1;
         int pr = poll(fds, 2, wait_ms > 200 ? 200 : (int)wait_ms);
-        if (pr < 0 && errno != EINTR) { timed_out = 1; break; }   /* cannot watch: kill */
+        if (pr < 0 && errno != EINTR) {
+            timed_out = 1;
+            break;
+        } /* cannot watch: kill */
         for (int i = 0; i < 2; i++) {
             if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
             char buf[4096];
@@ -183,9 +195,10 @@ int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, un
         kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
     }
-    for (int i = 0; i < 2; i++) if (fds[i].fd >= 0) close(fds[i].fd);
+    for (int i = 0; i < 2; i++)
+        if (fds[i].fd >= 0) close(fds[i].fd);
     int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) { }
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
     char saved_tail[sizeof t->stderr_tail];
     memcpy(saved_tail, t->stderr_tail, sizeof saved_tail);
 
@@ -199,16 +212,15 @@ int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, un
     } else if (WIFSIGNALED(st)) {
         t->outcome = OUTCOME_CRASHED;
         const char *abbrev = sigabbrev_np(WTERMSIG(st));
-        snprintf(t->outcome_detail, sizeof t->outcome_detail, "SIG%s",
-                 abbrev ? abbrev : "?");
+        snprintf(t->outcome_detail, sizeof t->outcome_detail, "SIG%s", abbrev ? abbrev : "?");
     } else if (have != sizeof got
                && (strstr(saved_tail, "Sanitizer") || strstr(saved_tail, "runtime error:"))) {
         /* under ASan/UBSan/TSan a fault is a report and an exit, not a signal */
         t->outcome = OUTCOME_CRASHED;
         snprintf(t->outcome_detail, sizeof t->outcome_detail, "%s",
-                 strstr(saved_tail, "SEGV") ? "SIGSEGV"
-                 : strstr(saved_tail, "runtime error:") ? "sanitizer: UBSan runtime error"
-                 : "sanitizer report");
+                 strstr(saved_tail, "SEGV")                 ? "SIGSEGV"
+                     : strstr(saved_tail, "runtime error:") ? "sanitizer: UBSan runtime error"
+                                                            : "sanitizer report");
     } else if (have != sizeof got || WEXITSTATUS(st) != 0) {
         t->outcome = OUTCOME_ERROR;
         snprintf(t->outcome_detail, sizeof t->outcome_detail, "exit status %d, %zu bytes",

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "family.h"
@@ -22,7 +22,10 @@ static int options_threads(const char *v, void *field, char *err, size_t n)
 {
     struct run_ulist *l = field;
     l->n = 0;
-    if (!*v) { snprintf(err, n, "empty list"); return -EINVAL; }
+    if (!*v) {
+        snprintf(err, n, "empty list");
+        return -EINVAL;
+    }
     for (const char *p = v;;) {
         size_t len = strcspn(p, ",");
         char item[32];
@@ -35,12 +38,18 @@ static int options_threads(const char *v, void *field, char *err, size_t n)
         uint64_t t;
         char why[160];
         if (lab_opt_parse_u64("", item, 1, MAX_THREADS, 0, &t, why, sizeof why)) {
-            snprintf(err, n, "%s", why + 2);          /* drop the empty name's ": " */
+            snprintf(err, n, "%s", why + 2); /* drop the empty name's ": " */
             return -EINVAL;
         }
         for (size_t i = 0; i < l->n; i++)
-            if (l->v[i] == t) { snprintf(err, n, "%s given twice", item); return -EINVAL; }
-        if (l->n == MAX_LIST) { snprintf(err, n, "more than %d items", MAX_LIST); return -EINVAL; }
+            if (l->v[i] == t) {
+                snprintf(err, n, "%s given twice", item);
+                return -EINVAL;
+            }
+        if (l->n == MAX_LIST) {
+            snprintf(err, n, "more than %d items", MAX_LIST);
+            return -EINVAL;
+        }
         l->v[l->n++] = (unsigned)t;
         if (!p[len]) break;
         p += len + 1;
@@ -64,24 +73,27 @@ static const struct opt_spec options_run[] = {
     { "impl", OPT_STR, O(impl_arg), "LIST",
       "all (default) or a comma list of names (see `contend list`)", .flags = OPT_NONEMPTY },
     { "threads", OPT_CUSTOM, O(threads), "LIST",
-      "comma list of thread counts, 1..100000 (default 1,2,16)",
-      .parse = options_threads, .format = options_threads_format },
-    { "ops", OPT_U64, O(ops), "N", "fixed work: N operations split over the threads\n"
-      "(default 1000000; suffixes k, M, G)", 1, (double)(UINT64_C(1) << 40), OPT_SI },
+      "comma list of thread counts, 1..100000 (default 1,2,16)", .parse = options_threads,
+      .format = options_threads_format },
+    { "ops", OPT_U64, O(ops), "N",
+      "fixed work: N operations split over the threads\n"
+      "(default 1000000; suffixes k, M, G)",
+      1, (double)(UINT64_C(1) << 40), OPT_SI },
     { "duration", OPT_DOUBLE, O(duration), "S", "fixed time instead: each trial runs S seconds",
       0.001, 86400 },
     { "reps", OPT_UINT, O(reps), "R", "trials per cell (default 5)", 1, 1000 },
     { "warmup", OPT_FLAG, O(warmup), NULL, "run and discard one warm-up trial per cell" },
     { "pin", OPT_ENUM, O(pin), "MODE", "none (default) | compact | scatter  (hwloc)",
       .choices = options_pins },
-    { "seed", OPT_U64, O(seed), "S", "seed for the trial order and workloads (default 1)",
-      0, (double)UINT64_MAX },
+    { "seed", OPT_U64, O(seed), "S", "seed for the trial order and workloads (default 1)", 0,
+      (double)UINT64_MAX },
     { "out", OPT_STR, O(out), "FILE.json", "also write the results as JSON (atomically)",
       .flags = OPT_NONEMPTY },
     { "quiet", OPT_FLAG, O(quiet), NULL, "no table on stdout" },
     { "cell-timeout", OPT_DOUBLE, O(cell_timeout), "S",
       "watchdog per trial in seconds (default: 30 + 10 us per op,\n"
-      "or 30 + 3x the duration, + 1 ms per thread)", 0.1, 86400 * 7 },
+      "or 30 + 3x the duration, + 1 ms per thread)",
+      0.1, 86400 * 7 },
     { "no-isolate", OPT_FLAG, O(no_isolate), NULL,
       "run trials in this process, not in a child (debuggers,\n"
       "profilers); a crash then ends the run" },
@@ -121,8 +133,8 @@ static const char *options_family_text(void)
 
 /* A family's option tables as groups (the first one headed "batcher
    options"), appended to g[*k]. */
-static void options_family_groups(const struct family_driver *f, void *cfg, char *heading,
-                                  size_t n, struct opt_group *g, size_t *k)
+static void options_family_groups(const struct family_driver *f, void *cfg, char *heading, size_t n,
+                                  struct opt_group *g, size_t *k)
 {
     snprintf(heading, n, "%s options", f->name);
     for (size_t i = 0; f->opts && f->opts[i] && *k < OPTIONS_MAX_GROUPS; i++)
@@ -147,8 +159,10 @@ static const char *options_prescan_family(int argc, char **argv)
     const char *name = fam_registry[0] ? fam_registry[0]->name : "";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--")) break;
-        if (!strcmp(argv[i], "--family") && i + 1 < argc) name = argv[++i];
-        else if (!strncmp(argv[i], "--family=", 9)) name = argv[i] + 9;
+        if (!strcmp(argv[i], "--family") && i + 1 < argc)
+            name = argv[++i];
+        else if (!strncmp(argv[i], "--family=", 9))
+            name = argv[i] + 9;
     }
     return name;
 }
@@ -161,24 +175,37 @@ static int options_impls(struct run_opts *o, char *err, size_t n)
     if (!strcmp(o->impl_arg, "all")) {
         o->nimpls = run_registry_list(fam, o->impls, MAX_LIST);
         if (o->nimpls > MAX_LIST) o->nimpls = MAX_LIST;
-        if (!o->nimpls) { snprintf(err, n, "family '%s' has no implementations", fam); return -EINVAL; }
+        if (!o->nimpls) {
+            snprintf(err, n, "family '%s' has no implementations", fam);
+            return -EINVAL;
+        }
         return 0;
     }
     size_t fl = strlen(fam);
     for (const char *p = o->impl_arg;;) {
         size_t len = strcspn(p, ",");
         char name[96];
-        if (!len) { snprintf(err, n, "--impl: empty item in list"); return -EINVAL; }
+        if (!len) {
+            snprintf(err, n, "--impl: empty item in list");
+            return -EINVAL;
+        }
         snprintf(name, sizeof name, "%.*s", (int)(len < 95 ? len : 95), p);
         const char *nm = strncmp(name, fam, fl) == 0 && name[fl] == '/' ? name + fl + 1 : name;
         const struct lab_impl *m = run_registry_find(fam, nm);
         if (!m) {
-            snprintf(err, n, "--impl: unknown %s implementation '%s' (try `contend list`)", fam, name);
+            snprintf(err, n, "--impl: unknown %s implementation '%s' (try `contend list`)", fam,
+                     name);
             return -EINVAL;
         }
         for (size_t j = 0; j < o->nimpls; j++)
-            if (o->impls[j] == m) { snprintf(err, n, "--impl: '%s' given twice", name); return -EINVAL; }
-        if (o->nimpls == MAX_LIST) { snprintf(err, n, "--impl: more than %d items", MAX_LIST); return -EINVAL; }
+            if (o->impls[j] == m) {
+                snprintf(err, n, "--impl: '%s' given twice", name);
+                return -EINVAL;
+            }
+        if (o->nimpls == MAX_LIST) {
+            snprintf(err, n, "--impl: more than %d items", MAX_LIST);
+            return -EINVAL;
+        }
         o->impls[o->nimpls++] = m;
         if (!p[len]) break;
         p += len + 1;
@@ -210,7 +237,10 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
     struct opt_result res;
     int rc = lab_opt_parse(argc, argv, groups, ngroups, other, nother, &res, err, n);
     if (rc) return rc;
-    if (res.npos) { snprintf(err, n, "unexpected argument '%.80s'", res.pos[0]); return -EINVAL; }
+    if (res.npos) {
+        snprintf(err, n, "unexpected argument '%.80s'", res.pos[0]);
+        return -EINVAL;
+    }
     if (lab_opt_given(&res, "resume")) {
         snprintf(err, n, "--resume takes no other options (they come from the journal)");
         return -EINVAL;
@@ -239,7 +269,8 @@ void run_opts_help(FILE *out)
           "\n"
           "Runs every (implementation x thread count) cell of one family, --reps times\n"
           "each, interleaved in a seeded random order, and prints a table.\n"
-          "\n", out);
+          "\n",
+          out);
     struct opt_group g[OPTIONS_MAX_GROUPS] = { { NULL, options_run, NULL } };
     lab_opt_print_help(out, g, 1);
     for (size_t i = 0; fam_registry[i]; i++) {
@@ -256,7 +287,8 @@ void run_opts_help(FILE *out)
           "SIGINT/SIGTERM kill the trial in flight and keep what is done.\n"
           "\n"
           "Exit status: 0 ok; 1 ran, and a cell failed (crashed, timed out, or failed its\n"
-          "correctness check); 2 bad input; 130 interrupted (results kept).\n", out);
+          "correctness check); 2 bad input; 130 interrupted (results kept).\n",
+          out);
 }
 
 static void options_key(const char *name, char *buf, size_t n)
@@ -281,7 +313,9 @@ static json_t *options_group_json(const struct opt_group *g)
         case OPT_U64: v = json_integer((json_int_t) * (const uint64_t *)f); break;
         case OPT_SIZE: v = json_integer((json_int_t) * (const size_t *)f); break;
         case OPT_DOUBLE: v = json_real(*(const double *)f); break;
-        case OPT_STR: v = *(const char *const *)f ? json_string(*(const char *const *)f) : json_null(); break;
+        case OPT_STR:
+            v = *(const char *const *)f ? json_string(*(const char *const *)f) : json_null();
+            break;
         case OPT_ENUM: v = json_string(s->choices[*(const int *)f]); break;
         case OPT_CUSTOM:
             if (!s->format) continue;
@@ -297,10 +331,10 @@ static json_t *options_group_json(const struct opt_group *g)
 
 json_t *run_opts_json(const struct run_opts *o)
 {
-    json_t *j = json_pack("{s:s, s:I, s:f, s:i, s:b, s:s, s:I}", "family", o->fam->name,
-                          "ops", (json_int_t)o->ops, "duration_s", o->duration, "reps",
-                          (int)o->reps, "warmup", o->warmup, "pin", run_pin_name(o->pin), "seed",
-                          (json_int_t)o->seed);
+    json_t *j =
+        json_pack("{s:s, s:I, s:f, s:i, s:b, s:s, s:I}", "family", o->fam->name, "ops",
+                  (json_int_t)o->ops, "duration_s", o->duration, "reps", (int)o->reps, "warmup",
+                  o->warmup, "pin", run_pin_name(o->pin), "seed", (json_int_t)o->seed);
     json_t *fj = json_object();
     for (size_t i = 0; fj && o->fam->opts && o->fam->opts[i]; i++) {
         struct opt_group g = { NULL, o->fam->opts[i], (void *)o->fcfg };
@@ -308,7 +342,9 @@ json_t *run_opts_json(const struct run_opts *o)
         json_object_update(fj, part);
         json_decref(part);
     }
-    if (j && fj) json_object_set_new(j, o->fam->name, fj);
-    else json_decref(fj);
+    if (j && fj)
+        json_object_set_new(j, o->fam->name, fj);
+    else
+        json_decref(fj);
     return j;
 }

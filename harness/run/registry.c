@@ -27,9 +27,11 @@ static int registry_check_families(char *err, size_t n)
         const struct family_driver *f = fam_registry[i];
         if (f->abi != FAM_ABI_VERSION || f->cfg_size > RUN_FCFG_MAX
             || f->nmetrics > TRIAL_MAX_METRICS || !f->setup || !f->work || !f->finish) {
-            snprintf(err, n, "family %s: ABI %u (expects %u), %zu bytes of options (max %d), "
-                     "%zu metrics (max %d), or a hook missing", f->name, f->abi, FAM_ABI_VERSION,
-                     f->cfg_size, RUN_FCFG_MAX, f->nmetrics, TRIAL_MAX_METRICS);
+            snprintf(err, n,
+                     "family %s: ABI %u (expects %u), %zu bytes of options (max %d), "
+                     "%zu metrics (max %d), or a hook missing",
+                     f->name, f->abi, FAM_ABI_VERSION, f->cfg_size, RUN_FCFG_MAX, f->nmetrics,
+                     TRIAL_MAX_METRICS);
             return -EINVAL;
         }
     }
@@ -44,8 +46,8 @@ int run_registry_check(char *err, size_t n)
         const struct lab_registry_entry *e = &lab_registry[i];
         const struct lab_impl *m = e->impl;
         if (m->abi != LAB_ABI_VERSION) {
-            snprintf(err, n, "%s/%s: ABI %u, harness expects %u", e->family, e->stem,
-                     m->abi, LAB_ABI_VERSION);
+            snprintf(err, n, "%s/%s: ABI %u, harness expects %u", e->family, e->stem, m->abi,
+                     LAB_ABI_VERSION);
             return -EINVAL;
         }
         if (!m->name || strcmp(m->name, e->stem) != 0) {
@@ -54,13 +56,13 @@ int run_registry_check(char *err, size_t n)
             return -EINVAL;
         }
         if (!m->family || strcmp(m->family, e->family) != 0) {
-            snprintf(err, n, "impls/%s/%s.c: descriptor says family \"%s\"", e->family,
-                     e->stem, m->family ? m->family : "(null)");
+            snprintf(err, n, "impls/%s/%s.c: descriptor says family \"%s\"", e->family, e->stem,
+                     m->family ? m->family : "(null)");
             return -EINVAL;
         }
         if (!run_family_find(e->family)) {
-            snprintf(err, n, "impls/%s/%s.c: no driver harness/families/%s.c", e->family,
-                     e->stem, e->family);
+            snprintf(err, n, "impls/%s/%s.c: no driver harness/families/%s.c", e->family, e->stem,
+                     e->family);
             return -EINVAL;
         }
         if (!m->summary || !m->origin) {

@@ -21,15 +21,15 @@
 #define MAX_THREADS 100000u
 #define MAX_LIST 64
 #define ERRLEN 256
-#define RUN_FCFG_MAX 512             /* bytes of a family's options */
-#define TRIAL_MAX_METRICS 16         /* a family's own metrics per trial */
+#define RUN_FCFG_MAX 512     /* bytes of a family's options */
+#define TRIAL_MAX_METRICS 16 /* a family's own metrics per trial */
 
 struct family_driver;
 
 /* ---------------- the implementation registry (run/registry.c) ---------- */
 struct lab_registry_entry {
     const char *family;
-    const char *stem;                /* file stem: must equal impl->name */
+    const char *stem; /* file stem: must equal impl->name */
     const struct lab_impl *impl;
 };
 /* Generated from impls/<family>/<name>.c (and tests/faulty/ in the test build). */
@@ -45,7 +45,7 @@ size_t run_registry_list(const char *family, const struct lab_impl **out, size_t
 /* ---------------- options (run/options.c) -------------------------------- */
 enum pin_mode { PIN_NONE, PIN_COMPACT, PIN_SCATTER };
 
-struct run_ulist {                   /* a comma list of counts (--threads) */
+struct run_ulist { /* a comma list of counts (--threads) */
     unsigned v[MAX_LIST];
     size_t n;
 };
@@ -55,26 +55,26 @@ struct run_opts {
     const struct lab_impl *impls[MAX_LIST];
     size_t nimpls;
     struct run_ulist threads;
-    uint64_t ops;                    /* fixed work, split over threads; 0 = use duration */
-    double duration;                 /* seconds of fixed time; 0 = use ops */
+    uint64_t ops;    /* fixed work, split over threads; 0 = use duration */
+    double duration; /* seconds of fixed time; 0 = use ops */
     unsigned reps;
-    int warmup;                      /* discard one warm-up trial per cell */
-    int pin;                         /* enum pin_mode */
+    int warmup; /* discard one warm-up trial per cell */
+    int pin;    /* enum pin_mode */
     uint64_t seed;
-    const char *out;                 /* JSON path or NULL */
-    int quiet;                       /* no table on stdout */
-    double cell_timeout;             /* watchdog per trial, s; 0 = scaled to the work */
-    int no_isolate;                  /* run trials in-process (debugging, profilers) */
-    const char *resume;              /* journal to resume from */
-    struct ctr_spec counters;        /* --counters, resolved and probed */
+    const char *out;          /* JSON path or NULL */
+    int quiet;                /* no table on stdout */
+    double cell_timeout;      /* watchdog per trial, s; 0 = scaled to the work */
+    int no_isolate;           /* run trials in-process (debugging, profilers) */
+    const char *resume;       /* journal to resume from */
+    struct ctr_spec counters; /* --counters, resolved and probed */
     /* the family's options (its driver's cfg_size bytes) */
     _Alignas(16) unsigned char fcfg[RUN_FCFG_MAX];
     /* as given, resolved after parsing */
     const char *family_arg, *impl_arg, *counters_arg;
     /* bookkeeping */
-    int argc;                        /* the user's command line (recorded) */
+    int argc; /* the user's command line (recorded) */
     char **argv;
-    int parse_argc;                  /* the `run` options actually parsed */
+    int parse_argc; /* the `run` options actually parsed */
     char **parse_argv;
 };
 
@@ -91,43 +91,42 @@ struct json_t *run_opts_json(const struct run_opts *o);
 enum verdict { VERDICT_NA = -1, VERDICT_FAIL = 0, VERDICT_OK = 1 };
 
 /* How a trial ended (it runs in a child process: run/isolate.c). */
-enum outcome { OUTCOME_OK = 0, OUTCOME_CRASHED, OUTCOME_TIMEOUT, OUTCOME_ERROR,
-               OUTCOME_SKIPPED };
+enum outcome { OUTCOME_OK = 0, OUTCOME_CRASHED, OUTCOME_TIMEOUT, OUTCOME_ERROR, OUTCOME_SKIPPED };
 
 struct trial {
-    double seconds;                  /* barrier release to last worker done */
+    double seconds; /* barrier release to last worker done */
     uint64_t ops;
     double ops_per_s, ns_per_op;
     double rate_min, rate_max, jain; /* per-thread ops/s and Jain's index */
     enum verdict verdict;
-    uint64_t expected, delivered;    /* what the family's check expected and saw */
-    char note[128];                  /* why a verdict failed, or an error */
+    uint64_t expected, delivered; /* what the family's check expected and saw */
+    char note[128];               /* why a verdict failed, or an error */
     enum outcome outcome;
-    char outcome_detail[48];         /* "SIGSEGV", "after 30 s", "exit status 3" */
-    char stderr_tail[2048];          /* last lines the trial wrote to stderr */
-    struct ctr_result counters;      /* per-op event counts; n == 0 when off */
-    double m[TRIAL_MAX_METRICS];     /* the family's metrics (family.h); NAN: not measured */
+    char outcome_detail[48];     /* "SIGSEGV", "after 30 s", "exit status 3" */
+    char stderr_tail[2048];      /* last lines the trial wrote to stderr */
+    struct ctr_result counters;  /* per-op event counts; n == 0 when off */
+    double m[TRIAL_MAX_METRICS]; /* the family's metrics (family.h); NAN: not measured */
 };
 
 struct cell {
     const struct lab_impl *impl;
     unsigned threads;
-    struct trial *trials;            /* reps of them: completed ones first */
-    size_t ntrials;                  /* completed */
+    struct trial *trials; /* reps of them: completed ones first */
+    size_t ntrials;       /* completed */
     struct lab_summary ops_per_s, ns_per_op, jain, rate_min, rate_max;
-    struct lab_summary m[TRIAL_MAX_METRICS];   /* over the finite values */
-    enum verdict verdict;            /* all trials */
-    enum outcome outcome;            /* worst outcome of its trials */
-    const struct trial *failed;      /* the first trial that did not end OK */
+    struct lab_summary m[TRIAL_MAX_METRICS]; /* over the finite values */
+    enum verdict verdict;                    /* all trials */
+    enum outcome outcome;                    /* worst outcome of its trials */
+    const struct trial *failed;              /* the first trial that did not end OK */
 };
 
 struct run_result {
     const struct run_opts *opts;
-    struct cell *cells;              /* threads-major, then impls in opts order */
+    struct cell *cells; /* threads-major, then impls in opts order */
     size_t ncells;
-    int interrupted;                 /* SIGINT/SIGTERM stopped the run */
-    double loadavg_start[3];         /* when the run started; -1 if unknown */
-    char journal[1024];              /* the journal path, when there is one */
+    int interrupted;         /* SIGINT/SIGTERM stopped the run */
+    double loadavg_start[3]; /* when the run started; -1 if unknown */
+    char journal[1024];      /* the journal path, when there is one */
 };
 
 /* A trial finished earlier (a journal being resumed). */
@@ -142,14 +141,14 @@ struct run_hooks {
     /* After each finished trial (a crashed warm-up counts as round 0). */
     int (*on_trial)(void *arg, const struct cell *c, int round, const struct trial *t);
     void *arg;
-    const struct run_done *done;     /* trials to restore instead of running */
+    const struct run_done *done; /* trials to restore instead of running */
     size_t ndone;
 };
 
 /* Runs every cell of o. 0 (also when interrupted: r->interrupted) or a
    negative errno with err. */
-int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_result *r,
-               char *err, size_t n);
+int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_result *r, char *err,
+               size_t n);
 void run_result_free(struct run_result *r);
 /* Median over a cell's trials of counter i (per op, or total); NaN if none. */
 double run_cell_ctr_median(const struct cell *c, size_t i, int total);
@@ -177,7 +176,7 @@ struct run_topo_info {
     char cpu_model[128];
     int packages, numa_nodes, cores, pus;
 };
-int run_topo_info(struct run_topo_info *t);      /* 0 or -1 */
+int run_topo_info(struct run_topo_info *t); /* 0 or -1 */
 
 /* ---------------- progress (run/progress.c) ------------------------------ */
 int run_progress_enabled(void);

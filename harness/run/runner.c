@@ -4,11 +4,11 @@
  * work() runs between the two. */
 
 #include <errno.h>
-#include <time.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <math.h>
@@ -89,7 +89,10 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         ct = run_ctr_threads_new(&plan, threads);
     }
     if (!c || !w || (tsz && !ts) || (o->counters.enabled && !ct)) {
-        free(c); free(w); free(ts); free(ct);
+        free(c);
+        free(w);
+        free(ts);
+        free(ct);
         snprintf(err, n, "out of memory for %u threads", threads);
         return -ENOMEM;
     }
@@ -107,7 +110,13 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     }
 
     int rc = d->setup(c, err, n);
-    if (rc) { free(ct); free(ts); free(w); free(c); return rc; }
+    if (rc) {
+        free(ct);
+        free(ts);
+        free(w);
+        free(c);
+        return rc;
+    }
 
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -126,14 +135,13 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         atomic_store(&c->stop, 1);
     }
 
-    while (atomic_load_explicit(&c->ready, memory_order_acquire) < created)
-        usleep(100);
+    while (atomic_load_explicit(&c->ready, memory_order_acquire) < created) usleep(100);
     c->t0 = lab_now_ns();
     c->deadline = c->t0 + (uint64_t)(o->duration * 1e9);
     runner_gate_open(&c->gate);
     if (!rc && !o->ops) runner_fixed_time_wait(c);
     for (unsigned i = 0; i < created; i++) pthread_join(w[i].tid, NULL);
-    for (unsigned i = created; i < threads; i++) w[i].t_end = c->t0;   /* never ran */
+    for (unsigned i = created; i < threads; i++) w[i].t_end = c->t0; /* never ran */
 
     /* Per-thread rates and totals. */
     double *rate = malloc(sizeof *rate * threads);

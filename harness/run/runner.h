@@ -6,8 +6,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "run.h"
 #include "lab_util.h"
+#include "run.h"
 
 struct trial_ctx;
 
@@ -15,29 +15,29 @@ struct trial_ctx;
    with another thread while the trial runs. */
 struct worker {
     LAB_ALIGNED unsigned idx;
-    uint64_t quota;          /* fixed work: ops to do; 0 in fixed-time mode */
-    uint64_t ops;            /* ops done, written once at the end */
-    uint64_t t_end;          /* CLOCK_MONOTONIC ns when this thread finished */
-    int err;                 /* first error returned by the implementation */
-    void *tstate;            /* impl->thread_state bytes, or NULL */
-    void *fstate;            /* the family driver's per-thread data */
+    uint64_t quota; /* fixed work: ops to do; 0 in fixed-time mode */
+    uint64_t ops;   /* ops done, written once at the end */
+    uint64_t t_end; /* CLOCK_MONOTONIC ns when this thread finished */
+    int err;        /* first error returned by the implementation */
+    void *tstate;   /* impl->thread_state bytes, or NULL */
+    void *fstate;   /* the family driver's per-thread data */
     struct trial_ctx *ctx;
     pthread_t tid;
-    struct ctr_thread *ctr;  /* this thread's counters, or NULL when off */
+    struct ctr_thread *ctr; /* this thread's counters, or NULL when off */
 };
 
 struct trial_ctx {
     const struct run_opts *o;
-    const void *fcfg;        /* the family's options (o->fcfg) */
+    const void *fcfg; /* the family's options (o->fcfg) */
     const struct lab_impl *impl;
     unsigned threads;
     struct worker *w;
-    void *fam;               /* the family driver's state */
-    LAB_ALIGNED _Atomic int stop;   /* fixed-time stop flag, read every STOP_CHECK ops */
+    void *fam;                    /* the family driver's state */
+    LAB_ALIGNED _Atomic int stop; /* fixed-time stop flag, read every STOP_CHECK ops */
     LAB_ALIGNED _Atomic unsigned ready;
     _Atomic int gate;
     uint64_t t0;
-    uint64_t deadline;       /* fixed time: t0 + duration */
+    uint64_t deadline; /* fixed time: t0 + duration */
 };
 
 /* Fixed time: the stop flag is read once per STOP_CHECK ops (a relaxed load

@@ -10,20 +10,29 @@
 #include "run.h"
 
 static hwloc_topology_t topo;
-static hwloc_cpuset_t *topo_order[3];  /* per mode: one single-PU set per PU */
+static hwloc_cpuset_t *topo_order[3]; /* per mode: one single-PU set per PU */
 static unsigned topo_npu;
 static pthread_once_t topo_once = PTHREAD_ONCE_INIT;
 static int topo_rc;
 
 static void topo_load(void)
 {
-    if (hwloc_topology_init(&topo) || hwloc_topology_load(topo)) { topo_rc = -1; return; }
+    if (hwloc_topology_init(&topo) || hwloc_topology_load(topo)) {
+        topo_rc = -1;
+        return;
+    }
     int n = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
-    if (n <= 0) { topo_rc = -1; return; }
+    if (n <= 0) {
+        topo_rc = -1;
+        return;
+    }
     topo_npu = (unsigned)n;
     topo_order[PIN_COMPACT] = calloc(topo_npu, sizeof(hwloc_cpuset_t));
     topo_order[PIN_SCATTER] = calloc(topo_npu, sizeof(hwloc_cpuset_t));
-    if (!topo_order[PIN_COMPACT] || !topo_order[PIN_SCATTER]) { topo_rc = -1; return; }
+    if (!topo_order[PIN_COMPACT] || !topo_order[PIN_SCATTER]) {
+        topo_rc = -1;
+        return;
+    }
     for (unsigned i = 0; i < topo_npu; i++) {
         hwloc_obj_t pu = hwloc_get_obj_by_type(topo, HWLOC_OBJ_PU, i);
         topo_order[PIN_COMPACT][i] = hwloc_bitmap_dup(pu->cpuset);
@@ -50,7 +59,10 @@ int run_topo_pin_self(int mode, unsigned idx)
 void run_topo_print_bindings(FILE *f, int mode, unsigned threads)
 {
     if (mode == PIN_NONE) return;
-    if (topo_init()) { fprintf(f, "contend: pinning unavailable (hwloc failed)\n"); return; }
+    if (topo_init()) {
+        fprintf(f, "contend: pinning unavailable (hwloc failed)\n");
+        return;
+    }
     fprintf(f, "pin %s, %u threads over %u PUs:", run_pin_name(mode), threads, topo_npu);
     unsigned show = threads < topo_npu ? threads : topo_npu;
     for (unsigned i = 0; i < show && i < 32; i++)

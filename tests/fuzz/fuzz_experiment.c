@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[ERRLEN];
     if (res_experiment_load_string(text, "quick", &e, err, sizeof err) == 0) {
         struct run_opts o;
-            run_opts_parse(e.argc, e.argv, &o, err, sizeof err);
+        run_opts_parse(e.argc, e.argv, &o, err, sizeof err);
         for (size_t i = 0; i < e.nrows; i++) {
             res_experiment_label(&e, e.rows[i].key);
             res_experiment_reference(&e, e.rows[i].key);

@@ -6,15 +6,18 @@
 #include <unistd.h>
 
 #include "family.h"
-#include "results.h"
 #include "resultfile.h"
+#include "results.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 65536) return 0;
     int fd = memfd_create("fuzz", 0);
     if (fd < 0) return 0;
-    if (write(fd, data, size) != (ssize_t)size) { close(fd); return 0; }
+    if (write(fd, data, size) != (ssize_t)size) {
+        close(fd);
+        return 0;
+    }
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     struct res_journal_data d;
