@@ -132,7 +132,8 @@ void rep_print_table(FILE *f, const struct run_result *r)
                 rep_format_si(c->rate_min.median, tmin, sizeof tmin),
                 rep_format_si(c->rate_max.median, tmax, sizeof tmax), c->jain.median,
                 run_verdict_name(c->verdict));
-        if (c->outcome != OUTCOME_OK && c->failed)
+        if (c->skipped[0]) fprintf(f, " (skipped: %s)", c->skipped);
+        else if (c->outcome != OUTCOME_OK && c->failed)
             fprintf(f, " (%s%s%s)", run_outcome_name(c->outcome),
                     c->failed->outcome_detail[0] ? " " : "", c->failed->outcome_detail);
         else if (c->verdict == VERDICT_FAIL && c->failed && c->failed->note[0])

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "family.h"
 #include "lab_util.h"
@@ -171,6 +172,18 @@ static void engine_restore(const struct run_opts *o, const struct run_hooks *h,
     }
 }
 
+const char *run_cell_refusal(const struct run_opts *o, const struct lab_impl *impl,
+                             unsigned threads, char *buf, size_t n)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if ((impl->caps & LAB_CAP_NO_OVERSUB) && o->ops && cpus > 0 && threads > (unsigned)cpus) {
+        snprintf(buf, n, "FIFO spinning with %u threads on %ld CPUs: run it oversubscribed "
+                 "with --duration (it is slow, not broken)", threads, cpus);
+        return buf;
+    }
+    return NULL;
+}
+
 int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_result *r, char *err,
                size_t n)
 {
@@ -199,6 +212,7 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                 return -ENOMEM;
             }
             for (unsigned k = 0; k < o->reps; k++) c->trials[k].outcome = OUTCOME_SKIPPED;
+            run_cell_refusal(o, c->impl, c->threads, c->skipped, sizeof c->skipped);
         }
     engine_restore(o, h, r, done);
     run_install_stop_handlers();
@@ -218,7 +232,7 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                 size_t ci = t * o->nimpls + order[k];
                 struct cell *c = &r->cells[ci];
                 if (round >= 0 && done[ci * o->reps + (size_t)round]) continue;
-                if (c->outcome != OUTCOME_OK) continue; /* it crashed or hung */
+                if (c->outcome != OUTCOME_OK || c->skipped[0]) continue; /* crashed, hung, refused */
                 char what[128];
                 snprintf(what, sizeof what, "%s/%s threads=%u %s %d/%u", c->impl->family,
                          c->impl->name, c->threads, round < 0 ? "warm-up" : "rep",

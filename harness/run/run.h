@@ -118,6 +118,7 @@ struct cell {
     enum verdict verdict;                    /* all trials */
     enum outcome outcome;                    /* worst outcome of its trials */
     const struct trial *failed;              /* the first trial that did not end OK */
+    char skipped[160];                       /* why the cell was not run, or "" */
 };
 
 struct run_result {
@@ -145,6 +146,10 @@ struct run_hooks {
     size_t ndone;
 };
 
+/* Why impl cannot run at threads under o (a capability the run does not
+   allow, e.g. FIFO spinning oversubscribed in fixed work), or NULL. */
+const char *run_cell_refusal(const struct run_opts *o, const struct lab_impl *impl,
+                             unsigned threads, char *buf, size_t n);
 /* Runs every cell of o. 0 (also when interrupted: r->interrupted) or a
    negative errno with err. */
 int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_result *r, char *err,
