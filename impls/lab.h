@@ -36,8 +36,9 @@ enum {
                                        but threads, with this reason */
     LAB_CAP_NO_OVERSUB   = 1u << 6  /* FIFO spinning (ticket, MCS, ...): collapses
                                        once workers outnumber CPUs, so oversubscribed
-                                       cells run only in fixed-time mode and are
-                                       reported as slow, not failed */
+                                       cells run only in fixed-time mode, up to 4x the
+                                       CPUs, and are skipped past that as slow, not
+                                       failed, with the reason */
 };
 
 /* Common header: the first member of every family descriptor. */

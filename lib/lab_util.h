@@ -47,17 +47,6 @@ static inline void lab_spin_lock(pthread_mutex_t *m)
     while (pthread_mutex_trylock(m) != 0) sched_yield();
 }
 
-/* Condition variable on CLOCK_MONOTONIC (timeouts immune to clock steps). */
-static inline int lab_pthread_cond_init(pthread_cond_t *c)
-{
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    int rc = pthread_cond_init(c, &a);
-    pthread_condattr_destroy(&a);
-    return -rc;
-}
-
 /* Cache-line aligned, zeroed allocation; NULL on failure. */
 static inline void *lab_calloc_aligned(size_t n)
 {

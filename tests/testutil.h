@@ -17,6 +17,8 @@ struct proc_result {
     char err[16384];
 };
 int run_contend(struct proc_result *r, const char *const *args);
+/* The same for any program (bin: its path). */
+int run_program(struct proc_result *r, const char *bin, const char *const *args);
 
 /* Counts lines in s (a trailing newline does not start a new line). */
 static inline int count_lines(const char *s)

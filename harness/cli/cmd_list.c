@@ -63,7 +63,8 @@ int cmd_list(int argc, char **argv)
             printf("  %-20s %-22s %s  %s\n", name, impls[i]->origin, caps, impls[i]->summary);
         }
     }
-    printf("caps: T timeout, B back-pressure, W own worker threads, D discards, P parallel scan,\n"
-           "      O threads-only, F FIFO spinning (no oversubscription in fixed work)\n");
+    printf(
+        "caps: T timeout, B back-pressure, W own worker threads, D discards, P parallel scan,\n"
+        "      O threads-only, F FIFO spinning (oversubscribed: fixed time, up to 4x the CPUs)\n");
     return fflush(stdout) ? 2 : 0;
 }

@@ -16,7 +16,7 @@
 
 /* The family's options (run_opts.fcfg). */
 struct counter_cfg {
-    size_t capacity;             /* buffered capacity of channel-like variants */
+    size_t capacity; /* buffered capacity of channel-like variants */
 };
 
 struct counter_state {
@@ -74,8 +74,9 @@ static void counter_finish(struct trial_ctx *c, struct trial *t)
     t->delivered = total;
     if (c->impl->caps & LAB_CAP_DISCARDS) {
         t->verdict = total == 0 ? VERDICT_NA : VERDICT_FAIL;
-        if (total) snprintf(t->note, sizeof t->note, "a discarding variant counted %llu",
-                            (unsigned long long)total);
+        if (total)
+            snprintf(t->note, sizeof t->note, "a discarding variant counted %llu",
+                     (unsigned long long)total);
     } else if (rc) {
         t->verdict = VERDICT_FAIL;
         snprintf(t->note, sizeof t->note, "close() returned %s", strerror(-rc));

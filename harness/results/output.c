@@ -91,8 +91,8 @@ static json_t *output_cell(const struct cell *c, const struct run_opts *o)
     if (!cell) return NULL;
     json_t *ctr = res_ctr_cell_json(c);
     if (ctr) json_object_set_new(cell, "counters", ctr);
-    json_object_set_new(cell, "outcome", json_string(c->skipped[0] ? "skipped"
-                                                     : run_outcome_name(c->outcome)));
+    json_object_set_new(cell, "outcome",
+                        json_string(c->skipped[0] ? "skipped" : run_outcome_name(c->outcome)));
     if (c->skipped[0]) json_object_set_new(cell, "skipped", json_string(c->skipped));
     if (c->failed && c->failed->outcome_detail[0])
         json_object_set_new(cell, "outcome_detail", json_string(c->failed->outcome_detail));
