@@ -163,7 +163,7 @@ static int store_prefill(struct sstate *s, void *ts, uint64_t *ids, uint64_t key
         for (size_t i = 0; i < m; i++) {
             store_template(&batch[i], 0);
             snprintf(batch[i].name, sizeof batch[i].name, "prefill %llu",
-                     (unsigned long long)(at + i + 1));
+                     (unsigned long long)at + i + 1);
         }
         if (s->s->insert_many)
             rc = s->s->insert_many(s->self, ts, batch, m, ids + at);

@@ -96,11 +96,11 @@ static int report_baseline(const struct report *rp, const struct plotctx *p, siz
     }
     report_list_json(md, c.notes, "");
     report_list_json(md, c.warnings, "warning: ");
-    const struct cmp_row **sig = malloc((c.nrows + 1) * sizeof *sig);
+    const struct cmp_row **sig = malloc((c.nrows + 1) * sizeof(void *));
     size_t ns = 0;
     for (size_t i = 0; sig && i < c.nrows; i++)
         if (c.rows[i].change != CMP_SAME) sig[ns++] = &c.rows[i];
-    if (sig) qsort(sig, ns, sizeof *sig, report_by_size);
+    if (sig) qsort(sig, ns, sizeof(void *), report_by_size);
     fprintf(md, "\n### Significant changes, largest first\n\n");
     if (!ns)
         fprintf(md, "None.\n\n");
