@@ -9,9 +9,6 @@
 #ifndef CONTEND_VERSION
 #define CONTEND_VERSION "0"
 #endif
-#ifndef CONTEND_BUILD_COMMIT
-#define CONTEND_BUILD_COMMIT ""
-#endif
 #ifndef CONTEND_BUILD_TYPE
 #define CONTEND_BUILD_TYPE ""
 #endif
@@ -80,8 +77,10 @@ int main(int argc, char **argv)
         return fflush(stdout) ? 2 : 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("contend %s (commit %s, %s build, %s)\n", CONTEND_VERSION,
-               CONTEND_BUILD_COMMIT[0] ? CONTEND_BUILD_COMMIT : "unknown", CONTEND_BUILD_TYPE,
+        int dirty;
+        const char *built = res_context_build(&dirty);
+        printf("contend %s (commit %s%s, %s build, %s)\n", CONTEND_VERSION,
+               built[0] ? built : "unknown", dirty ? "-dirty" : "", CONTEND_BUILD_TYPE,
                __VERSION__);
         return fflush(stdout) ? 2 : 0;
     }
