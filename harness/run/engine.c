@@ -201,6 +201,9 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
             for (unsigned k = 0; k < o->reps; k++) c->trials[k].outcome = OUTCOME_SKIPPED;
         }
     engine_restore(o, h, r, done);
+    if (o->shard.count && !o->threads.n) /* more shards than comparison groups */
+        fprintf(stderr, "contend: shard %u/%u holds no comparison group: nothing to run\n",
+                o->shard.index, o->shard.count);
     run_install_stop_handlers();
     int rc = 0;
 
