@@ -13,10 +13,11 @@ struct merge_args {
 };
 
 #define O(f) offsetof(struct merge_args, f)
-static const struct opt_spec merge_opts[] = { { "out", OPT_STR, O(out), "ALL.json",
-                                                "where to write the merge (atomically; required)",
-                                                .flags = OPT_NONEMPTY },
-                                              { 0 } };
+static const struct opt_spec merge_opts[] = {
+    { "out", OPT_STR, O(out), "ALL.json", "where to write the merge (atomically; required)",
+      .flags = OPT_NONEMPTY },
+    { 0 },
+};
 #undef O
 
 static struct merge_args merge_a;

@@ -18,8 +18,8 @@ void rep_trend_csv(FILE *f, const struct res_hist_series *s, size_t n);
 /* dir/history-<k>.{tsv,png,svg}: one plot per metric and cell group, one
    line per implementation across the runs, 95% CI bands, kernel and
    compiler changes marked. Lists the files on f. */
-int rep_trend_plot(FILE *f, const char *dir, const struct res_hist_series *s, size_t n,
-                   char *err, size_t en);
+int rep_trend_plot(FILE *f, const char *dir, const struct res_hist_series *s, size_t n, char *err,
+                   size_t en);
 
 struct rep_trend_opts {
     double alpha;          /* change points and the gate (0.01) */

@@ -200,6 +200,8 @@ json_t *res_merge(const char *const *paths, size_t n, json_t *warn, char *err, s
         for (e = i; e < nu && u[e].group == u[i].group;) e++;
         json_t *doc = u[i].count ? merge_join(&u[i], e - i, warn, err, en) : json_incref(u[i].doc);
         if (!doc) goto done;
+        if (!json_object_get(doc, "source")) /* where the run came from */
+            json_object_set_new(doc, "source", json_string(u[i].path));
         json_array_append_new(runs, doc);
     }
     if (json_array_size(runs) == 1) {
