@@ -249,7 +249,8 @@ static void trend_interval(double lo, double hi, char *buf, size_t n)
 /* One series: its change points, then the gate on its newest run. 1 when
    the gate finds a regression. */
 static int trend_detect_one(FILE *f, const struct res_hist_series *s,
-                            const struct rep_trend_opts *o, size_t *nchanges, char *err, size_t en)
+                            const struct rep_trend_opts *o, const struct res_hist_point *latest,
+                            size_t *nchanges, char *err, size_t en)
 {
     trend_header(f, s);
     for (size_t p = 1; p < s->npts; p++) {
@@ -288,6 +289,13 @@ static int trend_detect_one(FILE *f, const struct res_hist_series *s,
                 a->commit, b->commit);
     }
     *nchanges += (size_t)nc;
+    const struct res_hist_point *nw = &s->pts[s->npts - 1];
+    if (strcmp(nw->commit, latest->commit)) {
+        fprintf(f,
+                "  gate: not run: its newest run (commit %s) is not of the newest build (%s)\n\n",
+                nw->commit, latest->commit);
+        goto done;
+    }
     if (s->npts < 2 || !s->better) {
         fprintf(f, "  gate: %s\n\n",
                 s->npts < 2 ? "one run: nothing to test the newest against"
@@ -302,7 +310,6 @@ static int trend_detect_one(FILE *f, const struct res_hist_series *s,
     if (rc) goto done;
     char iv[64];
     trend_interval(g.lo, g.hi, iv, sizeof iv);
-    const struct res_hist_point *nw = &s->pts[s->npts - 1];
     fprintf(f,
             "  gate: newest run %lld (commit %s, %zu trials) against %zu trials since run %lld: "
             "ratio %.3f %s, p %.3g -> %s\n\n",
@@ -324,8 +331,17 @@ int rep_trend_detect(FILE *f, const struct res_hist_series *s, size_t n,
 {
     size_t changes = 0;
     int regressions = 0;
+    /* the gate tests the newest build: the commit of the latest run */
+    const struct res_hist_point *latest = NULL;
+    for (size_t i = 0; i < n; i++)
+        for (size_t p = 0; p < s[i].npts; p++) {
+            const struct res_hist_point *q = &s[i].pts[p];
+            if (!latest || strcmp(q->date, latest->date) > 0
+                || (!strcmp(q->date, latest->date) && q->run > latest->run))
+                latest = q;
+        }
     for (size_t i = 0; i < n; i++) {
-        int r = trend_detect_one(f, &s[i], o, &changes, err, en);
+        int r = trend_detect_one(f, &s[i], o, latest, &changes, err, en);
         if (r < 0) return r;
         regressions += r;
     }

@@ -28,8 +28,10 @@ struct rep_trend_opts {
     uint64_t seed;
 };
 /* Change points of each series (where, size with interval, the suspect
-   commit range) and the gate on its newest run. Returns the number of
-   series whose newest run is a regression, or a negative errno. */
+   commit range) and the gate on its newest run, for the series whose
+   newest run is of the newest build (the commit of the latest run: series
+   a build no longer measures are not gated). Returns the number of series
+   whose newest run is a regression, or a negative errno. */
 int rep_trend_detect(FILE *f, const struct res_hist_series *s, size_t n,
                      const struct rep_trend_opts *o, char *err, size_t en);
 
