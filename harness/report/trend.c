@@ -264,7 +264,11 @@ static int trend_detect_one(FILE *f, const struct res_hist_series *s,
     for (size_t p = 0; !rc && p < s->npts; p++)
         pts[p] = (struct lab_cp_point){ s->pts[p].v, s->pts[p].n };
     struct lab_cp_opts co = { .alpha = o->alpha, .permutations = o->permutations, .seed = o->seed };
-    int nc = rc ? rc : lab_cp_detect(pts, s->npts, &co, ch, s->npts);
+    /* change points among the runs before the newest: one run cannot be
+       located, and an outlier at the end would drag the run before it into
+       a "change"; the newest run is the gate's */
+    size_t nd = s->npts - 1;
+    int nc = rc ? rc : lab_cp_detect(pts, nd, &co, ch, nd);
     if (nc == -EINVAL) {
         fprintf(f, "  skipped: a value is not > 0 (change points need a positive metric)\n\n");
         nc = 0, rc = 0;
@@ -274,10 +278,12 @@ static int trend_detect_one(FILE *f, const struct res_hist_series *s,
         rc = nc;
         goto done;
     }
-    if (s->npts < 4)
-        fprintf(f, "  change points: too few runs to locate one (%zu; 4 needed)\n", s->npts);
+    if (nd < 4)
+        fprintf(f,
+                "  change points: too few runs before the newest to locate one (%zu; 4 needed)\n",
+                nd);
     else if (!nc)
-        fprintf(f, "  change points: none (alpha %g)\n", o->alpha);
+        fprintf(f, "  change points: none before the newest run (alpha %g)\n", o->alpha);
     for (int c = 0; c < nc; c++) {
         const struct res_hist_point *a = &s->pts[ch[c].index - 1], *b = &s->pts[ch[c].index];
         char iv[64];
