@@ -27,7 +27,7 @@ static const struct cli_spec merge_spec = {
     "usage: contend merge A.json B.json ... --out ALL.json\n",
     "\n"
     "Merges result files. The shards of one run (`contend run --shard I/N` with\n"
-    "the same command, seed, build and host) are joined into that run: the same\n"
+    "the same command, config and build) are joined into that run: the same\n"
     "cells and trials as one unsharded run. Other inputs stay separate runs, e.g.\n"
     "the same sweep on several machines: `contend report ALL.json` puts them in\n"
     "columns, `contend history add ALL.json` stores each. Every input's context is\n"

@@ -48,7 +48,8 @@ static json_t *merge_argv_key(const json_t *ctx)
     return k;
 }
 
-/* Parts of one run: same host, build, command and config but the shard. */
+/* Parts of one run: same build, command and config but the shard (hosts
+   may differ: a sweep spread over a fleet; merge_join warns). */
 static int merge_same_run(const struct merge_unit *a, const struct merge_unit *b)
 {
     if (!a->count || a->count != b->count) return 0;
@@ -58,8 +59,8 @@ static int merge_same_run(const struct merge_unit *a, const struct merge_unit *b
     json_t *aa = merge_argv_key(ca), *ab = merge_argv_key(cb);
     json_object_del(fa, "shard");
     json_object_del(fb, "shard");
-    int same = !strcmp(merge_str(ca, "host"), merge_str(cb, "host"))
-        && !strcmp(merge_commit(ca), merge_commit(cb)) && json_equal(fa, fb) && json_equal(aa, ab);
+    int same =
+        !strcmp(merge_commit(ca), merge_commit(cb)) && json_equal(fa, fb) && json_equal(aa, ab);
     json_decref(fa);
     json_decref(fb);
     json_decref(aa);
@@ -145,6 +146,19 @@ static json_t *merge_join(const struct merge_unit *u, size_t n, json_t *warn, ch
             json_t *copy = json_deep_copy(c);
             json_object_set_new(copy, "part", json_integer((json_int_t)p));
             json_array_append_new(cells, copy);
+        }
+    }
+    const json_t *c0 = json_object_get(u[0].doc, "context");
+    for (size_t p = 1; warn && p < n; p++) {
+        const json_t *cp = json_object_get(u[p].doc, "context");
+        if (strcmp(merge_str(c0, "host"), merge_str(cp, "host"))) {
+            char w[512];
+            snprintf(w, sizeof w,
+                     "%s and %s: shards of one run measured on different hosts (%.60s, %.60s): "
+                     "across their thread counts the run compares machines, not designs",
+                     u[0].path, u[p].path, merge_str(c0, "host"), merge_str(cp, "host"));
+            json_array_append_new(warn, json_string(w));
+            break;
         }
     }
     if (n < u[0].count && warn) {

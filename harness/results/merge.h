@@ -2,7 +2,7 @@
  * read back run by run (`report`, `history add`).
  *
  * A merged file is a result document. The shards of one run (`run --shard
- * I/N` with the same command, seed, build and host) are joined into one run:
+ * I/N` with the same command, config and build) are joined into one run:
  * the union of their cells, each cell marked with the "part" it came from,
  * and "parts" holding each input's path, context and config. Any other
  * inputs stay separate runs (other machines, other sweeps): then the
