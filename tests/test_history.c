@@ -208,6 +208,15 @@ Test(history, keyed_by_the_build_commit_and_attributes_marked)
     cr_assert_eq(count(pr.out, "2 runs)"), 1, "a kernel update splits no series: %s", pr.out);
     cr_assert_not_null(strstr(pr.out, "* kernel Linux 6.1.0 x86_64 -> Linux 6.2.0 x86_64"), "%s",
                        pr.out);
+    /* plotted: one plot per metric and cell group, every implementation in it */
+    char plots[160], png[200];
+    snprintf(plots, sizeof plots, "%s/plots", dir);
+    const char *plot[] = { "history", "plot", "--db", db, "--out", plots, NULL };
+    cr_assert_eq(run_contend(&pr, plot), 0);
+    cr_assert_eq(pr.status, 0, "%s", pr.err);
+    cr_assert_eq(count_lines(pr.out), 1, "spin and mutex in one plot: %s", pr.out);
+    snprintf(png, sizeof png, "%s/history-1.svg", plots);
+    cr_assert_eq(access(png, R_OK), 0, "%s", pr.out);
 }
 
 Test(history, merged_shards_store_the_same_trials_as_the_shards)

@@ -97,7 +97,6 @@ void cmd_history_help(FILE *f) { cli_help(f, &history_spec); }
 static int history_add_files(struct res_hist *h, const char *const *files, size_t n)
 {
     char err[ERRLEN] = "";
-    struct res_hist_added total = { 0 };
     for (size_t i = 0; i < n; i++) {
         struct rf_result r;
         struct res_hist_added a = { 0 };
@@ -108,7 +107,6 @@ static int history_add_files(struct res_hist *h, const char *const *files, size_
         printf("%s: %zu run%s added (%zu cells, %zu values)%s", files[i], a.runs,
                a.runs == 1 ? "" : "s", a.cells, a.trials, a.already ? ", " : "\n");
         if (a.already) printf("%zu already stored\n", a.already);
-        total.runs += a.runs;
     }
     return fflush(stdout) ? 2 : 0;
 }
