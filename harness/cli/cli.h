@@ -52,6 +52,8 @@ int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_counters(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 void cmd_list_help(FILE *f);
 void cmd_run_help(FILE *f);
 void cmd_reproduce_help(FILE *f);
@@ -61,5 +63,7 @@ void cmd_export_help(FILE *f);
 void cmd_report_help(FILE *f);
 void cmd_counters_help(FILE *f);
 void cmd_keys_help(FILE *f);
+void cmd_merge_help(FILE *f);
+void cmd_history_help(FILE *f);
 
 #endif

@@ -9,9 +9,6 @@
 #ifndef CONTEND_VERSION
 #define CONTEND_VERSION "0"
 #endif
-#ifndef CONTEND_BUILD_COMMIT
-#define CONTEND_BUILD_COMMIT ""
-#endif
 #ifndef CONTEND_BUILD_TYPE
 #define CONTEND_BUILD_TYPE ""
 #endif
@@ -28,6 +25,10 @@ const struct cli_command cli_commands[] = {
       cmd_report_help },
     { "export", "a result file as Go benchmark lines, google/benchmark JSON or CSV", cmd_export,
       cmd_export_help },
+    { "merge", "result files as one: shards of a run joined, machines side by side", cmd_merge,
+      cmd_merge_help },
+    { "history", "results across commits (SQLite): add, show, plot, export, detect changes",
+      cmd_history, cmd_history_help },
     { "keys", "print a store workload's keys, one per line", cmd_keys, cmd_keys_help },
     { "counters", "which event counters this machine can count, and why not", cmd_counters,
       cmd_counters_help },
@@ -80,8 +81,10 @@ int main(int argc, char **argv)
         return fflush(stdout) ? 2 : 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("contend %s (commit %s, %s build, %s)\n", CONTEND_VERSION,
-               CONTEND_BUILD_COMMIT[0] ? CONTEND_BUILD_COMMIT : "unknown", CONTEND_BUILD_TYPE,
+        int dirty;
+        const char *built = res_context_build(&dirty);
+        printf("contend %s (commit %s%s, %s build, %s)\n", CONTEND_VERSION,
+               built[0] ? built : "unknown", dirty ? "-dirty" : "", CONTEND_BUILD_TYPE,
                __VERSION__);
         return fflush(stdout) ? 2 : 0;
     }

@@ -12,6 +12,7 @@
 #include "compare.h"
 #include "experiment.h"
 #include "export.h"
+#include "machines.h"
 #include "plot.h"
 #include "report.h"
 #include "results.h"
@@ -301,6 +302,7 @@ static void report_footer(FILE *md, const struct report *rp)
 
 int rep_write(const struct report *rp, char *err, size_t n)
 {
+    if (rep_machines_merged(rp)) return rep_machines_write(rp, err, n); /* machines.c */
     char plots[1100];
     snprintf(plots, sizeof plots, "%s/plots", rp->dir);
     int rc = res_make_dirs(plots, err, n);
@@ -339,6 +341,7 @@ int rep_write(const struct report *rp, char *err, size_t n)
         report_env_warnings(md, &rp->in[i]);
     }
     fputc('\n', md);
+    rep_machines_table(md, rp); /* machines.c: machines in columns */
     if (rp->e && !rc) rep_evolution(md, rp->e, &rp->in[0].r);
     const char *fams[VIEW_MAX];
     size_t nf = 0;

@@ -229,6 +229,9 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
             run_cell_refusal(o, c->impl, c->threads, c->skipped, sizeof c->skipped);
         }
     engine_restore(o, h, r, done);
+    if (o->shard.count && !o->threads.n) /* more shards than comparison groups */
+        fprintf(stderr, "contend: shard %u/%u holds no comparison group: nothing to run\n",
+                o->shard.index, o->shard.count);
     run_install_stop_handlers();
     int rc = 0;
 

@@ -65,6 +65,42 @@ static void options_threads_format(const void *field, char *buf, size_t n)
         snprintf(buf + strlen(buf), n - strlen(buf), "%s%u", i ? "," : "", l->v[i]);
 }
 
+/* --shard I/N: 1 <= I <= N <= MAX_LIST. */
+static int options_shard(const char *v, void *field, char *err, size_t n)
+{
+    struct run_shard *sh = field;
+    unsigned i, k;
+    int used = 0;
+    if (sscanf(v, "%u/%u%n", &i, &k, &used) != 2 || v[used] || !strchr("0123456789", *v)) {
+        snprintf(err, n, "'%.40s' is not I/N (e.g. 2/4)", v);
+        return -EINVAL;
+    }
+    if (k < 1 || k > MAX_LIST || i < 1 || i > k) {
+        snprintf(err, n, "'%.40s': need 1 <= I <= N <= %d", v, MAX_LIST);
+        return -EINVAL;
+    }
+    *sh = (struct run_shard){ i, k };
+    return 0;
+}
+
+static void options_shard_format(const void *field, char *buf, size_t n)
+{
+    const struct run_shard *sh = field;
+    snprintf(buf, n, "%u/%u", sh->index, sh->count);
+}
+
+/* The shard's part of the sweep. A comparison group is every
+   implementation at one thread count (the workload is the run's): groups
+   are dealt round-robin in --threads order, group g to shard g % N + 1, so
+   the N parts are disjoint, cover the sweep, and keep each group whole. */
+static void options_apply_shard(struct run_opts *o)
+{
+    size_t k = 0;
+    for (size_t g = 0; o->shard.count && g < o->threads.n; g++)
+        if (g % o->shard.count + 1 == o->shard.index) o->threads.v[k++] = o->threads.v[g];
+    if (o->shard.count) o->threads.n = k;
+}
+
 static char options_family_help[512];
 
 #define O(f) offsetof(struct run_opts, f)
@@ -100,6 +136,11 @@ static const struct opt_spec options_run[] = {
     { "resume", OPT_STR, O(resume), "JOURNAL",
       "finish an interrupted run: takes the options from the\n"
       "journal (FILE.json.journal) and skips the trials it holds" },
+    { "shard", OPT_CUSTOM, O(shard), "I/N",
+      "run part I of N of the cells: whole comparison groups\n"
+      "(every implementation at one thread count), dealt\n"
+      "round-robin; merge the N results with `contend merge`",
+      .parse = options_shard, .format = options_shard_format },
     { "counters", OPT_STR, O(counters_arg), "LIST",
       "per-op event counts, per worker thread: `default`, `none`\n"
       "or a comma list of libpfm4 event names (`contend counters`).\n"
@@ -252,6 +293,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
     }
     if (!have_ops && !have_duration) o->ops = 1000000;
     if ((rc = options_impls(o, err, n))) return rc;
+    options_apply_shard(o);
     for (size_t i = 0; o->ops && i < o->threads.n; i++)
         if (o->ops < o->threads.v[i]) {
             snprintf(err, n, "--ops %llu is fewer than --threads %u: every thread needs work",
@@ -341,6 +383,11 @@ json_t *run_opts_json(const struct run_opts *o)
         json_t *part = options_group_json(&g);
         json_object_update(fj, part);
         json_decref(part);
+    }
+    if (j && o->shard.count) { /* merge joins the parts of one run */
+        char buf[32];
+        options_shard_format(&o->shard, buf, sizeof buf);
+        json_object_set_new(j, "shard", json_string(buf));
     }
     if (j && fj)
         json_object_set_new(j, o->fam->name, fj);

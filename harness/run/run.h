@@ -61,12 +61,15 @@ struct run_opts {
     int warmup; /* discard one warm-up trial per cell */
     int pin;    /* enum pin_mode */
     uint64_t seed;
-    const char *out;          /* JSON path or NULL */
-    int quiet;                /* no table on stdout */
-    double cell_timeout;      /* watchdog per trial, s; 0 = scaled to the work */
-    int no_isolate;           /* run trials in-process (debugging, profilers) */
-    const char *resume;       /* journal to resume from */
-    struct ctr_spec counters; /* --counters, resolved and probed */
+    const char *out;           /* JSON path or NULL */
+    int quiet;                 /* no table on stdout */
+    double cell_timeout;       /* watchdog per trial, s; 0 = scaled to the work */
+    int no_isolate;            /* run trials in-process (debugging, profilers) */
+    const char *resume;        /* journal to resume from */
+    struct ctr_spec counters;  /* --counters, resolved and probed */
+    struct run_shard {         /* --shard I/N: the part of the cells this run takes */
+        unsigned index, count; /* 1 <= index <= count; count 0: unsharded */
+    } shard;
     /* the family's options (its driver's cfg_size bytes) */
     _Alignas(16) unsigned char fcfg[RUN_FCFG_MAX];
     /* as given, resolved after parsing */

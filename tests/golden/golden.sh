@@ -17,7 +17,7 @@ trap 'rm -rf "$out"' EXIT
 shape() { grep -v "^! unstable" | sed -E 's/-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?[kMG%]?!?/#/g; s/ +/ /g' ; }
 cd "$src"
 "$bin" --help >"$out/help.txt"
-for c in list run reproduce stress compare export counters keys report; do
+for c in list run reproduce stress compare export counters keys report merge history; do
   "$bin" "$c" --help >"$out/help-$c.txt"
 done
 "$bin" list >"$out/list.txt"
@@ -27,7 +27,7 @@ done
   echo
   echo "Generated from \`contend <command> --help\` by tests/golden/golden.sh (update mode);"
   echo "a test checks that it still matches. Start with README.md."
-  for c in "" list run reproduce compare report export keys counters stress; do
+  for c in "" list run reproduce compare report export merge history keys counters stress; do
     echo; echo "## contend${c:+ $c}"; echo; echo '```'
     if [ -n "$c" ]; then "$bin" "$c" --help; else "$bin" --help; fi
     echo '```'
