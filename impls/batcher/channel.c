@@ -5,12 +5,12 @@
  *                          case <-ticker.C: send what is there } }()
  *
  * Producers send each item through a bounded queue built like Go's channel
- * (one mutex, two condition variables: common/chan.c), of capacity
+ * (one lock, a ring, parked senders: common/chan.c), of capacity
  * queue_size. One consumer thread receives items one at a time, batches them
  * by size, and on every tick of a timeout_ms ticker sends the partial batch.
- * A full channel blocks producers: that is its back-pressure. */
+ * A full channel blocks producers: that is its back-pressure. The consumer
+ * is started with lab_spawn (a fiber under a fiber runner). */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "lab.h"
@@ -23,16 +23,17 @@ struct chan_batcher {
     size_t batch, len;
     uint64_t *buf;          /* the consumer's batch, reused */
     unsigned tick_ms;
-    pthread_t consumer;
+    struct lab_task_handle consumer;
 };
 
 static void *consumer(void *arg)
 {
     struct chan_batcher *b = arg;
-    struct timespec tick = lab_deadline_ms(b->tick_ms);
+    const uint64_t period = (uint64_t)b->tick_ms * 1000000u;
+    uint64_t tick = period ? lab_now_ns() + period : 0;
     for (;;) {
         uint64_t v;
-        int rc = lab_chan_recv(&b->ch, &v, b->tick_ms ? &tick : NULL);
+        int rc = lab_chan_recv(&b->ch, &v, tick);
         if (rc == 0) {
             b->buf[b->len++] = v;
             if (b->len == b->batch) {
@@ -46,7 +47,7 @@ static void *consumer(void *arg)
             b->len = 0;
         }
         if (rc == -EPIPE) break;
-        tick = lab_deadline_ms(b->tick_ms);
+        tick = lab_now_ns() + period;
     }
     return NULL;
 }
@@ -63,11 +64,11 @@ static int cb_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s
     b->sink = *sink;
     b->batch = cfg->batch_size;
     b->tick_ms = cfg->timeout_ms;
-    if ((rc = pthread_create(&b->consumer, NULL, consumer, b)) != 0) {
+    if ((rc = lab_spawn(consumer, b, &b->consumer)) != 0) {
         lab_chan_destroy(&b->ch);
         free(b->buf);
         free(b);
-        return -rc;
+        return rc;
     }
     *self = b;
     return 0;
@@ -87,7 +88,7 @@ static int cb_close(void *self)
     struct chan_batcher *b = self;
     if (!b->ch.ring) return 0;
     lab_chan_close(&b->ch);            /* the consumer drains, then exits */
-    pthread_join(b->consumer, NULL);
+    lab_join(&b->consumer);
     lab_chan_destroy(&b->ch);
     return 0;
 }

@@ -25,12 +25,11 @@
  * single-consumer; nothing is locked per item. */
 #include <assert.h>
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
 #include "lab.h"
+#include "lab_prim.h"
 #include "common/util.h"
 
 struct lf_buf {
@@ -43,7 +42,7 @@ struct lf_buf {
 
 struct lf_batcher {
     LAB_ALIGNED _Atomic(struct lf_buf *) current;
-    LAB_ALIGNED pthread_mutex_t send_mu;
+    LAB_ALIGNED struct lab_mutex send_mu;
     struct lab_sink sink;
     size_t batch;
     unsigned nbuf;
@@ -86,7 +85,7 @@ static int lf_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s
     if (lab_batcher_cfg_error(cfg) || !sink || !sink->deliver) return -EINVAL;
     struct lf_batcher *b = lab_calloc_aligned(sizeof *b);
     if (!b) return -ENOMEM;
-    pthread_mutex_init(&b->send_mu, NULL);
+    lab_mutex_init(&b->send_mu);
     b->sink = *sink;
     b->batch = cfg->batch_size;
     b->nbuf = (unsigned)(1 + cfg->queue_size / cfg->batch_size);
@@ -117,9 +116,9 @@ static int lf_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s
 
 static void send(struct lf_batcher *b, struct lf_buf *f, size_t n)
 {
-    pthread_mutex_lock(&b->send_mu);
+    lab_mutex_lock(&b->send_mu);
     b->sink.deliver(b->sink.arg, f->data, n);
-    pthread_mutex_unlock(&b->send_mu);
+    lab_mutex_unlock(&b->send_mu);
 }
 
 /* Called by the one producer whose write completed batch f. */
@@ -127,7 +126,7 @@ static void complete(struct lf_batcher *b, struct lf_buf *f)
 {
     struct lf_buf *fresh;
     while (!(fresh = pop_free(b)))     /* every buffer is being sent */
-        sched_yield();
+        lab_yield();
     /* publish first (fresh is still full: nobody can claim a slot in it),
        then open it for writes */
     struct lf_buf *expect = f;
@@ -156,7 +155,7 @@ static int lf_add(void *self, void *tstate, uint64_t item)
                 return 0;
             }
         }
-        sched_yield();                 /* full: wait for the swap */
+        lab_yield();                   /* full: wait for the swap */
     }
 }
 
@@ -180,7 +179,7 @@ static void lf_destroy(void *self)
         for (unsigned i = 0; i < b->nbuf; i++) free(b->bufs[i].mem);
     free(b->bufs);
     free(b->free_bits);
-    pthread_mutex_destroy(&b->send_mu);
+    lab_mutex_destroy(&b->send_mu);
     free(b);
 }
 

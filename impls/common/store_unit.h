@@ -1,5 +1,6 @@
 /* Building blocks of the store variants (impls/store/), written once:
- *  - lab_unit: the seed's ShardUnit, a map and a reader-writer lock;
+ *  - lab_unit: the seed's ShardUnit, a map and a reader-writer lock (a
+ *    lab_rwlock: writer-preferring like the seed's sync.RWMutex);
  *  - lab_memstore: the seed's MemoryStore, a unit plus its own ID counter
  *    under a separate mutex;
  *  - lab_sharded: the seed's ShardStore frame: a power-of-two array of
@@ -11,14 +12,15 @@
 #ifndef LAB_STORE_UNIT_H
 #define LAB_STORE_UNIT_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 
 #include "hashmap.h"
+#include "lab_prim.h"
+#include "lab_rwlock.h"
 #include "util.h"
 
 struct lab_unit {
-    pthread_rwlock_t mu;
+    struct lab_rwlock mu;
     struct lab_map map;
 };
 
@@ -32,7 +34,7 @@ int  lab_unit_scan(struct lab_unit *u, lab_scan_fn fn, void *arg);
 
 struct lab_memstore {
     struct lab_unit u;         /* tasks + mu */
-    pthread_mutex_t id_mu;     /* idMutex */
+    struct lab_mutex id_mu;    /* idMutex */
     uint64_t next_id;          /* nextID (unused when the store is a shard) */
 };
 

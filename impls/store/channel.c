@@ -7,7 +7,9 @@
  * cfg->workers workers (default 4, the seed's count). Worker k hands out the
  * ids k+1, k+1+W, k+1+2W ... so an id's owner is (id-1) % W; inserts go
  * round-robin per client thread (its thread state). GetAll asks each worker
- * in turn to run the callback over its map. */
+ * in turn to run the callback over its map. Actors are started with
+ * lab_spawn and every wait is a lab_chan or lab_cond wait, so under a fiber
+ * runner the actors are fibers, as the seed's were goroutines. */
 #include <errno.h>
 
 #include "common/alloc.h"
@@ -21,8 +23,8 @@
 enum op { OP_INSERT, OP_GET, OP_UPDATE, OP_REMOVE, OP_SCAN, OP_INSERT_MANY };
 
 struct reply {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    struct lab_mutex mu;
+    struct lab_cond cv;
     int done;
 };
 
@@ -44,7 +46,7 @@ struct actor {
     struct lab_map map;            /* owned by the actor's thread alone */
     uint64_t next_seq;
     unsigned idx, nworkers;
-    pthread_t tid;
+    struct lab_task_handle tid;
     int started;
 };
 
@@ -83,14 +85,14 @@ static void *actor_main(void *arg)
 {
     struct actor *a = arg;
     uint64_t v;
-    while (lab_chan_recv(&a->q, &v, NULL) == 0) {
+    while (lab_chan_recv(&a->q, &v, 0) == 0) {
         struct request *r = (struct request *)(uintptr_t)v;
         serve(a, r);
         struct reply *rep = r->reply;
-        pthread_mutex_lock(&rep->mu);
+        lab_mutex_lock(&rep->mu);
         rep->done = 1;
-        pthread_cond_signal(&rep->cv);
-        pthread_mutex_unlock(&rep->mu);   /* the caller may free r and rep now */
+        lab_cond_signal(&rep->cv);
+        lab_mutex_unlock(&rep->mu);       /* the caller may free r and rep now */
     }
     return NULL;
 }
@@ -102,18 +104,18 @@ static int send_wait(struct chstore *s, unsigned k, struct request *r)
     struct reply *rep = lab_malloc(sizeof *rep);
     if (!rep) return -ENOMEM;
     r->reply = rep;
-    pthread_mutex_init(&rep->mu, NULL);
-    pthread_cond_init(&rep->cv, NULL);
+    lab_mutex_init(&rep->mu);
+    lab_cond_init(&rep->cv);
     rep->done = 0;
     if (lab_chan_send(&s->a[k].q, (uint64_t)(uintptr_t)r) != 0) {
         r->rc = -EPIPE;
     } else {
-        pthread_mutex_lock(&rep->mu);
-        while (!rep->done) pthread_cond_wait(&rep->cv, &rep->mu);
-        pthread_mutex_unlock(&rep->mu);
+        lab_mutex_lock(&rep->mu);
+        while (!rep->done) lab_cond_wait(&rep->cv, &rep->mu, 0);
+        lab_mutex_unlock(&rep->mu);
     }
-    pthread_cond_destroy(&rep->cv);
-    pthread_mutex_destroy(&rep->mu);
+    lab_cond_destroy(&rep->cv);
+    lab_mutex_destroy(&rep->mu);
     lab_free(rep);
     return r->rc;
 }
@@ -157,7 +159,7 @@ static void c_destroy(void *self)
         if (s->a[k].started) lab_chan_close(&s->a[k].q);
     for (unsigned k = 0; k < s->n; k++) {
         if (!s->a[k].started) continue;
-        pthread_join(s->a[k].tid, NULL);
+        lab_join(&s->a[k].tid);
         lab_chan_destroy(&s->a[k].q);
         lab_map_destroy(&s->a[k].map);
     }
@@ -178,7 +180,7 @@ static int c_create(const struct lab_store_cfg *cfg, void **self)
         a->nworkers = s->n;
         if ((rc = lab_map_init(&a->map, cfg->capacity_hint / s->n + 1)) != 0) break;
         if ((rc = lab_chan_init(&a->q, QUEUE_CAP)) != 0) { lab_map_destroy(&a->map); break; }
-        if ((rc = -pthread_create(&a->tid, NULL, actor_main, a)) != 0) {
+        if ((rc = lab_spawn(actor_main, a, &a->tid)) != 0) {
             lab_chan_destroy(&a->q);
             lab_map_destroy(&a->map);
             break;
