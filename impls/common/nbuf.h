@@ -5,7 +5,7 @@
  * current back buffer), the push channel (full, queued), or the worker's
  * (being delivered). Both channels have a slot per buffer, so sending a
  * buffer never blocks. The lock discipline around the current back buffer
- * is the variant's own. */
+ * is the variant's own (batcher/hybrid; the test-only hybrid_v0). */
 #ifndef LAB_NBUF_H
 #define LAB_NBUF_H
 
