@@ -1,12 +1,15 @@
 /* A bounded blocking queue of 64-bit values built the way Go's runtime
  * builds a buffered channel (runtime/chan.go): one lock, a ring buffer, a
- * FIFO of parked senders (sendq) and close(). As in Go, a receiver that
- * takes from a full buffer completes the first parked sender's send itself
- * (moves its value into the buffer and wakes it), so a sender never has to
- * run again to finish. Receivers park on a condition variable.
- * Everything blocks through the lab's primitives (lib/lab_prim.h): the lock
- * is a lab_mutex, receivers wait on a lab_cond, a parked sender sleeps in
- * lab_park on its own word, so a channel parks fibers, not their carriers.
+ * FIFO of parked senders (sendq), a FIFO of parked receivers (recvq) and
+ * close(). As in Go, a receiver that takes from a full buffer completes the
+ * first parked sender's send itself (moves its value into the buffer and
+ * wakes it), and a sender that finds a parked receiver hands it the value
+ * directly (the buffer is then empty) and wakes it: each side is woken once,
+ * by the one who completed its operation, and never has to run again to
+ * finish it. Everything blocks through the lab's primitives
+ * (lib/lab_prim.h): the lock is a lab_mutex, a parked sender or receiver
+ * sleeps in lab_park on a word of its own, so a channel parks fibers, not
+ * their carriers.
  * Used by batcher/channel (items), batcher/hybrid (buffer hand-off,
  * "pushChan"/"pullChan") and store/channel (requests). */
 #ifndef LAB_CHAN_H
@@ -22,12 +25,11 @@ struct lab_chan_waiter;
 
 struct lab_chan {
     struct lab_mutex mu;
-    struct lab_cond not_empty;
     uint64_t *ring;
     size_t cap, head, len;
-    unsigned recv_waiting;
     int closed;
-    struct lab_chan_waiter *sendq, *sendq_tail;
+    struct lab_chan_waiter *sendq, *sendq_tail;   /* only while the ring is full */
+    struct lab_chan_waiter *recvq, *recvq_tail;   /* only while the ring is empty */
 };
 
 int  lab_chan_init(struct lab_chan *c, size_t cap);
