@@ -35,7 +35,8 @@ Test(rwlock, writers_exclude_readers_and_writers, .timeout = 120)
     lab_rwlock_init(&lk);
     shared_a = shared_b = 0;
     pthread_t t[6];
-    for (uintptr_t i = 0; i < 6; i++) cr_assert_eq(pthread_create(&t[i], NULL, mixed, (void *)i), 0);
+    for (uintptr_t i = 0; i < 6; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, mixed, (void *)i), 0);
     for (int i = 0; i < 6; i++) pthread_join(t[i], NULL);
     cr_expect_eq(atomic_load(&torn), 0, "a reader saw a half-done write");
     cr_expect_eq(shared_a, shared_b);

@@ -2,12 +2,12 @@
  *
  * One mutex around a slice that grows by appending; when it holds
  * batch_size items it is sent (the sink runs under the lock) and replaced by
- * a fresh, empty one. The mutex is a lab_mutex: a futex mutex like glibc's
- * default pthread one, which parks a fiber, not its carrier, under fibers. The seed's flaws are kept on purpose: every add takes
+ * a fresh, empty one. The seed's flaws are kept on purpose: every add takes
  * the one mutex, a new buffer is allocated for every batch (append growth
  * from nothing, as `batch = nil` does in Go), there is no timeout (items can
  * wait until the next batch fills or close()), and no back-pressure beyond the
- * lock itself. */
+ * lock itself. The mutex is a lab_mutex: a futex mutex like glibc's default
+ * pthread one, which parks a fiber, not its carrier, under fibers. */
 #include <errno.h>
 #include <stdlib.h>
 

@@ -4,9 +4,10 @@
  *
  * The same buffer-under-a-lock design as Phase 1/2's batching loop, but the
  * lock is taken by trying and yielding between tries (lab_mutex_spin_lock:
- * TryLock and lab_yield, the seed's runtime.Gosched) instead of sleeping. The buffer is allocated once and reused
- * (`batch = batch[:0]`); the sink runs under the lock. Like the seed's
- * Phase 4 it has no way to block for back-pressure and no timeout. */
+ * TryLock and lab_yield, the seed's runtime.Gosched) instead of sleeping.
+ * The buffer is allocated once and reused (`batch = batch[:0]`); the sink
+ * runs under the lock. Like the seed's Phase 4 it has no way to block for
+ * back-pressure and no timeout. */
 #include <errno.h>
 #include <stdlib.h>
 
