@@ -18,7 +18,7 @@
 #include "common/tsan.h"
 
 struct mcs_counter {
-    ck_spinlock_mcs_t lock;    /* the queue's tail; NULL when free */
+    ck_spinlock_mcs_t lock; /* the queue's tail; NULL when free */
     uint64_t count;
 };
 
