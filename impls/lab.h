@@ -19,10 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lab_prim.h" /* lab_yield, lab_mutex, lab_park ...: block and yield only through these */
-#include "lab_util.h" /* lab_now_ns, LAB_ALIGNED, lab_calloc_aligned, lab_mix64 */
+#include "lab_param.h" /* struct lab_param, lab_param(name): a variant's tunables */
+#include "lab_prim.h"  /* lab_yield, lab_mutex, lab_park ...: block and yield only through these */
+#include "lab_util.h"  /* lab_now_ns, LAB_ALIGNED, lab_calloc_aligned, lab_mix64 */
 
-#define LAB_ABI_VERSION 1u
+#define LAB_ABI_VERSION 2u /* 2: params and per-thread hooks in struct lab_impl */
 
 /* Capability bits (struct lab_impl.caps). */
 enum {
@@ -51,6 +52,22 @@ struct lab_impl {
     unsigned caps;       /* LAB_CAP_* */
     size_t thread_state; /* bytes of per-thread state the harness allocates
                               (cache-line aligned, zeroed); 0 for none */
+    /* ---- ABI 2 (all optional) ---- */
+    const struct lab_param *params; /* its parameters, or NULL */
+    /* Per-thread hooks, for libraries that register OS threads (liburcu's
+       rcu_register_thread, ck_epoch_register ...). thread_init runs on each
+       OS thread that will call the variant, before that thread's first
+       call (workers before the start gate; the harness's own thread after
+       create() for its untimed calls: prefill, checks), thread_exit on the
+       same thread after its last call. Under a fiber runner: once per
+       carrier thread. Threads the variant starts itself are its own to
+       register. self: what create() returned. 0 or -errno. */
+    int (*thread_init)(void *self);
+    void (*thread_exit)(void *self);
+    /* Once per worker (a thread or a fiber), with its thread_state, before
+       the start gate: per-worker setup that is not per OS thread (an index,
+       a node of a queue lock, a per-CPU slot hint). 0 or -errno. */
+    int (*worker_init)(void *self, void *tstate, unsigned idx);
 };
 
 #endif

@@ -40,6 +40,10 @@ struct lab_store {
     /* Optional (appended; NULL = call insert n times): bulk insert used to
        prefill outside any timed region; ids[i] receives t[i]'s id. */
     int (*insert_many)(void *self, void *tstate, const struct lab_task *t, size_t n, uint64_t *ids);
+    /* Optional (appended): scan with the calling worker's thread state (a
+       variant that needs per-thread state to read, e.g. an epoch record);
+       the harness calls it instead of scan when present. */
+    int (*scan_ts)(void *self, void *tstate, lab_scan_fn fn, void *arg);
 };
 
 #endif
