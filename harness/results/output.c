@@ -84,10 +84,10 @@ static json_t *output_cell(const struct cell *c, const struct run_opts *o)
     for (size_t i = 0; sum && i < fam->nmetrics; i++)
         if (fam->metrics[i].flags & FAM_M_SUMMARY)
             json_object_set_new(sum, fam->metrics[i].name, res_summary_json(&c->m[i]));
-    json_t *cell =
-        json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "family", c->impl->family, "impl",
-                  c->impl->name, "origin", c->impl->origin, "threads", (int)c->threads, "verdict",
-                  run_verdict_name(c->verdict), "summary", sum, "trials", trials);
+    json_t *cell = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "family", c->impl->family,
+                             "impl", c->impl->name, "origin", c->impl->origin, "source",
+                             run_registry_source(c->impl), "threads", (int)c->threads, "verdict",
+                             run_verdict_name(c->verdict), "summary", sum, "trials", trials);
     if (!cell) return NULL;
     json_t *ctr = res_ctr_cell_json(c);
     if (ctr) json_object_set_new(cell, "counters", ctr);

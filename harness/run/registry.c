@@ -115,3 +115,10 @@ const char *run_registry_unavailable(const char *family, const char *name)
             return lab_unavailable[i].needs;
     return NULL;
 }
+
+const char *run_registry_source(const struct lab_impl *impl)
+{
+    for (size_t i = 0; i < lab_registry_len; i++)
+        if (lab_registry[i].impl == impl) return lab_registry[i].source;
+    return "?";
+}

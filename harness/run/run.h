@@ -32,6 +32,7 @@ struct lab_registry_entry {
     const char *family;
     const char *stem; /* file stem: must equal impl->name */
     const struct lab_impl *impl;
+    const char *source; /* its file, relative to the source tree if inside */
 };
 /* Generated from impls/<family>/<name>.c (and tests/faulty/ in the test build). */
 extern const struct lab_registry_entry lab_registry[];
@@ -49,6 +50,8 @@ const char *run_registry_unavailable(const char *family, const char *name);
 /* Checks the registries: ABI, name == stem, family known, no duplicates. */
 int run_registry_check(char *err, size_t n);
 const struct lab_impl *run_registry_find(const char *family, const char *name);
+/* The file impl was built from (registry entry), or "?". */
+const char *run_registry_source(const struct lab_impl *impl);
 /* The implementations of family, in file order: how many (out may be NULL). */
 size_t run_registry_list(const char *family, const struct lab_impl **out, size_t max);
 
