@@ -11,6 +11,7 @@
 #include "family.h"
 
 static const char *const options_pins[] = { "none", "compact", "scatter", NULL };
+static const char *const options_starts[] = { "gate", "seed", NULL };
 
 const char *run_pin_name(int pin)
 {
@@ -146,6 +147,11 @@ static const struct opt_spec options_run[] = {
     { "warmup", OPT_FLAG, O(warmup), NULL, "run and discard one warm-up trial per cell" },
     { "pin", OPT_ENUM, O(pin), "MODE", "none (default) | compact | scatter  (hwloc)",
       .choices = options_pins },
+    { "start", OPT_ENUM, O(start), "MODE",
+      "gate (default): the clock starts when every worker is parked\n"
+      "on a start gate | seed: the clock starts, then the workers are\n"
+      "created, each starting at once (as the seed's lop.ForEach does)",
+      .choices = options_starts },
     { "seed", OPT_U64, O(seed), "S", "seed for the trial order and workloads (default 1)", 0,
       (double)UINT64_MAX },
     { "out", OPT_STR, O(out), "FILE.json", "also write the results as JSON (atomically)",
@@ -469,10 +475,10 @@ static json_t *options_group_json(const struct opt_group *g)
 
 json_t *run_opts_json(const struct run_opts *o)
 {
-    json_t *j =
-        json_pack("{s:s, s:I, s:f, s:i, s:b, s:s, s:I}", "family", o->fam->name, "ops",
-                  (json_int_t)o->ops, "duration_s", o->duration, "reps", (int)o->reps, "warmup",
-                  o->warmup, "pin", run_pin_name(o->pin), "seed", (json_int_t)o->seed);
+    json_t *j = json_pack("{s:s, s:I, s:f, s:i, s:b, s:s, s:s, s:I}", "family", o->fam->name, "ops",
+                          (json_int_t)o->ops, "duration_s", o->duration, "reps", (int)o->reps,
+                          "warmup", o->warmup, "pin", run_pin_name(o->pin), "start",
+                          options_starts[o->start], "seed", (json_int_t)o->seed);
     json_t *fj = json_object();
     for (size_t i = 0; fj && o->fam->opts && o->fam->opts[i]; i++) {
         struct opt_group g = { NULL, o->fam->opts[i], (void *)o->fcfg };

@@ -57,6 +57,9 @@ size_t run_registry_list(const char *family, const struct lab_impl **out, size_t
 
 /* ---------------- options (run/options.c) -------------------------------- */
 enum pin_mode { PIN_NONE, PIN_COMPACT, PIN_SCATTER };
+/* How the clock starts: when every worker is parked on the gate, or first
+   (workers created inside the timed region, as the seed did). */
+enum run_start { RUN_START_GATE, RUN_START_SEED };
 
 struct run_ulist { /* a comma list of counts (--threads) */
     unsigned v[MAX_LIST];
@@ -73,6 +76,7 @@ struct run_opts {
     unsigned reps;
     int warmup; /* discard one warm-up trial per cell */
     int pin;    /* enum pin_mode */
+    int start;  /* enum run_start */
     uint64_t seed;
     const char *out;           /* JSON path or NULL */
     int quiet;                 /* no table on stdout */

@@ -133,6 +133,15 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         return rc;
     }
 
+    /* --start seed: the clock starts, then the workers are created, each
+       starting its share at once (the seed's lop.ForEach spawns a goroutine
+       per task inside its timed region), so creation and ramp-up are timed */
+    int seed_start = o->start == RUN_START_SEED;
+    if (seed_start) {
+        c->t0 = lab_now_ns();
+        c->deadline = c->t0 + (uint64_t)(o->duration * 1e9);
+        atomic_store(&c->gate, 1);
+    }
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, STACK_SIZE);
@@ -150,14 +159,16 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         atomic_store(&c->stop, 1);
     }
 
-    while (atomic_load_explicit(&c->ready, memory_order_acquire) < created) usleep(100);
-    if (atomic_load(&c->init_failed)) { /* as for a thread not created: no work */
-        for (unsigned i = 0; i < created; i++) w[i].quota = 0;
-        atomic_store(&c->stop, 1);
+    if (!seed_start) {
+        while (atomic_load_explicit(&c->ready, memory_order_acquire) < created) usleep(100);
+        if (atomic_load(&c->init_failed)) { /* as for a thread not created: no work */
+            for (unsigned i = 0; i < created; i++) w[i].quota = 0;
+            atomic_store(&c->stop, 1);
+        }
+        c->t0 = lab_now_ns();
+        c->deadline = c->t0 + (uint64_t)(o->duration * 1e9);
+        runner_gate_open(&c->gate);
     }
-    c->t0 = lab_now_ns();
-    c->deadline = c->t0 + (uint64_t)(o->duration * 1e9);
-    runner_gate_open(&c->gate);
     if (!rc && !o->ops) runner_fixed_time_wait(c);
     for (unsigned i = 0; i < created; i++) pthread_join(w[i].tid, NULL);
     for (unsigned i = created; i < threads; i++) w[i].t_end = c->t0; /* never ran */
