@@ -73,7 +73,7 @@ Test(compare, self_is_unchanged)
     cr_expect_eq(rows, 1, "one row (ops_per_s of batcher/spin/threads=2)");
     r = compare(a, a, "csv");
     cr_expect_eq(r->status, 0);
-    cr_expect(strstr(r->out, ",~\n") && !strstr(r->out, "worse") && !strstr(r->out, "better"), "%s",
+    cr_expect(strstr(r->out, ",~,") && !strstr(r->out, "worse") && !strstr(r->out, "better"), "%s",
               r->out);
 }
 
@@ -93,12 +93,21 @@ Test(compare, slowdown_is_a_regression)
     cr_assert_not_null(j, "compare --format json: %s", je.text);
     json_t *row = json_array_get(json_object_get(j, "rows"), 0);
     cr_expect_str_eq(json_string_value(json_object_get(row, "change")), "better");
+    /* the interval agrees with the verdict: it excludes no change */
+    double lo = json_number_value(json_array_get(json_object_get(row, "ratio_ci"), 0));
+    cr_expect_gt(lo, 1, "a confirmed improvement's interval lies above 1: %g", lo);
     cr_expect_eq(json_integer_value(json_object_get(j, "regressions")), 0);
     cr_expect(json_is_array(json_object_get(j, "geomean")));
     json_decref(j);
     r = compare(a, b, "md");
     cr_expect_eq(r->status, 1);
     cr_expect(strstr(r->out, "| benchmark |") && strstr(r->out, "geomean"), "%s", r->out);
+    /* what a reviewer acts on comes first, worded from the test */
+    cr_expect(!strncmp(r->out, "**contend compare: 1 confirmed regression(s)**", 46), "%s", r->out);
+    cr_expect(strstr(r->out, "1 confirmed regression(s), 0 confirmed improvement(s)"), "%s",
+              r->out);
+    cr_expect(strstr(r->out, "geomean of new/base") && strstr(r->out, "95% bootstrap CI"), "%s",
+              r->out);
 }
 
 Test(compare, too_few_trials_warns)
@@ -112,6 +121,40 @@ Test(compare, too_few_trials_warns)
     struct proc_result *c = compare(out, out, "text");
     cr_expect_eq(c->status, 0);
     cr_expect(strstr(c->err, "no change can be significant"), "%s", c->err);
+    /* the Markdown (a pull-request comment) shows the warning itself */
+    c = compare(out, out, "md");
+    cr_expect(strstr(c->out, "**Warning: with n=3+3 trials"), "%s", c->out);
+    cr_expect(strstr(c->out, "too few trials for any change to be confirmed"), "%s", c->out);
+    cr_expect(!strstr(c->out, "unchanged"), "%s", c->out);
+}
+
+/* B/op and allocs/op of 0 in every trial of both files: no row, no Holm. */
+Test(compare, constant_metrics_stay_out_of_holm)
+{
+    const char *out = path("store.json");
+    const char *args[] = { "run", "--family", "store", "--impl", "memory", "--threads",
+                           "1,2", "--ops",    "2000",  "--keys", "1000",   "--reps",
+                           "5",   "--quiet",  "--out", out,      NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend(&r, args), 0);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    struct proc_result *c = compare(out, out, "json");
+    json_error_t je;
+    json_t *j = json_loads(c->out, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    size_t i, rows = json_array_size(json_object_get(j, "rows"));
+    json_t *row;
+    json_array_foreach(json_object_get(j, "rows"), i, row)
+    {
+        const char *m = json_string_value(json_object_get(row, "metric"));
+        cr_expect(strcmp(m, "bytes_per_op") && strcmp(m, "allocs_per_op"), "%s is a row", m);
+    }
+    cr_expect(strstr(c->out, "bytes_per_op: 0 in every trial of both files"), "%s", c->out);
+    json_decref(j);
+    c = compare(out, out, "text");
+    char holm[64];
+    snprintf(holm, sizeof holm, "Holm over %zu rows", rows);
+    cr_expect(strstr(c->out, holm), "%s", c->out);
 }
 
 /* Each must exit 2 with exactly one line on stderr. */

@@ -18,6 +18,11 @@ struct proc_result {
 };
 int run_contend(struct proc_result *r, const char *const *args);
 
+/* A whole file, NUL-terminated (malloc'd; NULL if unreadable); its length. */
+char *read_file(const char *path, size_t *len);
+/* rm -r dir, never following a symbolic link. */
+void remove_tree(const char *dir);
+
 /* Counts lines in s (a trailing newline does not start a new line). */
 static inline int count_lines(const char *s)
 {
