@@ -1,6 +1,7 @@
 /* contend report and reproduce's report directory, on the fixture result
  * files in tests/fixtures/ (tiny real runs): tables, images, links, HTML. */
 #include <dirent.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -181,4 +182,57 @@ Test(report, reproduce_all_writes_one_directory_per_experiment, .timeout = 120)
     reproduce_tiny("all", dir, sizeof dir, &r);
     struct stat st;
     cr_expect_eq(stat(fmt_path(dir, "snail/report.md"), &st), 0);
+}
+
+/* The task-store table fits an 80-column terminal; the report names its
+   title once and says when GetAll dominates the ops/s columns. */
+Test(report, taskstore_fits_80_columns_and_says_when_getall_dominates, .timeout = 300)
+{
+    char dir[64];
+    struct proc_result r;
+    tmpdir(dir, sizeof dir);
+    run_contend(&r,
+                (const char *[]){ "reproduce", "taskstore", "--ops", "2000", "--threads", "1,2",
+                                  "--reps", "2", "--set", "keys=5000", "--out", dir, NULL });
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    int n = 0;
+    for (const char *l = r.out; *l; n++) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) : strlen(l);
+        cr_expect_leq(len, 80, "line %d is %zu columns: %.*s", n, len, (int)len, l);
+        l += len + (e != NULL);
+    }
+    cr_expect(strstr(r.out, "MemoryStore (memory): read 155.9"), "the seed's figures: %s", r.out);
+    char *md = read_file(fmt_path(dir, "report.md"), NULL);
+    cr_assert_not_null(md);
+    const char *title = "Task store evolution (read/write ns/op";
+    cr_expect(strstr(md, title) && !strstr(strstr(md, title) + 1, title), "the title once");
+    free(md);
+    /* the same cells where GetAll took 98% of each run */
+    json_error_t je;
+    json_t *res = json_load_file(fmt_path(dir, "results.json"), 0, &je);
+    cr_assert_not_null(res, "%s", je.text);
+    size_t i, k;
+    json_t *c, *t;
+    json_array_foreach(json_object_get(res, "cells"), i, c)
+        json_array_foreach(json_object_get(c, "trials"), k, t)
+    {
+        static const char *const keys[] = { "reads", "updates", "read_ns", "write_ns" };
+        static const double vals[] = { 1000, 1000, 100, 100 };
+        json_object_set_new(t, "seconds", json_real(0.01));
+        json_object_set_new(t, "scans", json_integer(1));
+        json_object_set_new(t, "inserts", json_integer(0));
+        json_object_set_new(t, "deletes", json_integer(0));
+        for (size_t j = 0; j < 4; j++) json_object_set_new(t, keys[j], json_real(vals[j]));
+    }
+    cr_assert_eq(json_dump_file(res, fmt_path(dir, "results.json"), 0), 0);
+    json_decref(res);
+    run_contend(&r,
+                (const char *[]){ "reproduce", "taskstore", "--render-only", "--out", dir, NULL });
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    md = read_file(fmt_path(dir, "report.md"), NULL);
+    cr_assert_not_null(md);
+    cr_expect(strstr(md, "dominated by GetAll") && strstr(md, "took a median 98% of that time"),
+              "%s", md);
+    free(md);
 }

@@ -10,6 +10,7 @@
 #include "compare.h"
 #include "doc.h"
 #include "experiment.h"
+#include "family.h"
 #include "report.h"
 #include "view.h"
 
@@ -78,23 +79,33 @@ static double evolution_scan_share(const struct rf_cell *c)
     return share < 0 ? 0 : share;
 }
 
-/* Says when the ops/s columns measure mostly the rare GetAll. */
+/* Says when the ops/s columns measure mostly the rare GetAll: when it took
+   more than half of the run in the median cell. */
 static void evolution_scan_note(struct doc *d, const struct rf_result *r, const char *fam)
 {
-    double lo = INFINITY, hi = -INFINITY;
-    for (size_t i = 0; i < r->ncells; i++) {
-        if (strcmp(r->cells[i].family, fam)) continue;
-        double s = evolution_scan_share(&r->cells[i]);
-        if (isfinite(s)) lo = fmin(lo, s), hi = fmax(hi, s);
+    double *v = malloc((r->ncells + 1) * sizeof *v);
+    size_t n = 0;
+    for (size_t i = 0; v && i < r->ncells; i++) {
+        double s = strcmp(r->cells[i].family, fam) ? NAN : evolution_scan_share(&r->cells[i]);
+        if (isfinite(s)) v[n++] = s;
     }
-    if (!isfinite(hi) || hi < 0.5) return;
+    struct lab_summary s;
+    if (n) lab_summarize(v, n, &s);
+    free(v);
+    if (!n || s.median < 0.5) return;
+    char share[96];
+    if (lround(s.min * 100) == lround(s.max * 100))
+        snprintf(share, sizeof share, "%.0f%%", s.median * 100);
+    else
+        snprintf(share, sizeof share, "%.0f%% (from %.0f%% to %.0f%%)", s.median * 100, s.min * 100,
+                 s.max * 100);
     rep_doc_para(d,
                  "**The ops/s columns are dominated by GetAll.** They count every operation over "
-                 "the whole timed run, and the rare GetAll scans took %.0f%% to %.0f%% of that "
-                 "time in these cells, so ops/s mostly measures GetAll. The read and write "
-                 "columns time those operations in phases of their own: read them for reads "
-                 "and writes.",
-                 lo * 100, hi * 100);
+                 "the whole timed run, and the rare GetAll scans took a median %s of that time "
+                 "in the cells that ran one, so ops/s mostly measures GetAll. The read and write "
+                 "columns time those operations in phases of their own: read them for reads and "
+                 "writes.",
+                 share);
 }
 
 /* The experiment's other columns: its list, else every tested metric. */
@@ -137,9 +148,15 @@ static void evolution_table(struct doc *d, const struct experiment *e, const str
     for (size_t t = 0; t < thr->n; t++)
         rep_doc_cell(d, "%s at %u thread%s", res_metric_unit(r, prim), thr->v[t],
                      thr->v[t] == 1 ? "" : "s");
-    for (size_t o = 0; o < other->n; o++)
-        rep_doc_cell(d, "%s (%s) at %u", rep_metric_label(other->v[o]),
-                     res_metric_unit(r, other->v[o]), focus);
+    const struct family_driver *fd = run_family_find(fam);
+    for (size_t o = 0; o < other->n; o++) { /* the family's short title: "read ns/op" */
+        int k = fd ? run_family_metric(fd, other->v[o]) : -1;
+        if (k >= 0 && fd->metrics[k].col)
+            rep_doc_cell(d, "%s at %u", fd->metrics[k].col, focus);
+        else
+            rep_doc_cell(d, "%s (%s) at %u", rep_metric_label(other->v[o]),
+                         res_metric_unit(r, other->v[o]), focus);
+    }
     rep_doc_cell(d, "seed's published figure (reference, not measured here)");
     rep_doc_cell(d, "fairness (Jain) at %u", focus);
     rep_doc_cell(d, "%s", check ? check : "check");

@@ -18,7 +18,7 @@
 
 json_t *res_summary_json(const struct lab_summary *s)
 {
-    if (!isfinite(s->median)) return json_null();
+    if (!s->n || !isfinite(s->median)) return json_null(); /* nothing ran: no 0 */
     return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:b}", "n", (json_int_t)s->n,
                      "median", s->median, "min", s->min, "max", s->max, "mean", s->mean, "cv",
                      s->cv, "ci_low", s->ci_low, "ci_high", s->ci_high, "ci_level", s->ci_level,
@@ -91,7 +91,10 @@ static json_t *output_cell(const struct cell *c, const struct run_opts *o)
     if (!cell) return NULL;
     json_t *ctr = res_ctr_cell_json(c);
     if (ctr) json_object_set_new(cell, "counters", ctr);
-    json_object_set_new(cell, "outcome", json_string(run_outcome_name(c->outcome)));
+    size_t ran = 0;
+    for (size_t k = 0; k < o->reps; k++) ran += c->trials[k].outcome != OUTCOME_SKIPPED;
+    json_object_set_new(cell, "outcome",
+                        json_string(ran ? run_outcome_name(c->outcome) : "not run"));
     if (c->failed && c->failed->outcome_detail[0])
         json_object_set_new(cell, "outcome_detail", json_string(c->failed->outcome_detail));
     return cell;
