@@ -157,6 +157,35 @@ Test(reliability, interrupt_keeps_results_and_resume_finishes, .timeout = 180)
     rmdir(dir);
 }
 
+/* Spawns contend run ... (stdout into out_path, or inherited when NULL) and
+   interrupts it once its journal holds more than min_size bytes. */
+static int run_and_interrupt_to(const char *const *argv, const char *journal, long min_size,
+                                const char *out_path)
+{
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (out_path)
+        posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 1, 0);
+    cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 400; i++) {
+        struct stat st;
+        if (stat(journal, &st) == 0 && st.st_size > min_size) break;
+        usleep(25000);
+    }
+    kill(pid, SIGINT);
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int run_and_interrupt(const char *const *argv, const char *journal, long min_size)
+{
+    return run_and_interrupt_to(argv, journal, min_size, NULL);
+}
+
 /* The trial killed in flight is not a trial with 0 ops, and the cells the
    interrupt kept from running say "not run" (never 0.00) in the table, the
    JSON and the report; --resume runs them. */
@@ -169,22 +198,8 @@ Test(reliability, interrupted_cells_are_not_run, .timeout = 240)
     const char *argv[] = { CONTEND_BIN, "run",   "--impl",     "mutex,spin", "--threads",
                            "1,2",       "--ops", "300000",     "--reps",     "40",
                            "--out",     out,     "--counters", "none",       NULL };
-    pid_t pid;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, table, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 1, 0);
-    cr_assert_eq(posix_spawn(&pid, CONTEND_BIN, &fa, NULL, (char *const *)argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    for (int i = 0; i < 400; i++) {
-        struct stat st;
-        if (stat(journal, &st) == 0 && st.st_size > 3000) break;
-        usleep(25000);
-    }
-    kill(pid, SIGINT);
-    int st;
-    waitpid(pid, &st, 0);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 130, "an interrupted run exits 130");
+    cr_assert_eq(run_and_interrupt_to(argv, journal, 3000, table), 130,
+                 "an interrupted run exits 130");
     json_t *r = load(out);
     size_t i, notrun = 0;
     json_t *c;
@@ -227,26 +242,6 @@ Test(reliability, interrupted_cells_are_not_run, .timeout = 240)
     char cmd[200];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_expect_eq(system(cmd), 0);
-}
-
-/* Spawns contend run ... and interrupts it once its journal holds a trial. */
-static int run_and_interrupt(const char *const *argv, const char *journal, long min_size)
-{
-    pid_t pid;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 1, 0);
-    cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    for (int i = 0; i < 400; i++) {
-        struct stat st;
-        if (stat(journal, &st) == 0 && st.st_size > min_size) break;
-        usleep(25000);
-    }
-    kill(pid, SIGINT);
-    int st;
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 Test(reliability, torn_journal_line_is_cut_before_resuming, .timeout = 180)

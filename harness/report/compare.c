@@ -107,10 +107,12 @@ void rep_compare_diff_config(json_t *notes, const char *prefix, const json_t *a,
     }
 }
 
-/* Every value of both samples the same (B/op of 0 on both sides): the row
-   says nothing and would only make Holm's correction stricter. */
+/* Every value of both samples the same (B/op of 0 on both sides, two
+   trials or more each): the row says nothing and would only make Holm's
+   correction stricter. */
 static int compare_constant(const struct rf_metric *a, const struct rf_metric *b)
 {
+    if (a->n < 2 || b->n < 2) return 0;
     for (size_t i = 0; i < a->n; i++)
         if (a->v[i] != a->v[0]) return 0;
     for (size_t i = 0; i < b->n; i++)
@@ -183,6 +185,7 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
         compare_note(c->notes, "%zu cell(s) only in base, %zu only in new: not compared", only_base,
                      only_new);
 
+    size_t nconst = 0;
     for (size_t m = 0; m < c->nnames; m++) {
         size_t constant = 0;
         double value = 0;
@@ -206,6 +209,7 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
                 return -ENOMEM;
             }
         }
+        nconst += constant;
         if (constant && isfinite(value))
             compare_note(c->notes,
                          "%.60s: %g in every trial of both files (%zu row(s)): nothing to test, "
@@ -216,6 +220,13 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
                          "%.60s: %zu row(s) with one value in every trial of both files: "
                          "left out of the table and of Holm's correction",
                          c->names[m], constant);
+    }
+    if (!c->nrows && nconst) {
+        snprintf(err, n,
+                 "'%s' and '%s': every row they share is one constant in both: nothing "
+                 "to test",
+                 c->base_path, c->new_path);
+        return -EINVAL;
     }
     if (!c->nrows) {
         snprintf(err, n, "'%s' and '%s' have no benchmark in common", c->base_path, c->new_path);
