@@ -314,7 +314,42 @@ Test(compare, export_gbench_json)
     }
     cr_expect_eq(iters, 5);
     cr_expect_eq(aggs, 3, "mean, median, stddev");
+    /* cpu_time is the measured CPU time (task-clock) per op, or says it is not */
+    json_t *res = json_load_file(path("a.json"), 0, &je), *first = json_array_get(benches, 0);
+    cr_assert_not_null(res);
+    json_t *t0 = json_array_get(
+        json_object_get(json_array_get(json_object_get(res, "cells"), 0), "trials"), 0);
+    json_t *cpu = json_object_get(json_object_get(json_object_get(t0, "counters"), "per_op"),
+                                  "task_clock_ns");
+    const char *note = json_string_value(json_object_get(ctx, "contend_cpu_time"));
+    cr_assert_not_null(note);
+    if (json_is_number(cpu)) {
+        cr_expect_float_eq(json_number_value(json_object_get(first, "cpu_time")),
+                           json_number_value(cpu), 1e-9);
+        cr_expect(strstr(note, "task-clock"), "%s", note);
+    } else {
+        cr_expect_float_eq(json_number_value(json_object_get(first, "cpu_time")),
+                           json_number_value(json_object_get(first, "real_time")), 1e-9);
+        cr_expect(strstr(note, "not CPU time"), "%s", note);
+    }
+    json_decref(res);
     json_decref(j);
+    /* aggregates only: what github-action-benchmark reads */
+    struct proc_result a;
+    run_contend(&a,
+                (const char *[]){ "export", path("a.json"), "--format", "gbench-json",
+                                  "--aggregates-only", NULL });
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    j = json_loads(a.out, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    json_array_foreach(json_object_get(j, "benchmarks"), i, b)
+        cr_expect_str_eq(json_string_value(json_object_get(b, "run_type")), "aggregate");
+    cr_expect_eq(json_array_size(json_object_get(j, "benchmarks")), 3);
+    json_decref(j);
+    run_contend(&a,
+                (const char *[]){ "export", path("a.json"), "--format", "gobench",
+                                  "--aggregates-only", NULL });
+    cr_expect_eq(a.status, 2, "gbench-json only");
 }
 
 Test(compare, export_gobench_grammar)
@@ -337,7 +372,10 @@ Test(compare, export_gobench_grammar)
         if (!strncmp(line, "Benchmark", 9)) {
             nb++;
             cr_expect_eq(regexec(&bench, line, 0, NULL, 0), 0, "bad benchmark line: %s", line);
-            cr_expect(strstr(line, " ns/op") && strstr(line, "-2 "), "%s", line);
+            /* threads in the name; -N is GOMAXPROCS (the online CPUs) */
+            char procs[32];
+            snprintf(procs, sizeof procs, "/threads=2-%ld ", sysconf(_SC_NPROCESSORS_ONLN));
+            cr_expect(strstr(line, " ns/op") && strstr(line, procs), "%s", line);
         } else {
             cr_expect_eq(regexec(&conf, line, 0, NULL, 0), 0, "bad config line: %s", line);
         }
@@ -362,6 +400,25 @@ Test(compare, export_csv)
     }
     fclose(f);
     cr_expect_eq(lines, 6, "header + 5 trials");
+    /* no column is empty in every trial (counters come from counters.per_op) */
+    f = fopen(path("csv/trials.csv"), "r");
+    char head[4096];
+    cr_assert_not_null(fgets(head, sizeof head, f));
+    int ncol = 1, filled[64] = { 0 };
+    for (char *p = head; *p; p++) ncol += *p == ',';
+    while (fgets(line, sizeof line, f)) {
+        int col = 0;
+        for (char *p = line; *p && col < 64; p++) {
+            if (*p == ',') {
+                col++;
+                continue;
+            }
+            if (*p != '\n') filled[col] = 1;
+        }
+    }
+    fclose(f);
+    for (int c = 0; c < ncol && c < 64; c++)
+        cr_expect(c == 2 || filled[c], "column %d of %s is empty", c, head); /* 2: workload "" */
     f = fopen(path("csv/summary.csv"), "r");
     cr_assert_not_null(f);
     cr_assert_not_null(fgets(line, sizeof line, f));
