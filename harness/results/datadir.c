@@ -1,9 +1,11 @@
 /* Where contend's data files are (the gnuplot scripts in plots/, the named
  * experiments in workloads/): beside an installed binary, PREFIX/bin/contend,
- * they are in PREFIX/share/contend (`cmake --install`); a binary run from
- * its build tree uses the source tree it was built from. */
+ * they are in PREFIX/share/contend (`cmake --install`; the relative path is
+ * CONTEND_INSTALL_DATA); a binary run from its build tree uses the source
+ * tree it was built from. */
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +13,9 @@
 
 #ifndef CONTEND_SOURCE_DIR
 #define CONTEND_SOURCE_DIR "."
+#endif
+#ifndef CONTEND_INSTALL_DATA
+#define CONTEND_INSTALL_DATA "../share/contend"
 #endif
 
 const char *res_data_dir(void)
@@ -24,10 +29,10 @@ const char *res_data_dir(void)
         char *slash = strrchr(exe, '/');
         if (slash) *slash = '\0';
         char probe[PATH_MAX + 64];
-        snprintf(probe, sizeof probe, "%s/../share/contend/workloads", exe);
-        if (access(probe, R_OK | X_OK) == 0 && strlen(exe) + 20 < sizeof dir) {
-            snprintf(dir, sizeof dir, "%s/../share/contend", exe);
-            return dir;
+        snprintf(probe, sizeof probe, "%s/%s/workloads", exe, CONTEND_INSTALL_DATA);
+        if (access(probe, R_OK | X_OK) == 0) {
+            snprintf(probe, sizeof probe, "%s/%s", exe, CONTEND_INSTALL_DATA);
+            if (realpath(probe, dir)) return dir;
         }
     }
     snprintf(dir, sizeof dir, "%s", CONTEND_SOURCE_DIR);
