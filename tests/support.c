@@ -93,3 +93,30 @@ static int support_rm(const char *path, const struct stat *st, int flag, struct 
 }
 
 void remove_tree(const char *dir) { nftw(dir, support_rm, 16, FTW_DEPTH | FTW_PHYS); }
+
+int fork_capture(void (*child)(void *arg), void *arg, int both, char *out, size_t n)
+{
+    int p[2];
+    if (pipe(p) != 0) return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        close(p[0]);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(both ? p[1] : null, 1);
+        dup2(p[1], 2);
+        child(arg);
+        _exit(97);
+    }
+    close(p[1]);
+    size_t len = 0;
+    ssize_t k;
+    while (len + 1 < n && (k = read(p[0], out + len, n - 1 - len)) > 0) len += (size_t)k;
+    out[len] = '\0';
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

@@ -5,7 +5,6 @@
  * written through a planted symbolic link, a failed report leaves nothing
  * half-made, and no fixed cap drops implementations. */
 #include <ctype.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <math.h>
 #include <pwd.h>
@@ -42,44 +41,36 @@ static const char *in_tmp(const char *name)
 
 static char *slurp(const char *path) { return read_file(path, NULL); }
 
+struct html_run {
+    const char *const *args, *const *env;
+    int uid;
+};
+
+static void html_child(void *arg)
+{
+    const struct html_run *r = arg;
+    for (size_t i = 0; r->env && r->env[i]; i++) {
+        char name[128];
+        const char *eq = strchr(r->env[i], '=');
+        snprintf(name, sizeof name, "%.*s", (int)(eq - r->env[i]), r->env[i]);
+        if (eq[1])
+            setenv(name, eq + 1, 1);
+        else
+            unsetenv(name);
+    }
+    if (r->uid >= 0 && (setgid((gid_t)r->uid) != 0 || setuid((uid_t)r->uid) != 0)) _exit(99);
+    const char *argv[64] = { CONTEND_BIN };
+    for (size_t i = 0; r->args[i] && i < 62; i++) argv[i + 1] = r->args[i];
+    execv(CONTEND_BIN, (char *const *)argv);
+    _exit(98);
+}
+
 /* contend ARGS with the environment changed (NAME=VALUE, or NAME= to
    unset) and, when uid >= 0, as that user; stderr into err. */
 static int run_env(const char *const *args, const char *const *env, int uid, char *err, size_t n)
 {
-    int ep[2];
-    cr_assert_eq(pipe(ep), 0);
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        close(ep[0]);
-        dup2(ep[1], 2);
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 1);
-        dup2(null, 0);
-        for (size_t i = 0; env && env[i]; i++) {
-            char name[128];
-            const char *eq = strchr(env[i], '=');
-            snprintf(name, sizeof name, "%.*s", (int)(eq - env[i]), env[i]);
-            if (eq[1])
-                setenv(name, eq + 1, 1);
-            else
-                unsetenv(name);
-        }
-        if (uid >= 0 && (setgid((gid_t)uid) != 0 || setuid((uid_t)uid) != 0)) _exit(99);
-        const char *argv[64] = { CONTEND_BIN };
-        for (size_t i = 0; args[i] && i < 62; i++) argv[i + 1] = args[i];
-        execv(CONTEND_BIN, (char *const *)argv);
-        _exit(98);
-    }
-    close(ep[1]);
-    size_t len = 0;
-    ssize_t k;
-    while ((k = read(ep[0], err + len, n - 1 - len)) > 0) len += (size_t)k;
-    err[len] = '\0';
-    close(ep[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    struct html_run r = { args, env, uid };
+    return fork_capture(html_child, &r, 0, err, n);
 }
 
 static int report(const char *const *args, char *err, size_t n)

@@ -18,6 +18,10 @@ struct proc_result {
 };
 int run_contend(struct proc_result *r, const char *const *args);
 
+/* Forks; the child sends stderr (and stdout too when both, else stdout to
+   /dev/null) into out and runs child(arg), which must not return. The
+   child's exit status, or 128 + signal. */
+int fork_capture(void (*child)(void *arg), void *arg, int both, char *out, size_t n);
 /* A whole file, NUL-terminated (malloc'd; NULL if unreadable); its length. */
 char *read_file(const char *path, size_t *len);
 /* rm -r dir, never following a symbolic link. */
