@@ -255,3 +255,25 @@ Test(docs, ci_report_help_is_its_usage)
     int st = pclose(p);
     cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 2 && count_lines(out) == 1, "%s", out);
 }
+
+/* `contend help CMD` is `contend CMD --help`, for every command; keys'
+   help lists the workload options it takes. */
+Test(docs, help_cmd_is_cmd_help)
+{
+    for (size_t i = 0; i < sizeof docs_cmds / sizeof *docs_cmds; i++) {
+        static struct proc_result a, b;
+        run_contend(&a, (const char *[]){ "help", docs_cmds[i].name, NULL });
+        run_contend(&b, (const char *[]){ docs_cmds[i].name, "--help", NULL });
+        cr_expect_eq(a.status, 0, "help %s: %s", docs_cmds[i].name, a.err);
+        cr_expect_str_eq(a.out, b.out, "help %s", docs_cmds[i].name);
+    }
+    struct proc_result r;
+    run_contend(&r, (const char *[]){ "help", "nosuch", NULL });
+    cr_expect_eq(r.status, 2);
+    run_contend(&r, (const char *[]){ "keys", "--help", NULL });
+    static const char *const opts[] = { "--count",   "--seed",     "--keys",
+                                        "--dist",    "--theta",    "--hot-keys",
+                                        "--hot-ops", "--scramble", "--mix" };
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        cr_expect(strstr(r.out, opts[i]), "keys --help lacks %s", opts[i]);
+}
