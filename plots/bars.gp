@@ -18,7 +18,7 @@ set key outside right top noenhanced box lc rgb "#aaaaaa"
 if (exists("labels") && labels) {
     plot datafile using 0:2:xtic(1) with boxes lc rgb "#0072b2" title "median", \
          "" using 0:2:3:4 with yerrorbars lc rgb "#000000" pt 0 lw 1.5 title "95% CI of the median", \
-         "" using 0:($4*1.12):(sprintf("%.3g", $2)) with labels font "Sans,11" notitle
+         "" using 0:($4*1.3):(sprintf("%.3g", $2)) with labels font "Sans,11" notitle
 } else {
     plot datafile using 0:2:xtic(1) with boxes lc rgb "#0072b2" title "median", \
          "" using 0:2:3:4 with yerrorbars lc rgb "#000000" pt 0 lw 1.5 title "95% CI of the median"
