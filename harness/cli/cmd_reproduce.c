@@ -137,7 +137,7 @@ static void reproduce_print_speed(const struct run_result *r, const struct exper
         }
         char j[16];
         printf(" %8s  %s\n",
-               last ? reproduce_value(last, last->jain.median, "%.3f", j, sizeof j) : "n/a",
+               last ? reproduce_value(last, last->jain.median, "%.3g", j, sizeof j) : "n/a",
                reproduce_verdict(v));
     }
     printf("\nops/s: median of %u reps, %s;\njain@max: fairness at the largest thread "

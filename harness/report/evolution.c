@@ -186,7 +186,7 @@ static void evolution_table(struct doc *d, const struct experiment *e, const str
         struct lab_summary j;
         rep_doc_cell(d, "%s", res_experiment_reference(e, impl->v[i]));
         if (rep_cell_summary(fc, "jain", &j))
-            rep_doc_cell(d, "%.3f", j.median);
+            rep_doc_cell(d, "%.3g", j.median);
         else
             rep_doc_cell(d, "%s", rep_cell_missing(r, fc));
         rep_doc_cell(d, "%s", verdict);
