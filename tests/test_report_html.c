@@ -200,8 +200,10 @@ static void write_hostile(const char *path, int variant)
     json_array_foreach(json_object_get(r, "cells"), i, c)
     {
         const char *impl = json_string_value(json_object_get(c, "impl"));
-        if (!strcmp(impl, "spin")) json_object_set_new(c, "impl", json_string(HOSTILE));
-        if (!strcmp(impl, "mutex")) json_object_set_new(c, "impl", json_string("m'u\"t\tx"));
+        if (!strcmp(impl, "spin"))
+            json_object_set_new(c, "impl", json_string(HOSTILE));
+        else if (!strcmp(impl, "mutex"))
+            json_object_set_new(c, "impl", json_string("m'u\"t\tx"));
     }
     cr_assert_eq(json_dump_file(r, path, JSON_INDENT(1)), 0);
     json_decref(r);
