@@ -20,6 +20,15 @@ int run_contend(struct proc_result *r, const char *const *args);
 /* The same for any program (bin: its path). */
 int run_program(struct proc_result *r, const char *bin, const char *const *args);
 
+/* Forks; the child sends stderr (and stdout too when both, else stdout to
+   /dev/null) into out and runs child(arg), which must not return. The
+   child's exit status, or 128 + signal. */
+int fork_capture(void (*child)(void *arg), void *arg, int both, char *out, size_t n);
+/* A whole file, NUL-terminated (malloc'd; NULL if unreadable); its length. */
+char *read_file(const char *path, size_t *len);
+/* rm -r dir, never following a symbolic link. */
+void remove_tree(const char *dir);
+
 /* Counts lines in s (a trailing newline does not start a new line). */
 static inline int count_lines(const char *s)
 {

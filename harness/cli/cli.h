@@ -35,6 +35,10 @@ void cli_help(FILE *f, const struct cli_spec *s);
 /* Parses argv with s's groups. 0: go on; else the caller returns *status
    (0 after --help, 2 after a one-line error on stderr). */
 int cli_parse(const struct cli_spec *s, int argc, char **argv, struct opt_result *res, int *status);
+/* When set, cli_parse stops a command after a successful parse (status 0):
+   how tests/test_docs_commands.c checks documented command lines against
+   the option tables without running them. */
+extern int cli_parse_only;
 /* Prints "contend NAME: msg" on stderr; returns 2. */
 int cli_fail(const char *name, const char *msg);
 

@@ -13,14 +13,15 @@ static const char *const export_formats[] = { "gobench", "gbench-json", "csv", "
                                               NULL };
 
 struct export_args {
-    int format;
+    int format, aggregates_only;
     const char *out;
 };
 
 #define O(f) offsetof(struct export_args, f)
 static const struct opt_spec export_opts[] = {
     { "format", OPT_ENUM, O(format), "F",
-      "gobench: Go benchmark lines, one per trial (for benchstat)\n"
+      "gobench: Go benchmark lines, one per trial (for benchstat);\n"
+      "  the name ends /threads=T, and -N is GOMAXPROCS (online CPUs)\n"
       "gbench-json: google/benchmark JSON (compare.py, Bencher,\n"
       "  github-action-benchmark)\n"
       "csv: trials.csv; with --out DIR, DIR/trials.csv and\n"
@@ -29,6 +30,9 @@ static const struct opt_spec export_opts[] = {
       .choices = export_formats },
     { "out", OPT_STR, O(out), "PATH", "write there (atomically) instead of stdout",
       .flags = OPT_NONEMPTY },
+    { "aggregates-only", OPT_FLAG, O(aggregates_only), NULL,
+      "gbench-json: only the mean, median and stddev of each\n"
+      "benchmark, not every trial (github-action-benchmark)" },
     { 0 }
 };
 #undef O
@@ -36,7 +40,8 @@ static const struct opt_spec export_opts[] = {
 static struct export_args export_a;
 static const struct opt_group export_groups[] = { { NULL, export_opts, &export_a } };
 static const struct cli_spec export_spec = {
-    "export", "usage: contend export RESULT.json --format F [--out PATH]\n", "\n", export_groups,
+    "export", "usage: contend export RESULT.json --format F [--out PATH] [--aggregates-only]\n",
+    "\n",     export_groups,
     1,        "\nExit status: 0 ok, 2 bad input or a write error.\n"
 };
 
@@ -61,7 +66,8 @@ int cmd_export(int argc, char **argv)
     if (res_load(res.pos[0], &r, err, sizeof err)) return cli_fail("export", err);
     int rc;
     if (strcmp(format, "csv") || !out) {
-        rc = rep_export(&r, format, out, err, sizeof err);
+        rc = rep_export_flags(&r, format, export_a.aggregates_only ? REP_EXPORT_AGGREGATES : 0, out,
+                              err, sizeof err);
     } else if (mkdir(out, 0777) && errno != EEXIST) { /* csv --out DIR: both files */
         rc = -errno;
         snprintf(err, sizeof err, "--out: cannot create directory '%s': %s", out, strerror(errno));

@@ -16,6 +16,7 @@ int rep_machines_merged(const struct report *rp);
 int rep_machines_write(const struct report *rp, char *err, size_t n);
 /* The machines-in-columns section, when rp has several inputs and no
    baseline (with one, the inputs are builds to compare). */
-void rep_machines_table(FILE *md, const struct report *rp);
+struct doc;
+int rep_machines_table(struct doc *d, const struct report *rp); /* 0 or -ENOMEM */
 
 #endif

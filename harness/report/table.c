@@ -82,8 +82,8 @@ static void table_counters(FILE *f, const struct run_result *r)
         fputc('\n', f);
     }
     fprintf(f,
-            "median over the reps, per op, summed over the worker threads "
-            "(task-ms: total CPU ms)\n");
+            "events per op, summed over the worker threads, median over the reps; task-ms\n"
+            "is not per op: the workers' total CPU time in ms\n");
     /* Each run-level reason once; events that share one share the line. */
     for (size_t i = 0; i < s->n; i++) {
         char what[CTR_REASONLEN + 32], cols[160] = "";
@@ -124,6 +124,15 @@ void rep_print_table(FILE *f, const struct run_result *r)
         const struct cell *c = &r->cells[i];
         char a[16], b[16], d[16], tmin[16], tmax[16], name[64];
         table_name(c, name, sizeof name);
+        if (c->skipped[0]) { /* refused: the reason, no 0.00 */
+            fprintf(f, "%-20s %8u %9s (%s)\n", name, c->threads, "skipped", c->skipped);
+            continue;
+        }
+        if (!c->ntrials && c->outcome == OUTCOME_OK) { /* never ran: no 0.00 */
+            fprintf(f, "%-20s %8u %9s\n", name, c->threads,
+                    r->interrupted ? "not run (interrupted)" : "not run");
+            continue;
+        }
         fprintf(f, "%-20s %8u %9s %9s %9s %9.2f %5.1f%c  %9s %9s %6.3f %s", name, c->threads,
                 rep_format_si(c->ops_per_s.median, a, sizeof a),
                 rep_format_si(c->ops_per_s.min, b, sizeof b),
@@ -132,9 +141,7 @@ void rep_print_table(FILE *f, const struct run_result *r)
                 rep_format_si(c->rate_min.median, tmin, sizeof tmin),
                 rep_format_si(c->rate_max.median, tmax, sizeof tmax), c->jain.median,
                 run_verdict_name(c->verdict));
-        if (c->skipped[0])
-            fprintf(f, " (skipped: %s)", c->skipped);
-        else if (c->outcome != OUTCOME_OK && c->failed)
+        if (c->outcome != OUTCOME_OK && c->failed)
             fprintf(f, " (%s%s%s)", run_outcome_name(c->outcome),
                     c->failed->outcome_detail[0] ? " " : "", c->failed->outcome_detail);
         else if (c->verdict == VERDICT_FAIL && c->failed && c->failed->note[0])

@@ -18,7 +18,7 @@
 
 json_t *res_summary_json(const struct lab_summary *s)
 {
-    if (!isfinite(s->median)) return json_null();
+    if (!s->n || !isfinite(s->median)) return json_null(); /* nothing ran: no 0 */
     return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:b}", "n", (json_int_t)s->n,
                      "median", s->median, "min", s->min, "max", s->max, "mean", s->mean, "cv",
                      s->cv, "ci_low", s->ci_low, "ci_high", s->ci_high, "ci_level", s->ci_level,
@@ -99,8 +99,12 @@ static json_t *output_cell(const struct cell *c, const struct run_opts *o)
             json_object_set_new(params, c->impl->params[i].name, json_real(pv[i]));
         json_object_set_new(cell, "params", params);
     }
+    size_t ran = 0;
+    for (size_t k = 0; k < o->reps; k++) ran += c->trials[k].outcome != OUTCOME_SKIPPED;
     json_object_set_new(cell, "outcome",
-                        json_string(c->skipped[0] ? "skipped" : run_outcome_name(c->outcome)));
+                        json_string(c->skipped[0] ? "skipped"
+                                        : ran     ? run_outcome_name(c->outcome)
+                                                  : "not run"));
     if (c->skipped[0]) json_object_set_new(cell, "skipped", json_string(c->skipped));
     if (c->failed && c->failed->outcome_detail[0])
         json_object_set_new(cell, "outcome_detail", json_string(c->failed->outcome_detail));

@@ -259,6 +259,10 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                 struct trial *dst = round < 0 ? &scratch : &c->trials[round];
                 rc = run_isolated_trial(o, c->impl, c->threads, dst, err, n);
                 if (rc == -EINTR) {
+                    /* the trial in flight was killed: it did not run, and
+                       --resume runs it (it never reached the journal) */
+                    memset(dst, 0, sizeof *dst);
+                    dst->outcome = OUTCOME_SKIPPED;
                     r->interrupted = 1;
                     break;
                 }
