@@ -1,8 +1,9 @@
 /* The TSan build's suite. Criterion cannot run under TSan
  * (Snaipe/Criterion#274), so this binary is not instrumented: it runs every
- * conformance check in a TSan-instrumented contend-check process, and the
- * instrumented contend binary over every implementation, and fails on a
- * non-zero exit or any ThreadSanitizer report. */
+ * conformance check in a TSan-instrumented contend-check process, every
+ * fiber runtime scenario in fiber-check, and the instrumented contend binary
+ * over every implementation, and fails on a non-zero exit or any
+ * ThreadSanitizer report. */
 #include <stdio.h>
 #include <sys/wait.h>
 #include <stdlib.h>
@@ -12,20 +13,20 @@
 struct tcase {
     char args[8][48];
     int argc;
-    int check;          /* 1: contend-check, 0: contend */
+    int check;          /* 1: contend-check, 2: fiber-check, 0: contend */
 };
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
 
-ParameterizedTestParameters(tsan, clean)
+/* Appends one case per line of `bin --list` (its words are the args). */
+static size_t tsan_listed(struct tcase *p, size_t m, size_t cap, const char *bin, int check)
 {
-    size_t cap = 2048, m = 0;
-    struct tcase *p = cr_malloc(sizeof *p * cap);
-    FILE *f = popen(CONTEND_CHECK_BIN " --list", "r");
-    char line[256];
+    char cmd[1024], line[256];
+    snprintf(cmd, sizeof cmd, "%s --list", bin);
+    FILE *f = popen(cmd, "r");
     while (f && m < cap && fgets(line, sizeof line, f)) {
         memset(&p[m], 0, sizeof p[m]);
-        p[m].check = 1;
+        p[m].check = check;
         char *save = NULL;
         for (char *tok = strtok_r(line, " \n", &save); tok && p[m].argc < 8;
              tok = strtok_r(NULL, " \n", &save))
@@ -33,6 +34,15 @@ ParameterizedTestParameters(tsan, clean)
         m++;
     }
     if (f) pclose(f);
+    return m;
+}
+
+ParameterizedTestParameters(tsan, clean)
+{
+    size_t cap = 2048, m = 0;
+    struct tcase *p = cr_malloc(sizeof *p * cap);
+    m = tsan_listed(p, m, cap, CONTEND_CHECK_BIN, 1);
+    m = tsan_listed(p, m, cap, FIBER_CHECK_BIN, 2);
     /* the harness itself, instrumented, over every implementation */
     static const char *const runs[][8] = {
         { "run", "--family", "batcher", "--threads", "1,4,64", "--ops", "20000", "--reps" },
@@ -49,7 +59,8 @@ ParameterizedTestParameters(tsan, clean)
 ParameterizedTest(struct tcase *c, tsan, clean, .timeout = 600)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s", c->check ? CONTEND_CHECK_BIN : CONTEND_BIN);
+    static const char *const bins[] = { CONTEND_BIN, CONTEND_CHECK_BIN, FIBER_CHECK_BIN };
+    snprintf(cmd, sizeof cmd, "%s", bins[c->check]);
     for (int i = 0; i < c->argc; i++) {
         strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
         strncat(cmd, c->args[i], sizeof cmd - strlen(cmd) - 1);

@@ -1,0 +1,45 @@
+/* fiber-check: runs the fiber runtime's scenarios (fiber_scen.c) outside
+ * Criterion, so that the TSan tree runs them instrumented (test_tsan.c).
+ *   fiber-check --list     one scenario name a line
+ *   fiber-check [NAME...]  runs them (all without a name); exit 1 on failure
+ * Under TSan every scenario is capped at FIBER_SCEN_TSAN_MAX fibers. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fiber_scen.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define FIBER_CHECK_MAX FIBER_SCEN_TSAN_MAX
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FIBER_CHECK_MAX FIBER_SCEN_TSAN_MAX
+#endif
+#endif
+#ifndef FIBER_CHECK_MAX
+#define FIBER_CHECK_MAX 0u
+#endif
+
+static int fiber_check_run(const struct fiber_scen *sc)
+{
+    unsigned fibers = sc->fibers;
+    if (FIBER_CHECK_MAX && fibers > FIBER_CHECK_MAX) fibers = FIBER_CHECK_MAX;
+    char err[256] = "";
+    int rc = sc->run(sc, fibers, err, sizeof err);
+    printf("%s %s (%u fibers)%s%s\n", rc ? "FAIL" : "ok", sc->name, fibers, rc ? ": " : "", err);
+    return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+        for (size_t i = 0; i < fiber_scens_len; i++) puts(fiber_scens[i].name);
+        return 0;
+    }
+    int failed = 0;
+    for (size_t i = 0; i < fiber_scens_len; i++) {
+        int wanted = argc < 2;
+        for (int a = 1; a < argc; a++) wanted |= strcmp(argv[a], fiber_scens[i].name) == 0;
+        if (wanted) failed |= fiber_check_run(&fiber_scens[i]);
+    }
+    return failed;
+}
