@@ -229,6 +229,27 @@ static int scen_mutex(const struct fiber_scen *sc, unsigned fibers, char *err, s
     return 0;
 }
 
+/* The main thread (futex fallback) contends with the fibers for the lock. */
+static int scen_mixed(const struct fiber_scen *sc, unsigned fibers, char *err, size_t n)
+{
+    struct counted c = { LAB_MUTEX_INIT, 0, 100 };
+    struct fib_sched *s = scen_sched(sc);
+    SCEN_CHECK(s, "fib_sched_new failed");
+    for (unsigned i = 0; i < fibers; i++) fib_spawn(s, mutex_fiber, &c, NULL);
+    fib_start(s);
+    for (unsigned i = 0; i < 20 * c.iters; i++) {
+        lab_mutex_lock(&c.m);
+        c.count++;
+        lab_mutex_unlock(&c.m);
+    }
+    int rc = fib_wait(s);
+    scen_done(s);
+    SCEN_CHECK(rc == 0, "fib_wait: %d", rc);
+    long want = ((long)fibers + 20) * c.iters;
+    SCEN_CHECK(c.count == want, "count %ld, expected %ld", c.count, want);
+    return 0;
+}
+
 /* ---- lab_cond: bounded buffer, producers and consumers ---- */
 
 #define PC_CAP 8
@@ -474,6 +495,7 @@ const struct fiber_scen fiber_scens[] = {
     { "mutex_1000", scen_mutex, 1000, 2, 0 },
     { "mutex_1000_shared", scen_mutex, 1000, 2, FIB_SHARED_QUEUE },
     { "mutex_10000", scen_mutex, 10000, 2, 0 },
+    { "mutex_thread", scen_mixed, 100, 2, 0 },
     { "cond", scen_cond, 8, 2, 0 },
     { "spawn_join", scen_spawn, 8, 2, 0 },
     { "stack_reuse", scen_reuse, 300, 2, 0 },

@@ -180,6 +180,7 @@ struct fib_sched {
 struct fib_carrier *fib_carrier_self(void);
 void fib_block(struct fib_carrier *c, int op, struct fib_lock *lock);
 void fib_ready(struct fib *f);
+void fib_wake_idle(struct fib_sched *s, uint32_t n);
 
 /* fiber_queue.c */
 void fib_runq_put(struct fib_carrier *c, struct fib *f);

@@ -163,9 +163,10 @@ static struct fib *fiber_queue_steal(struct fib_carrier *c)
 struct fib *fib_runq_find(struct fib_carrier *c)
 {
     struct fib_sched *s = c->s;
+    c->tick++;
     if (s->flags & FIB_SHARED_QUEUE) return fiber_queue_global_get(s, c, 1);
     struct fib *f;
-    if (++c->tick % 61 == 0 && (f = fiber_queue_global_get(s, c, 1))) return f;
+    if (c->tick % 61 == 0 && (f = fiber_queue_global_get(s, c, 1))) return f;
     if ((f = fiber_queue_local_get(&c->q))) return f;
     if ((f = fiber_queue_global_get(s, c, FIB_RUNQ / 2))) return f;
     return s->ncar > 1 ? fiber_queue_steal(c) : NULL;

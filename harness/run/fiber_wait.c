@@ -92,7 +92,10 @@ static int fiber_wait_timer_add(struct fib_sched *s, struct fib *f, uint64_t dea
     fiber_wait_heap_set(s, s->heap_n++, f);
     fiber_wait_heap_fix(s, s->heap_n - 1);
     fiber_wait_heap_next(s);
+    int earliest = s->heap[0] == f;
     fib_unlock(&s->tlock);
+    /* an idle carrier sleeps until the old earliest deadline: re-arm it */
+    if (earliest) fib_wake_idle(s, 1);
     return 0;
 }
 
