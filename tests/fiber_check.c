@@ -2,8 +2,11 @@
  * Criterion, so that the TSan tree runs them instrumented (test_tsan.c).
  *   fiber-check --list     one scenario name a line
  *   fiber-check [NAME...]  runs them (all without a name); exit 1 on failure
- * Under TSan every scenario is capped at FIBER_SCEN_TSAN_MAX fibers. */
+ * Under TSan every scenario is capped at FIBER_SCEN_TSAN_MAX fibers.
+ * FIBER_CHECK_CARRIERS=P runs the multi-carrier scenarios on P carriers
+ * (a stress: more carriers than CPUs means more preempted interleavings). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fiber_scen.h"
@@ -19,13 +22,16 @@
 #define FIBER_CHECK_MAX 0u
 #endif
 
-static int fiber_check_run(const struct fiber_scen *sc)
+static int fiber_check_run(const struct fiber_scen *scen)
 {
-    unsigned fibers = sc->fibers;
-    if (FIBER_CHECK_MAX && fibers > FIBER_CHECK_MAX) fibers = FIBER_CHECK_MAX;
+    struct fiber_scen sc = *scen;
+    const char *p = getenv("FIBER_CHECK_CARRIERS");
+    if (p && atoi(p) > 0 && sc.carriers > 1) sc.carriers = (unsigned)atoi(p);
+    if (FIBER_CHECK_MAX && sc.fibers > FIBER_CHECK_MAX) sc.fibers = FIBER_CHECK_MAX;
     char err[256] = "";
-    int rc = sc->run(sc, fibers, err, sizeof err);
-    printf("%s %s (%u fibers)%s%s\n", rc ? "FAIL" : "ok", sc->name, fibers, rc ? ": " : "", err);
+    int rc = sc.run(&sc, sc.fibers, err, sizeof err);
+    printf("%s %s (%u fibers, %u carriers)%s%s\n", rc ? "FAIL" : "ok", sc.name, sc.fibers,
+           sc.carriers, rc ? ": " : "", err);
     return rc ? 1 : 0;
 }
 

@@ -172,7 +172,8 @@ static int scen_thread_wake(const struct fiber_scen *sc, unsigned fibers, char *
     int rc = fib_wait(s);
     scen_done(s);
     SCEN_CHECK(rc == 0, "fib_wait: %d", rc);
-    SCEN_CHECK(atomic_load(&c.woke) == fibers, "%u of %u fibers woke", atomic_load(&c.woke), fibers);
+    unsigned woke = atomic_load(&c.woke);
+    SCEN_CHECK(woke == fibers, "%u of %u fibers woke", woke, fibers);
     return 0;
 }
 
