@@ -2,7 +2,9 @@
  *   flock /tmp/contend-bench.lock build/bench_fiber [REPS [FILTER]]
  * Each figure is the median of REPS runs (default 7) with min and max; the
  * load average is printed before and after. FILTER keeps the figures whose
- * name contains it. Figures:
+ * name contains it. The single-thread figures (bare, one carrier) are given
+ * twice: wall time, and the thread's CPU time (CLOCK_THREAD_CPUTIME_ID:
+ * time preempted by other processes does not count). Figures:
  *   - a bare fcontext round trip (two jump_fcontext), for reference;
  *   - a yield round trip between two fibers on one carrier (A yields to B,
  *     B yields back), rings and shared queue;
@@ -46,6 +48,22 @@ static void bench_loadavg(const char *when)
     printf("load average %s: %s", when, buf);
 }
 
+static uint64_t bench_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A timed stretch of one thread: wall and CPU nanoseconds. */
+struct bench_span { uint64_t w0, c0, w1, c1; };
+static void bench_begin(struct bench_span *b) { b->w0 = fib_now_ns(); b->c0 = bench_cpu_ns(); }
+static void bench_end(struct bench_span *b) { b->c1 = bench_cpu_ns(); b->w1 = fib_now_ns(); }
+static double bench_per(const struct bench_span *b, int cpu, double n)
+{
+    return (double)(cpu ? b->c1 - b->c0 : b->w1 - b->w0) / n;
+}
+
 /* ---- a bare fcontext round trip ---- */
 
 static void bench_bare_entry(fib_transfer t)
@@ -53,33 +71,38 @@ static void bench_bare_entry(fib_transfer t)
     for (;;) t = jump_fcontext(t.fctx, NULL);
 }
 
-static double bench_bare(void)
+static double bench_bare(int cpu)
 {
     static char stack[64 << 10];
     void *ctx = make_fcontext(stack + sizeof stack, sizeof stack, bench_bare_entry);
-    uint64_t t0 = fib_now_ns();
+    struct bench_span b;
+    bench_begin(&b);
     for (unsigned i = 0; i < ROUNDS; i++) ctx = jump_fcontext(ctx, NULL).fctx;
-    return (double)(fib_now_ns() - t0) / ROUNDS;
+    bench_end(&b);
+    return bench_per(&b, cpu, ROUNDS);
 }
 
 /* ---- yield round trips ---- */
 
-struct bench_yield { unsigned rounds; uint64_t t0, t1; };
-
+/* One carrier: the first fiber to start and the last to end bound it. */
 static void *bench_yielder(void *arg)
 {
-    struct bench_yield *b = arg;
-    uint64_t t0 = fib_now_ns();
-    for (unsigned i = 0; i < b->rounds; i++) fib_yield();
-    uint64_t t1 = fib_now_ns();
-    if (!b->t0 || t0 < b->t0) b->t0 = t0;   /* one carrier: no race */
-    if (t1 > b->t1) b->t1 = t1;
+    struct bench_span *b = arg, mine;
+    bench_begin(&mine);
+    for (unsigned i = 0; i < ROUNDS; i++) lab_yield();     /* as variants do */
+    bench_end(&mine);
+    if (!b->w0) {
+        b->w0 = mine.w0;
+        b->c0 = mine.c0;
+    }
+    b->w1 = mine.w1;
+    b->c1 = mine.c1;
     return NULL;
 }
 
 static void *bench_spinner(void *arg)
 {
-    for (uintptr_t i = (uintptr_t)arg; i; i--) fib_yield();
+    for (uintptr_t i = (uintptr_t)arg; i; i--) lab_yield();
     return NULL;
 }
 
@@ -97,16 +120,16 @@ static double bench_yields(unsigned fibers, unsigned carriers, unsigned flags, u
     return (double)(t1 - t0) / ((double)fibers * rounds);
 }
 
-static double bench_pingpong(unsigned flags)
+static double bench_pingpong(unsigned flags, int cpu)
 {
     struct fib_sched *s;
     if (fib_sched_new(1, 0, flags, &s)) exit(1);
-    struct bench_yield b = { ROUNDS, 0, 0 };
+    struct bench_span b = { 0 };
     fib_spawn(s, bench_yielder, &b, NULL);
     fib_spawn(s, bench_yielder, &b, NULL);
     fib_run(s);
     fib_sched_free(s);
-    return (double)(b.t1 - b.t0) / ROUNDS;      /* A's yield + B's yield */
+    return bench_per(&b, cpu, ROUNDS);          /* A's yield + B's yield */
 }
 
 /* ---- create and join ---- */
@@ -154,7 +177,7 @@ static double bench_mutex_fibers(unsigned fibers, unsigned flags)
     uint64_t t0 = fib_now_ns();
     fib_run(s);
     uint64_t t1 = fib_now_ns();
-    lab_prim_install(NULL);
+    lab_prim_install(&lab_prim_fibers);
     fib_prim_bind(NULL);
     fib_sched_free(s);
     if (c.count != (unsigned long)fibers * c.iters) exit(2);
@@ -194,6 +217,7 @@ int main(int argc, char **argv)
     const char *filter = argc > 2 ? argv[2] : "";
     double v[100];
     unsigned P = fib_default_carriers();
+    lab_prim_install(&lab_prim_fibers);   /* the lab_mutex figures switch it */
     printf("bench_fiber: %d reps, median [min, max]; %u carriers by default\n", reps, P);
     bench_loadavg("before");
 #define BENCH(what, unit, expr)                                   \
@@ -202,10 +226,14 @@ int main(int argc, char **argv)
         for (int r = 0; r < reps; r++) v[r] = (expr);             \
         bench_report(what, unit, v, reps);                        \
     } while (0)
-    BENCH("bare fcontext round trip", "ns", bench_bare());
-    BENCH("yield round trip, 2 fibers, 1 carrier (rings)", "ns", bench_pingpong(0));
-    BENCH("yield round trip, 2 fibers, 1 carrier (shared queue)", "ns",
-          bench_pingpong(FIB_SHARED_QUEUE));
+    BENCH("bare fcontext round trip, wall", "ns", bench_bare(0));
+    BENCH("bare fcontext round trip, CPU", "ns", bench_bare(1));
+    BENCH("yield round trip, 2 fibers, 1 carrier (rings), wall", "ns", bench_pingpong(0, 0));
+    BENCH("yield round trip, 2 fibers, 1 carrier (rings), CPU", "ns", bench_pingpong(0, 1));
+    BENCH("yield round trip, 2 fibers, 1 carrier (shared), wall", "ns",
+          bench_pingpong(FIB_SHARED_QUEUE, 0));
+    BENCH("yield round trip, 2 fibers, 1 carrier (shared), CPU", "ns",
+          bench_pingpong(FIB_SHARED_QUEUE, 1));
     BENCH("yield, 1,000 fibers x 1,000, default carriers (rings)", "ns",
           bench_yields(1000, P, 0, 1000));
     BENCH("yield, 1,000 fibers x 1,000, default carriers (shared)", "ns",
@@ -217,6 +245,7 @@ int main(int argc, char **argv)
           bench_mutex_fibers(10000, 0));
     BENCH("lab_mutex counter, 10,000 fibers x 100 (shared), per op", "ns",
           bench_mutex_fibers(10000, FIB_SHARED_QUEUE));
+    lab_prim_install(NULL);             /* the threads ops */
     BENCH("lab_mutex lock+unlock, threads ops, uncontended", "ns", bench_lab_mutex());
     BENCH("pthread_mutex lock+unlock, uncontended", "ns", bench_pthread_mutex());
     bench_loadavg("after");

@@ -123,7 +123,7 @@ static inline void fiber_timers_soon(struct fib_carrier *c)
 static void fiber_exited(struct fib_carrier *c, struct fib *f, void *fctx);
 
 /* Runs on the stack just resumed: finishes the switch that `from` started. */
-static void fiber_resumed(fib_transfer t)
+static inline __attribute__((always_inline)) void fiber_resumed(fib_transfer t)
 {
     struct fib_post *p = t.data;
     struct fib_carrier *c = p->c;
@@ -373,6 +373,7 @@ int fib_sched_new(unsigned carriers, size_t stack_size, unsigned flags, struct f
         s->car[i].s = s;
         s->car[i].id = i;
         s->car[i].rng = 0x9E3779B97F4A7C15ull * (i + 1);
+        s->car[i].shared = (flags & FIB_SHARED_QUEUE) != 0;
         s->car[i].self.s = s;
     }
     *out = s;

@@ -141,6 +141,7 @@ struct fib_carrier {
     struct fib *cur;            /* the running fiber, NULL in the loop */
     struct fib_post post;
     uint64_t tick, rng;
+    int shared;                 /* FIB_SHARED_QUEUE: no ring */
     struct fib_carrier_stats st;
     struct rusage ru0;
     /* published for the watchdog (relaxed stores, one each per switch) */
@@ -183,8 +184,8 @@ void fib_ready(struct fib *f);
 void fib_wake_idle(struct fib_sched *s, uint32_t n);
 
 /* fiber_queue.c */
-void fib_runq_put(struct fib_carrier *c, struct fib *f);
-struct fib *fib_runq_find(struct fib_carrier *c);
+void fib_runq_put_slow(struct fib_carrier *c, struct fib *f);
+struct fib *fib_runq_find_slow(struct fib_carrier *c);
 void fib_global_put(struct fib_sched *s, struct fib *f);
 int fib_runnable(struct fib_sched *s);
 int fib_pool_get(size_t stack_size, struct fib **out);
@@ -192,5 +193,45 @@ void fib_pool_put(struct fib *f);
 
 /* fiber_wait.c */
 void fib_timers_run(struct fib_carrier *c);
+
+/* ---- a carrier's ring: the owner's fast paths, inline because they run on
+   every switch (a call into another file cost ~25% of a yield round trip);
+   the rest is in fiber_queue.c ---- */
+
+static inline struct fib *fib_runq_local(struct fib_runq *q)
+{
+    uint32_t h = atomic_load_explicit(&q->head, memory_order_acquire);
+    for (;;) {
+        uint32_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+        if (t == h) return NULL;
+        struct fib *f = atomic_load_explicit(&q->ring[h % FIB_RUNQ], memory_order_relaxed);
+        if (atomic_compare_exchange_weak_explicit(&q->head, &h, h + 1, memory_order_acq_rel,
+                                                  memory_order_acquire))
+            return f;
+    }
+}
+
+/* Queues f on c (c's own thread only). */
+static inline void fib_runq_put(struct fib_carrier *c, struct fib *f)
+{
+    struct fib_runq *q = &c->q;
+    uint32_t h = atomic_load_explicit(&q->head, memory_order_acquire);
+    uint32_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
+    if (!c->shared && t - h < FIB_RUNQ) {
+        atomic_store_explicit(&q->ring[t % FIB_RUNQ], f, memory_order_relaxed);
+        atomic_store_explicit(&q->tail, t + 1, memory_order_release);
+        return;
+    }
+    fib_runq_put_slow(c, f);
+}
+
+/* The next fiber for c: its ring, except every 61st time (fiber_queue.c
+   looks at the global queue first then, as Go does); NULL when none. */
+static inline struct fib *fib_runq_find(struct fib_carrier *c)
+{
+    struct fib *f;
+    if (++c->tick % 61 != 0 && !c->shared && (f = fib_runq_local(&c->q))) return f;
+    return fib_runq_find_slow(c);
+}
 
 #endif

@@ -74,43 +74,27 @@ static int fiber_queue_spill(struct fib_carrier *c, struct fib *f, uint32_t h)
         batch[i] = atomic_load_explicit(&q->ring[(h + i) % FIB_RUNQ], memory_order_relaxed);
     if (!atomic_compare_exchange_strong_explicit(&q->head, &h, h + half, memory_order_release,
                                                  memory_order_relaxed))
-        return 0;                       /* a thief made room */
+        return 0;                       /* a thief took some: try again */
     batch[half] = f;
     for (uint32_t i = 0; i < half; i++) batch[i]->next = batch[i + 1];
     fiber_queue_global_append(c->s, batch[0], f, half + 1);
     return 1;
 }
 
-void fib_runq_put(struct fib_carrier *c, struct fib *f)
+/* The ring is full, or there is none (FIB_SHARED_QUEUE). */
+void fib_runq_put_slow(struct fib_carrier *c, struct fib *f)
 {
-    if (c->s->flags & FIB_SHARED_QUEUE) {
-        fib_global_put(c->s, f);
-        return;
-    }
     struct fib_runq *q = &c->q;
-    for (;;) {
+    while (!c->shared) {
         uint32_t h = atomic_load_explicit(&q->head, memory_order_acquire);
         uint32_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-        if (t - h < FIB_RUNQ) {
-            atomic_store_explicit(&q->ring[t % FIB_RUNQ], f, memory_order_relaxed);
-            atomic_store_explicit(&q->tail, t + 1, memory_order_release);
+        if (t - h < FIB_RUNQ) {                 /* a thief made room */
+            fib_runq_put(c, f);
             return;
         }
         if (fiber_queue_spill(c, f, h)) return;
     }
-}
-
-static struct fib *fiber_queue_local_get(struct fib_runq *q)
-{
-    uint32_t h = atomic_load_explicit(&q->head, memory_order_acquire);
-    for (;;) {
-        uint32_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-        if (t == h) return NULL;
-        struct fib *f = atomic_load_explicit(&q->ring[h % FIB_RUNQ], memory_order_relaxed);
-        if (atomic_compare_exchange_weak_explicit(&q->head, &h, h + 1, memory_order_acq_rel,
-                                                  memory_order_acquire))
-            return f;
-    }
+    fib_global_put(c->s, f);
 }
 
 /* Moves half of victim's ring into c's empty ring; returns one of them. */
@@ -157,17 +141,15 @@ static struct fib *fiber_queue_steal(struct fib_carrier *c)
     return NULL;
 }
 
-/* The next fiber for c: its ring (the global queue first every 61st time,
-   as Go does, so that the global queue cannot starve), then the global
-   queue, then stealing. NULL when there is none. */
-struct fib *fib_runq_find(struct fib_carrier *c)
+/* After fib_runq_find's fast path: the global queue first every 61st time
+   (so that it cannot starve), the ring, the global queue, then stealing. */
+struct fib *fib_runq_find_slow(struct fib_carrier *c)
 {
     struct fib_sched *s = c->s;
-    c->tick++;
-    if (s->flags & FIB_SHARED_QUEUE) return fiber_queue_global_get(s, c, 1);
+    if (c->shared) return fiber_queue_global_get(s, c, 1);
     struct fib *f;
     if (c->tick % 61 == 0 && (f = fiber_queue_global_get(s, c, 1))) return f;
-    if ((f = fiber_queue_local_get(&c->q))) return f;
+    if ((f = fib_runq_local(&c->q))) return f;
     if ((f = fiber_queue_global_get(s, c, FIB_RUNQ / 2))) return f;
     return s->ncar > 1 ? fiber_queue_steal(c) : NULL;
 }
