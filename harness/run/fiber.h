@@ -18,10 +18,16 @@
  * thieves take from the head with a CAS; an idle carrier steals half of a
  * victim's ring; overflow and wake-ups from outside go to one locked global
  * queue, checked first every 61 schedules so it cannot starve). A yield
- * costs one CAS and one store. FIB_SHARED_QUEUE instead uses only the global
- * queue (one lock, no stealing); bench_fiber measures both. Rings are the
- * default: a shared queue takes its lock twice per yield and every carrier
- * bounces the same line (see docs and bench_fiber for the figures).
+ * costs one CAS and one store, inline. FIB_SHARED_QUEUE instead uses only
+ * the global queue (one lock, no stealing); bench_fiber measures both. Rings
+ * are the default: a shared queue takes its lock twice per yield and every
+ * carrier bounces the same lines. Measured (bench_fiber, 7 reps, medians,
+ * this 2-vCPU machine at load 37, shared with other builds): a yield round
+ * trip between two fibers on one carrier 35.8 ns of CPU with rings, 43.0
+ * shared (a bare fcontext round trip: 11.0); 1,000 fibers x 1,000 yields on
+ * 2 carriers 45 vs 68 ns a yield; a lab_mutex counter over 10,000 fibers on
+ * 2 carriers 10.5 vs 17.4 ns an op. Creating and joining 10,000 fibers:
+ * 1.3 ms from a warm pool, 111 ms cold.
  *
  * Parking lot (runtime/sema.go's semtable idea): lab_park(word) queues the
  * fiber in one of 1,024 address-hashed buckets, each a spin lock and a FIFO
@@ -35,11 +41,12 @@
  *
  * Timers: one binary heap per scheduler (under a lock), of parked fibers by
  * absolute CLOCK_MONOTONIC deadline; timer_next caches the earliest, so a
- * carrier reads the clock only while a timer is pending. Carriers run due
- * timers after every switch, in lab_yield, and before sleeping (an idle
- * carrier sleeps until the earliest deadline). Per-carrier heaps would cut
- * contention on the lock; parks with a deadline are rare (tickers, timeouts),
- * so one heap is enough. Sleep is a park with a deadline on a private word.
+ * carrier reads the clock only while a timer is pending, and then every
+ * 16th switch or yield, and before sleeping (an idle carrier sleeps until
+ * the earliest deadline; a new earliest timer wakes one to re-arm, as Go's
+ * wakeNetPoller). Per-carrier heaps would cut contention on the lock; parks
+ * with a deadline are rare (tickers, timeouts), so one heap is enough.
+ * Sleep is a park with a deadline on a private word.
  *
  * Idle: a carrier that finds nothing (local ring, global queue, stealing
  * from every other carrier) counts itself idle, looks once more, and sleeps
