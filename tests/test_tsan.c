@@ -15,35 +15,29 @@ struct tcase {
     int check;          /* 1: contend-check, 2: fiber-check, 0: contend */
 };
 
-/* Appends one case per line of `bin --list` (its words are the args): the
-   conformance checks (contend-check) and the fiber runtime's scenarios
-   (fiber-check, at most 4,000 fibers under TSan). */
-static size_t tsan_listed(struct tcase *p, size_t m, size_t cap, const char *bin, int check)
-{
-    char cmd[1024], line[256];
-    snprintf(cmd, sizeof cmd, "%s --list", bin);
-    FILE *f = popen(cmd, "r");
-    while (f && m < cap && fgets(line, sizeof line, f)) {
-        memset(&p[m], 0, sizeof p[m]);
-        p[m].check = check;
-        char *save = NULL;
-        for (char *tok = strtok_r(line, " \n", &save); tok && p[m].argc < 8;
-             tok = strtok_r(NULL, " \n", &save))
-            snprintf(p[m].args[p[m].argc++], 48, "%s", tok);
-        m++;
-    }
-    if (f) pclose(f);
-    return m;
-}
-
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
 
 ParameterizedTestParameters(tsan, clean)
 {
     size_t cap = 2048, m = 0;
     struct tcase *p = cr_malloc(sizeof *p * cap);
-    m = tsan_listed(p, m, cap, CONTEND_CHECK_BIN, 1);
-    m = tsan_listed(p, m, cap, FIBER_CHECK_BIN, 2);
+    /* every conformance check, and the fiber runtime's scenarios (fiber-check
+       caps them at 4,000 fibers under TSan) */
+    static const char *const lists[] = { CONTEND_CHECK_BIN " --list", FIBER_CHECK_BIN " --list" };
+    for (int l = 0; l < 2; l++) {
+        FILE *f = popen(lists[l], "r");
+        char line[256];
+        while (f && m < cap && fgets(line, sizeof line, f)) {
+            memset(&p[m], 0, sizeof p[m]);
+            p[m].check = l + 1;
+            char *save = NULL;
+            for (char *tok = strtok_r(line, " \n", &save); tok && p[m].argc < 8;
+                 tok = strtok_r(NULL, " \n", &save))
+                snprintf(p[m].args[p[m].argc++], 48, "%s", tok);
+            m++;
+        }
+        if (f) pclose(f);
+    }
     /* the harness itself, instrumented, over every implementation */
     static const char *const runs[][8] = {
         { "run", "--family", "batcher", "--threads", "1,4,64", "--ops", "20000", "--reps" },
