@@ -27,7 +27,7 @@ static int prim_threads_park(_Atomic uint32_t *word, uint32_t expect, uint64_t d
     if (rc == 0) return 0;
     if (errno == EAGAIN) return -EAGAIN;
     if (errno == ETIMEDOUT) return -ETIMEDOUT;
-    return 0;                                   /* EINTR: spurious */
+    return 0; /* EINTR: spurious */
 }
 
 static void prim_threads_unpark(_Atomic uint32_t *word, uint32_t n)
@@ -38,7 +38,7 @@ static void prim_threads_unpark(_Atomic uint32_t *word, uint32_t n)
 static void prim_threads_sleep_until(uint64_t deadline_ns)
 {
     struct timespec ts = { (time_t)(deadline_ns / 1000000000u), (long)(deadline_ns % 1000000000u) };
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) { }
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
 }
 
 static int prim_threads_spawn(lab_task_fn fn, void *arg, struct lab_task_handle *h)
@@ -82,7 +82,9 @@ int lab_mutex_trylock(struct lab_mutex *m)
 {
     uint32_t z = 0;
     return atomic_compare_exchange_strong_explicit(&m->state, &z, 1, memory_order_acquire,
-                                                   memory_order_relaxed) ? 0 : -EBUSY;
+                                                   memory_order_relaxed)
+        ? 0
+        : -EBUSY;
 }
 
 void lab_mutex_lock(struct lab_mutex *m)
@@ -100,8 +102,7 @@ void lab_mutex_lock(struct lab_mutex *m)
 
 void lab_mutex_unlock(struct lab_mutex *m)
 {
-    if (atomic_exchange_explicit(&m->state, 0, memory_order_release) == 2)
-        lab_unpark(&m->state, 1);
+    if (atomic_exchange_explicit(&m->state, 0, memory_order_release) == 2) lab_unpark(&m->state, 1);
 }
 
 /* ---- condition variable: waiters park on a sequence number ---- */

@@ -28,12 +28,12 @@
    an OS thread under threads, a fiber under fibers. */
 typedef void *(*lab_task_fn)(void *arg);
 struct lab_task_handle {
-    void *impl;          /* the runner's handle (a pthread_t, a fiber) */
+    void *impl; /* the runner's handle (a pthread_t, a fiber) */
     uintptr_t id;
 };
 
 struct lab_prim_ops {
-    const char *name;    /* "threads", "fibers" */
+    const char *name; /* "threads", "fibers" */
     /* Lets another worker run (Go's runtime.Gosched). */
     void (*yield)(void);
     /* Futex semantics: if *word == expect, sleeps until lab_unpark(word) or
@@ -55,7 +55,7 @@ struct lab_prim_ops {
    never while a trial runs. */
 extern const struct lab_prim_ops *_Atomic lab_prim_current;
 extern const struct lab_prim_ops lab_prim_threads;
-void lab_prim_install(const struct lab_prim_ops *ops);   /* NULL: threads */
+void lab_prim_install(const struct lab_prim_ops *ops); /* NULL: threads */
 
 static inline const struct lab_prim_ops *lab_prim(void)
 {
@@ -79,10 +79,13 @@ static inline int lab_join(struct lab_task_handle *h) { return lab_prim()->join(
 struct lab_mutex {
     _Atomic uint32_t state;
 };
-#define LAB_MUTEX_INIT { 0 }
+#define LAB_MUTEX_INIT \
+    {                  \
+        0              \
+    }
 void lab_mutex_init(struct lab_mutex *m);
 void lab_mutex_lock(struct lab_mutex *m);
-int  lab_mutex_trylock(struct lab_mutex *m);       /* 0 or -EBUSY */
+int lab_mutex_trylock(struct lab_mutex *m); /* 0 or -EBUSY */
 void lab_mutex_unlock(struct lab_mutex *m);
 void lab_mutex_destroy(struct lab_mutex *m);
 
@@ -96,11 +99,14 @@ static inline void lab_mutex_spin_lock(struct lab_mutex *m)
 struct lab_cond {
     _Atomic uint32_t seq;
 };
-#define LAB_COND_INIT { 0 }
+#define LAB_COND_INIT \
+    {                 \
+        0             \
+    }
 void lab_cond_init(struct lab_cond *c);
 /* Releases m, waits for a signal or the deadline (0 = none), re-takes m.
    0 or -ETIMEDOUT; spurious wake-ups are allowed (re-check the predicate). */
-int  lab_cond_wait(struct lab_cond *c, struct lab_mutex *m, uint64_t deadline_ns);
+int lab_cond_wait(struct lab_cond *c, struct lab_mutex *m, uint64_t deadline_ns);
 void lab_cond_signal(struct lab_cond *c);
 void lab_cond_broadcast(struct lab_cond *c);
 void lab_cond_destroy(struct lab_cond *c);

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/fiber_int.h"
+#include "fiber_int.h"
 
 #define ROUNDS 1000000u
 

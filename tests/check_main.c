@@ -13,11 +13,12 @@ int main(int argc, char **argv)
         for (size_t t = 0; conf_tables[t]; t++)
             for (const struct conf_case *c = conf_tables[t]; c->name; c++) {
                 const struct lab_impl *impls[MAX_LIST];
-                size_t k = registry_list(c->family, impls, MAX_LIST);
+                size_t k = run_registry_list(c->family, impls, MAX_LIST);
                 for (size_t i = 0; i < k && i < MAX_LIST; i++)
                     if (conf_applies(c, impls[i]))
                         for (size_t j = 0; j < 6 && c->counts[j]; j++)
-                            printf("%s %s %s %u\n", c->family, c->name, impls[i]->name, c->counts[j]);
+                            printf("%s %s %s %u\n", c->family, c->name, impls[i]->name,
+                                   c->counts[j]);
             }
         return 0;
     }
@@ -26,10 +27,14 @@ int main(int argc, char **argv)
         return 2;
     }
     const struct conf_case *c = conf_find(argv[1], argv[2]);
-    if (!c) { fprintf(stderr, "contend-check: no check %s/%s\n", argv[1], argv[2]); return 2; }
+    if (!c) {
+        fprintf(stderr, "contend-check: no check %s/%s\n", argv[1], argv[2]);
+        return 2;
+    }
     char msg[512] = "";
     if (c->fn(argv[3], (unsigned)strtoul(argv[4], NULL, 10), msg, sizeof msg) != 0) {
-        fprintf(stderr, "contend-check: %s/%s %s n=%s: %s\n", argv[1], argv[3], argv[2], argv[4], msg);
+        fprintf(stderr, "contend-check: %s/%s %s n=%s: %s\n", argv[1], argv[3], argv[2], argv[4],
+                msg);
         return 1;
     }
     return 0;

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "fiber_scen.h"
-#include "run/fiber.h"
+#include "fiber.h"
 
 #define SCEN_CHECK(cond, ...)                                          \
     do {                                                               \

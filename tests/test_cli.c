@@ -78,8 +78,7 @@ static const struct bad_case bad[] = {
 
 ParameterizedTestParameters(cli, bad_input_exits_2)
 {
-    return cr_make_param_array(struct bad_case, (struct bad_case *)bad,
-                               sizeof bad / sizeof bad[0]);
+    return cr_make_param_array(struct bad_case, (struct bad_case *)bad, sizeof bad / sizeof bad[0]);
 }
 
 ParameterizedTest(struct bad_case *c, cli, bad_input_exits_2)
@@ -95,14 +94,18 @@ ParameterizedTest(struct bad_case *c, cli, bad_input_exits_2)
     struct proc_result r;
     cr_assert_eq(run_contend(&r, args), 0);
     cr_expect_eq(r.status, 2, "contend%s: exit %d, stderr: %s", shown, r.status, r.err);
-    cr_expect_eq(count_lines(r.err), 1, "contend%s: want one line on stderr, got: %s", shown, r.err);
+    cr_expect_eq(count_lines(r.err), 1, "contend%s: want one line on stderr, got: %s", shown,
+                 r.err);
     cr_expect_eq(r.out[0], '\0', "contend%s: nothing on stdout, got: %s", shown, r.out);
 }
 
 Test(cli, help_everywhere)
 {
-    const char *cmds[][3] = { { "--help" }, { "run", "--help" }, { "list", "--help" },
-                              { "reproduce", "--help" }, { "counters", "--help" } };
+    const char *cmds[][3] = { { "--help" },
+                              { "run", "--help" },
+                              { "list", "--help" },
+                              { "reproduce", "--help" },
+                              { "counters", "--help" } };
     for (size_t i = 0; i < 5; i++) {
         struct proc_result r;
         cr_assert_eq(run_contend(&r, cmds[i]), 0);
@@ -117,8 +120,8 @@ Test(cli, list_shows_every_batcher)
     const char *args[] = { "list", NULL };
     cr_assert_eq(run_contend(&r, args), 0);
     cr_assert_eq(r.status, 0);
-    const char *want[] = { "batcher/mutex", "batcher/channel", "batcher/lockfree",
-                           "batcher/spin", "batcher/hybrid", "batcher/ideal", "batcher/null" };
+    const char *want[] = { "batcher/mutex",  "batcher/channel", "batcher/lockfree", "batcher/spin",
+                           "batcher/hybrid", "batcher/ideal",   "batcher/null" };
     for (size_t i = 0; i < 7; i++) cr_expect(strstr(r.out, want[i]), "missing %s", want[i]);
 }
 
@@ -128,8 +131,8 @@ Test(cli, run_writes_json_atomically)
     cr_assert_not_null(mkdtemp(path));
     char out[300];
     snprintf(out, sizeof out, "%s/r.json", path);
-    const char *args[] = { "run", "--threads", "1,3", "--ops", "3000", "--reps", "2",
-                           "--out", out, "--quiet", NULL };
+    const char *args[] = { "run", "--threads", "1,3", "--ops",   "3000", "--reps",
+                           "2",   "--out",     out,   "--quiet", NULL };
     struct proc_result r;
     cr_assert_eq(run_contend(&r, args), 0);
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
@@ -164,9 +167,12 @@ Test(cli, bad_run_leaves_no_file)
 
 Test(cli, store_run_and_keys)
 {
-    const char *args[] = { "run", "--family", "store", "--keys", "2000", "--ops", "6000",
-                           "--threads", "1,2", "--reps", "1", "--dist", "hotset",
-                           "--mix", "read=60,update=20,insert=10,delete=9,scan=1", NULL };
+    const char *args[] = { "run",    "--family",  "store",
+                           "--keys", "2000",      "--ops",
+                           "6000",   "--threads", "1,2",
+                           "--reps", "1",         "--dist",
+                           "hotset", "--mix",     "read=60,update=20,insert=10,delete=9,scan=1",
+                           NULL };
     struct proc_result r;
     cr_assert_eq(run_contend(&r, args), 0);
     cr_expect_eq(r.status, 0, "stderr: %s\nstdout: %s", r.err, r.out);

@@ -2,8 +2,8 @@
  * in-process: each (check, implementation, thread count) is one Criterion
  * test in its own process. A new file in impls/<family>/ is covered the
  * moment it exists. */
-#include "testutil.h"
 #include "conformance/conformance.h"
+#include "testutil.h"
 
 struct conf_param {
     char family[16], check[48], impl[48];
@@ -19,7 +19,7 @@ ParameterizedTestParameters(conformance, check)
     for (size_t t = 0; conf_tables[t]; t++)
         for (const struct conf_case *c = conf_tables[t]; c->name; c++) {
             const struct lab_impl *impls[MAX_LIST];
-            size_t k = registry_list(c->family, impls, MAX_LIST);
+            size_t k = run_registry_list(c->family, impls, MAX_LIST);
             for (size_t i = 0; i < k && i < MAX_LIST; i++) {
                 if (!conf_applies(c, impls[i])) continue;
                 for (size_t j = 0; j < 6 && c->counts[j] && m < cap; j++, m++) {
@@ -46,10 +46,10 @@ ParameterizedTest(struct conf_param *p, conformance, check, .timeout = 300)
 Test(registry, consistent_and_complete)
 {
     char err[ERRLEN] = "";
-    cr_assert_eq(registry_check(err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_registry_check(err, sizeof err), 0, "%s", err);
     const char *seeds[] = { "mutex", "channel", "lockfree", "spin", "hybrid", "ideal", "null" };
     for (size_t i = 0; i < 7; i++)
-        cr_expect_not_null(registry_find("batcher", seeds[i]), "batcher/%s missing", seeds[i]);
+        cr_expect_not_null(run_registry_find("batcher", seeds[i]), "batcher/%s missing", seeds[i]);
     for (size_t i = 0; i < lab_registry_len; i++) {
         const struct lab_impl *m = lab_registry[i].impl;
         cr_expect_eq(m->abi, LAB_ABI_VERSION);

@@ -16,8 +16,8 @@
 static void workload(int sleeps)
 {
     long pg = sysconf(_SC_PAGESIZE);
-    volatile char *m = mmap(NULL, (size_t)pg * PAGES, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    volatile char *m =
+        mmap(NULL, (size_t)pg * PAGES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     cr_assert_neq((void *)m, MAP_FAILED);
     for (int i = 0; i < PAGES; i++) m[(long)i * pg] = (char)i;
     volatile uint64_t x = 0;
@@ -30,15 +30,15 @@ static void workload(int sleeps)
 static void count_here(const struct ctr_spec *s, int sleeps, uint64_t ops, struct ctr_result *r)
 {
     struct ctr_plan plan;
-    ctr_plan_make(s, 1, &plan);
-    struct ctr_thread *t = ctr_threads_new(&plan, 1);
+    run_ctr_plan_make(s, 1, &plan);
+    struct ctr_thread *t = run_ctr_threads_new(&plan, 1);
     cr_assert_not_null(t);
-    ctr_thread_open(t);
-    ctr_thread_start(t);
+    run_ctr_thread_open(t);
+    run_ctr_thread_start(t);
     workload(sleeps);
-    ctr_thread_stop(t);
-    ctr_thread_close(t);
-    ctr_collect(&plan, t, 1, ops, r);
+    run_ctr_thread_stop(t);
+    run_ctr_thread_close(t);
+    run_ctr_collect(&plan, t, 1, ops, r);
     free(t);
 }
 
@@ -54,18 +54,23 @@ Test(counters, parse_lists)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("none", &s, err, sizeof err), 0);
+    cr_assert_eq(run_ctr_spec_parse("none", &s, err, sizeof err), 0);
     cr_expect_eq(s.enabled, 0);
-    cr_assert_eq(ctr_spec_parse("default", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_ctr_spec_parse("default", &s, err, sizeof err), 0, "%s", err);
     cr_expect_eq(s.enabled, 1);
     cr_expect_eq(s.n, 7);
-    const char *keys[] = { "cycles", "instructions", "llc_misses", "branch_misses",
-                           "context_switches", "page_faults", "task_clock_ns" };
+    const char *keys[] = { "cycles",           "instructions", "llc_misses",   "branch_misses",
+                           "context_switches", "page_faults",  "task_clock_ns" };
     for (size_t i = 0; i < 7; i++) cr_expect_str_eq(s.ev[i].key, keys[i]);
-    const char *bad[] = { "", "cycles,", ",cycles", "cycles,,task-clock", "cycles,cycles",
+    const char *bad[] = { "",
+                          "cycles,",
+                          ",cycles",
+                          "cycles,,task-clock",
+                          "cycles,cycles",
                           "task-clock,perf::PERF_COUNT_SW_TASK_CLOCK" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        cr_expect_eq(ctr_spec_parse(bad[i], &s, err, sizeof err), -EINVAL, "'%s' accepted", bad[i]);
+        cr_expect_eq(run_ctr_spec_parse(bad[i], &s, err, sizeof err), -EINVAL, "'%s' accepted",
+                     bad[i]);
         cr_expect_null(strchr(err, '\n'), "multi-line error: %s", err);
     }
 }
@@ -74,7 +79,7 @@ Test(counters, unknown_event_is_an_error)
 {
     static struct ctr_spec s;
     char err[ERRLEN] = "";
-    cr_assert_eq(ctr_spec_parse("task-clock,bogus_event", &s, err, sizeof err), -EINVAL);
+    cr_assert_eq(run_ctr_spec_parse("task-clock,bogus_event", &s, err, sizeof err), -EINVAL);
     cr_expect(strstr(err, "bogus_event"), "error does not name the event: %s", err);
     cr_expect(strstr(err, "unknown event"), "error does not say why: %s", err);
     cr_expect_null(strchr(err, '\n'));
@@ -86,16 +91,18 @@ Test(counters, hardware_events_are_na_with_a_reason)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("cycles,instructions,branch-misses,task-clock", &s, err,
-                                sizeof err), 0, "%s", err);
+    cr_assert_eq(
+        run_ctr_spec_parse("cycles,instructions,branch-misses,task-clock", &s, err, sizeof err), 0,
+        "%s", err);
     if (s.ev[0].perf_ok) cr_skip_test("this machine has a usable PMU: no fallback to test");
     struct ctr_result r;
     count_here(&s, 0, 1000, &r);
     for (size_t i = 0; i < 3; i++) {
         const struct ctr_event *e = &s.ev[i];
         cr_expect_eq(e->perf_ok, 0);
-        cr_expect(!strncmp(e->reason, "ENOENT", 6) || !strncmp(e->reason, "EACCES", 6) ||
-                  !strncmp(e->reason, "EPERM", 5), "%s: reason '%s'", e->name, e->reason);
+        cr_expect(!strncmp(e->reason, "ENOENT", 6) || !strncmp(e->reason, "EACCES", 6)
+                      || !strncmp(e->reason, "EPERM", 5),
+                  "%s: reason '%s'", e->name, e->reason);
         cr_expect(isnan(r.total[i]), "%s: not counted but total %g", e->name, r.total[i]);
         cr_expect(isnan(r.per_op[i]), "%s: not counted but per_op %g", e->name, r.per_op[i]);
         cr_expect_eq(r.src[i], CTR_SRC_NONE);
@@ -106,10 +113,11 @@ Test(counters, software_events_count_through_perf)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("task-clock,page-faults,context-switches", &s, err, sizeof err),
+    cr_assert_eq(run_ctr_spec_parse("task-clock,page-faults,context-switches", &s, err, sizeof err),
                  0, "%s", err);
     for (size_t i = 0; i < s.n; i++)
-        if (!s.ev[i].perf_ok) cr_skip_test("perf software events do not open here: %s", s.ev[i].reason);
+        if (!s.ev[i].perf_ok)
+            cr_skip_test("perf software events do not open here: %s", s.ev[i].reason);
     struct ctr_result r;
     count_here(&s, 3, 1000, &r);
     size_t tc = find(&s, "task_clock_ns"), pf = find(&s, "page_faults"),
@@ -117,7 +125,8 @@ Test(counters, software_events_count_through_perf)
     cr_expect_eq(r.src[tc], CTR_SRC_PERF);
     cr_expect_gt(r.total[tc], 0, "task-clock %g", r.total[tc]);
     cr_expect_eq(r.src[pf], CTR_SRC_PERF);
-    cr_expect_geq(r.total[pf], 1, "page faults %g after touching %d fresh pages", r.total[pf], PAGES);
+    cr_expect_geq(r.total[pf], 1, "page faults %g after touching %d fresh pages", r.total[pf],
+                  PAGES);
     cr_expect_eq(r.src[cs], CTR_SRC_PERF);
     cr_expect_geq(r.total[cs], 3, "context switches %g after 3 sleeps", r.total[cs]);
     cr_expect_eq(r.per_op[tc], r.total[tc] / 1000);
@@ -129,7 +138,7 @@ Test(counters, rusage_stands_in_when_forced)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("context-switches,page-faults,task-clock", &s, err, sizeof err),
+    cr_assert_eq(run_ctr_spec_parse("context-switches,page-faults,task-clock", &s, err, sizeof err),
                  0, "%s", err);
     for (size_t i = 0; i < s.n; i++) s.ev[i].force_rusage = 1;
     struct ctr_result r;
@@ -147,13 +156,14 @@ Test(counters, fd_budget_falls_back_or_says_na)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("task-clock,cpu-migrations", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_ctr_spec_parse("task-clock,cpu-migrations", &s, err, sizeof err), 0, "%s",
+                 err);
     if (!s.ev[0].perf_ok || !s.ev[1].perf_ok) cr_skip_test("software events do not open here");
     struct ctr_plan p;
-    ctr_plan_make(&s, 1, &p);
+    run_ctr_plan_make(&s, 1, &p);
     cr_expect_eq(p.src[0], CTR_SRC_PERF);
     cr_expect_eq(p.src[1], CTR_SRC_PERF);
-    ctr_plan_make(&s, MAX_THREADS * 100, &p);
+    run_ctr_plan_make(&s, MAX_THREADS * 100, &p);
     cr_expect_eq(p.src[0], CTR_SRC_RUSAGE);
     cr_expect_eq(p.src[1], CTR_SRC_NONE);
     cr_expect(strstr(p.note[0], "RLIMIT_NOFILE"), "%s", p.note[0]);
@@ -163,12 +173,12 @@ Test(counters, fd_budget_falls_back_or_says_na)
 Test(counters, multiplexed_counts_are_scaled)
 {
     int scaled;
-    cr_expect_eq(ctr_scale(1000, 50, 50, &scaled), 1000);
+    cr_expect_eq(run_ctr_scale(1000, 50, 50, &scaled), 1000);
     cr_expect_eq(scaled, 0);
-    cr_expect_eq(ctr_scale(1000, 100, 25, &scaled), 4000);
+    cr_expect_eq(run_ctr_scale(1000, 100, 25, &scaled), 4000);
     cr_expect_eq(scaled, 1);
-    cr_expect(isnan(ctr_scale(0, 100, 0, &scaled)), "never on the PMU must not read 0");
-    cr_expect_eq(ctr_scale(0, 0, 0, &scaled), 0);
+    cr_expect(isnan(run_ctr_scale(0, 100, 0, &scaled)), "never on the PMU must not read 0");
+    cr_expect_eq(run_ctr_scale(0, 0, 0, &scaled), 0);
 }
 
 /* The probe passed but the per-thread open fails (pretended here with an
@@ -178,11 +188,11 @@ Test(counters, per_thread_open_failure_falls_back)
 {
     static struct ctr_spec s;
     char err[ERRLEN];
-    cr_assert_eq(ctr_spec_parse("cycles,context-switches", &s, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_ctr_spec_parse("cycles,context-switches", &s, err, sizeof err), 0, "%s", err);
     if (s.ev[0].perf_ok) cr_skip_test("this machine has a usable PMU");
     struct ctr_event *cyc = &s.ev[0], *cs = &s.ev[1];
     cyc->perf_ok = 1;
-    cs->type = cyc->type;               /* context switches "through" the missing PMU */
+    cs->type = cyc->type; /* context switches "through" the missing PMU */
     cs->config = cyc->config;
     struct ctr_result r;
     count_here(&s, 2, 100, &r);
@@ -199,12 +209,11 @@ Test(counters, runner_sums_worker_threads)
 {
     static struct run_opts o;
     char err[ERRLEN];
-    char *argv[] = { "run", "--impl", "mutex", "--threads", "3", "--ops", "3000",
-                     "--counters", "default", NULL };
-    run_opts_defaults(&o);
+    char *argv[] = { "run",   "--impl", "mutex",      "--threads", "3",
+                     "--ops", "3000",   "--counters", "default",   NULL };
     cr_assert_eq(run_opts_parse(9, argv, &o, err, sizeof err), 0, "%s", err);
     struct trial t;
-    cr_assert_eq(runner_trial(&o, o.impls[0], 3, &t, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_trial(&o, o.impls[0], 3, &t, err, sizeof err), 0, "%s", err);
     cr_assert_eq(t.counters.n, 7);
     size_t tc = find(&o.counters, "task_clock_ns");
     cr_expect_neq(t.counters.src[tc], CTR_SRC_NONE);
@@ -212,11 +221,10 @@ Test(counters, runner_sums_worker_threads)
     for (size_t i = 0; i < t.counters.n; i++)
         if (t.counters.src[i] == CTR_SRC_NONE) cr_expect(isnan(t.counters.per_op[i]));
 
-    char *off[] = { "run", "--impl", "mutex", "--threads", "2", "--ops", "200",
-                    "--counters", "none", NULL };
-    run_opts_defaults(&o);
+    char *off[] = { "run",   "--impl", "mutex",      "--threads", "2",
+                    "--ops", "200",    "--counters", "none",      NULL };
     cr_assert_eq(run_opts_parse(9, off, &o, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(runner_trial(&o, o.impls[0], 2, &t, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_trial(&o, o.impls[0], 2, &t, err, sizeof err), 0, "%s", err);
     cr_expect_eq(t.counters.n, 0);
 }
 
@@ -232,8 +240,9 @@ Test(counters, cmd_counters_explains_cycles)
     const char *eol = strchr(line, '\n');
     char buf[256];
     snprintf(buf, sizeof buf, "%.*s", (int)(eol ? eol - line : (long)strlen(line)), line);
-    cr_expect(strstr(buf, "ENOENT") || strstr(buf, "EACCES") || strstr(buf, "EPERM") ||
-              strstr(buf, " perf"), "cycles: neither counted nor explained: %s", buf);
+    cr_expect(strstr(buf, "ENOENT") || strstr(buf, "EACCES") || strstr(buf, "EPERM")
+                  || strstr(buf, " perf"),
+              "cycles: neither counted nor explained: %s", buf);
     cr_expect(strstr(r.out, "bogus_event") && strstr(r.out, "unknown event"), "%s", r.out);
 }
 
@@ -245,8 +254,8 @@ Test(counters, run_json_has_counters_section)
     cr_assert_not_null(mkdtemp(dir));
     char out[300];
     snprintf(out, sizeof out, "%s/r.json", dir);
-    const char *args[] = { "run", "--impl", "mutex,spin", "--threads", "1,2", "--ops", "2000",
-                           "--reps", "2", "--counters", "default", "--out", out, NULL };
+    const char *args[] = { "run",    "--impl", "mutex,spin", "--threads", "1,2",   "--ops", "2000",
+                           "--reps", "2",      "--counters", "default",   "--out", out,     NULL };
     struct proc_result r;
     cr_assert_eq(run_contend(&r, args), 0);
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
@@ -278,8 +287,10 @@ Test(counters, run_json_has_counters_section)
                 json_t *v = json_object_get(per_op, key);
                 const char *from = json_string_value(json_object_get(src, key));
                 cr_assert(v && from, "trial lacks %s", key);
-                if (!strcmp(from, "none")) cr_expect(json_is_null(v), "%s: not counted, not null", key);
-                else cr_expect(json_is_number(v), "%s: counted by %s, not a number", key, from);
+                if (!strcmp(from, "none"))
+                    cr_expect(json_is_null(v), "%s: not counted, not null", key);
+                else
+                    cr_expect(json_is_number(v), "%s: counted by %s, not a number", key, from);
             }
         }
         cr_expect(json_is_object(json_object_get(json_array_get(cells, c), "counters")));

@@ -4,7 +4,7 @@
 #include <signal.h>
 
 #include "fiber_scen.h"
-#include "run/fiber.h"
+#include "fiber.h"
 #include "testutil.h"
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }

@@ -25,8 +25,9 @@ static json_t *cell(json_t *root, const char *impl)
 {
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(root, "cells"), i, c)
-        if (!strcmp(json_string_value(json_object_get(c, "impl")), impl)) return c;
+    json_array_foreach(
+        json_object_get(root, "cells"), i,
+        c) if (!strcmp(json_string_value(json_object_get(c, "impl")), impl)) return c;
     cr_assert_fail("no cell for %s", impl);
     return NULL;
 }
@@ -59,9 +60,20 @@ Test(reliability, faults_are_isolated_and_reported, .timeout = 240)
 {
     char dir[64], out[128], err[8192];
     tmpdir(dir, sizeof dir, out, sizeof out, "f.json");
-    const char *args[] = { "run", "--impl", "crash,mutex,deadlock,lose", "--threads", "2",
-                           "--ops", "20000", "--reps", "3", "--cell-timeout", "15",
-                           "--out", out, NULL };
+    const char *args[] = { "run",
+                           "--impl",
+                           "crash,mutex,deadlock,lose",
+                           "--threads",
+                           "2",
+                           "--ops",
+                           "20000",
+                           "--reps",
+                           "3",
+                           "--cell-timeout",
+                           "15",
+                           "--out",
+                           out,
+                           NULL };
     int st = run_bin(CONTEND_FAULTY_BIN, args, err, sizeof err);
     cr_expect_eq(st, 1, "exit %d, want 1 (a cell failed): %s", st, err);
     json_t *r = load(out);
@@ -77,7 +89,8 @@ Test(reliability, faults_are_isolated_and_reported, .timeout = 240)
        that prints a stack, with the sanitizer's report */
     const char *tail = json_string_value(json_object_get(ct, "stderr_tail")) ?: "";
     cr_expect(strstr(tail, "about to dereference") || strstr(tail, "runtime error")
-              || strstr(tail, "Sanitizer"), "the crash's stderr tail is kept: %s", tail);
+                  || strstr(tail, "Sanitizer"),
+              "the crash's stderr tail is kept: %s", tail);
     cr_expect_eq(json_array_size(json_object_get(crash, "trials")), 1,
                  "a crashed cell skips its other reps");
     cr_expect_str_eq(json_string_value(json_object_get(dl, "outcome")), "timed out");
@@ -99,8 +112,9 @@ Test(reliability, interrupt_keeps_results_and_resume_finishes, .timeout = 180)
     char dir[64], out[128], journal[160], err[8192];
     tmpdir(dir, sizeof dir, out, sizeof out, "i.json");
     snprintf(journal, sizeof journal, "%s.journal", out);
-    const char *argv[] = { CONTEND_BIN, "run", "--impl", "mutex,spin", "--threads", "1",
-                           "--ops", "300000", "--reps", "40", "--out", out, "--quiet", NULL };
+    const char *argv[] = { CONTEND_BIN, "run",   "--impl",  "mutex,spin", "--threads",
+                           "1",         "--ops", "300000",  "--reps",     "40",
+                           "--out",     out,     "--quiet", NULL };
     pid_t pid;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -121,7 +135,7 @@ Test(reliability, interrupt_keeps_results_and_resume_finishes, .timeout = 180)
     json_t *r = load(out);
     cr_expect(json_is_true(json_object_get(r, "interrupted")));
     size_t partial = json_array_size(json_object_get(cell(r, "mutex"), "trials"))
-                     + json_array_size(json_object_get(cell(r, "spin"), "trials"));
+        + json_array_size(json_object_get(cell(r, "spin"), "trials"));
     cr_expect(partial > 0 && partial < 80, "partial results kept: %zu trials", partial);
     json_decref(r);
     cr_assert_eq(access(journal, F_OK), 0, "the journal survives an interrupt");
@@ -167,8 +181,9 @@ Test(reliability, torn_journal_line_is_cut_before_resuming, .timeout = 180)
     char dir[64], out[128], journal[160], err[8192];
     tmpdir(dir, sizeof dir, out, sizeof out, "t.json");
     snprintf(journal, sizeof journal, "%s.journal", out);
-    const char *argv[] = { CONTEND_BIN, "run", "--impl", "mutex", "--threads", "1", "--ops",
-                           "300000", "--reps", "60", "--out", out, "--quiet", NULL };
+    const char *argv[] = { CONTEND_BIN, "run",   "--impl",  "mutex",  "--threads",
+                           "1",         "--ops", "300000",  "--reps", "60",
+                           "--out",     out,     "--quiet", NULL };
     cr_assert_eq(run_and_interrupt(argv, journal, 4000), 130);
     /* the process was killed mid-write: a line without its end */
     FILE *f = fopen(journal, "a");
@@ -196,8 +211,8 @@ Test(reliability, crashed_warmup_fails_its_cell, .timeout = 120)
 {
     char dir[64], out[128], err[8192];
     tmpdir(dir, sizeof dir, out, sizeof out, "w.json");
-    const char *args[] = { "run", "--impl", "crash,mutex", "--threads", "2", "--ops", "20000",
-                           "--reps", "2", "--warmup", "--out", out, NULL };
+    const char *args[] = { "run",    "--impl", "crash,mutex", "--threads", "2", "--ops", "20000",
+                           "--reps", "2",      "--warmup",    "--out",     out, NULL };
     int st = run_bin(CONTEND_FAULTY_BIN, args, err, sizeof err);
     cr_expect_eq(st, 1, "a crashed warm-up is a failed cell: exit %d: %s", st, err);
     json_t *r = load(out);
@@ -219,8 +234,8 @@ Test(reliability, existing_journal_is_not_overwritten)
     FILE *f = fopen(journal, "w");
     fputs("precious\n", f);
     fclose(f);
-    const char *args[] = { "run", "--threads", "1", "--ops", "1000", "--reps", "1",
-                           "--out", out, NULL };
+    const char *args[] = { "run",    "--threads", "1",     "--ops", "1000",
+                           "--reps", "1",         "--out", out,     NULL };
     cr_expect_eq(run_bin(CONTEND_BIN, args, err, sizeof err), 2, "%s", err);
     cr_expect(strstr(err, "--resume"), "the error suggests --resume: %s", err);
     cr_expect_neq(access(out, F_OK), 0, "no result file");
@@ -241,9 +256,11 @@ static const struct bad_journal bad_journals[] = {
     { "", "empty journal" },
     { "{\"schema\": \"contend-result\"}\n", "not a contend journal" },
     { "not json at all\nmore\n", "not a contend journal" },
-    { "{\"journal\": \"contend-journal\", \"schema_version\": 99, \"trial_size\": 1, \"argv\": [\"run\"]}\n",
+    { "{\"journal\": \"contend-journal\", \"schema_version\": 99, \"trial_size\": 1, \"argv\": "
+      "[\"run\"]}\n",
       "schema version" },
-    { "{\"journal\": \"contend-journal\", \"schema_version\": 1, \"trial_size\": 3, \"argv\": [\"run\"]}\n",
+    { "{\"journal\": \"contend-journal\", \"schema_version\": 2, \"trial_size\": 3, \"argv\": "
+      "[\"run\"]}\n",
       "different build" },
     { "[1, 2, 3]\n", "not a contend journal" },
 };
@@ -274,9 +291,11 @@ Test(reliability, corrupt_middle_line_is_refused)
     char path[] = "/tmp/contend-journal-XXXXXX";
     int fd = mkstemp(path);
     cr_assert_geq(fd, 0);
-    dprintf(fd, "{\"journal\": \"contend-journal\", \"schema_version\": 1, "
-                "\"trial_size\": %zu, \"trial_layout\": %u, \"argv\": [\"run\"]}\n"
-                "garbage\n{}\n", sizeof(struct trial), (unsigned)trial_layout());
+    dprintf(fd,
+            "{\"journal\": \"contend-journal\", \"schema_version\": 1, "
+            "\"trial_size\": %zu, \"trial_layout\": %u, \"argv\": [\"run\"]}\n"
+            "garbage\n{}\n",
+            sizeof(struct trial), (unsigned)run_trial_layout());
     close(fd);
     const char *args[] = { "run", "--resume", path, NULL };
     char err[4096];

@@ -1,7 +1,7 @@
 /* contend report and reproduce's report directory, on the fixture result
  * files in tests/fixtures/ (tiny real runs): tables, images, links, HTML. */
-#include <ftw.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -18,7 +18,10 @@ static char *slurp(const char *path, size_t *len)
     long n = ftell(f);
     rewind(f);
     char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
     if (b) b[n] = '\0';
     if (len) *len = (size_t)n;
     fclose(f);
@@ -39,7 +42,9 @@ static int nmade;
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
 {
-    (void)st; (void)flag; (void)f;
+    (void)st;
+    (void)flag;
+    (void)f;
     return remove(path);
 }
 
@@ -106,14 +111,17 @@ Test(report, fixtures_with_baseline_and_two_machines)
     char dir[64];
     tmpdir(dir, sizeof dir);
     struct proc_result r;
-    run_contend(&r, (const char *[]){ "report", FIX "batcher-b.json", FIX "batcher-a.json",
-                                      "--baseline", FIX "batcher-a.json", "--out", dir, NULL });
+    run_contend(&r,
+                (const char *[]){ "report", FIX "batcher-b.json", FIX "batcher-a.json",
+                                  "--baseline", FIX "batcher-a.json", "--out", dir, NULL });
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
     char *md = slurp(fmt_path(dir, "report.md"), NULL);
     cr_assert_not_null(md);
-    static const char *const want[] = { "| channel | 1 |", "| mutex | 2 |", "| spin | 1 |",
-        "| ideal | 2 |", "regressed", "improved", "unchanged", "geomean change of ops_per_s",
-        "noise (A/A control", "*m2*", "commit `", "Significant changes" };
+    static const char *const want[] = {
+        "| channel | 1 |",    "| mutex | 2 |", "| spin | 1 |", "| ideal | 2 |",
+        "regressed",          "improved",      "unchanged",    "geomean change of ops_per_s",
+        "noise (A/A control", "*m2*",          "commit `",     "Significant changes"
+    };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         cr_expect(strstr(md, want[i]), "report.md lacks '%s'", want[i]);
     cr_expect(check_links(dir, md) >= 8);
@@ -155,8 +163,9 @@ Test(report, bad_inputs_exit_2_with_one_line)
 static void reproduce_tiny(const char *name, char *dir, size_t n, struct proc_result *r)
 {
     tmpdir(dir, n);
-    run_contend(r, (const char *[]){ "reproduce", name, "--ops", "2000", "--threads", "1,2",
-                                     "--reps", "2", "--out", dir, NULL });
+    run_contend(r,
+                (const char *[]){ "reproduce", name, "--ops", "2000", "--threads", "1,2", "--reps",
+                                  "2", "--out", dir, NULL });
     cr_assert_eq(r->status, 0, "stderr: %s", r->err);
 }
 
@@ -166,14 +175,17 @@ Test(report, reproduce_tiny_writes_the_directory, .timeout = 120)
     struct proc_result r;
     reproduce_tiny("snail", dir, sizeof dir, &r);
     cr_expect(!strstr(r.err, "\r"), "no progress line when stderr is not a terminal");
-    static const char *const files[] = { "results.json", "summary.csv", "report.md", "report.html" };
+    static const char *const files[] = { "results.json", "summary.csv", "report.md",
+                                         "report.html" };
     struct stat st;
     for (size_t i = 0; i < 4; i++)
         cr_expect_eq(stat(fmt_path(dir, files[i]), &st), 0, "%s missing", files[i]);
     char *md = slurp(fmt_path(dir, "report.md"), NULL);
     cr_assert_not_null(md);
-    static const char *const want[] = { "| Spin Lock | spin |", "| Channels | channel |",
-        "~100-150M", "reference", "| spin/mutex | 5.6 |", "ops/s at 2 threads" };
+    static const char *const want[] = {
+        "| Spin Lock | spin |", "| Channels | channel |", "~100-150M", "reference",
+        "| spin/mutex | 5.6 |", "ops/s at 2 threads"
+    };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         cr_expect(strstr(md, want[i]), "report.md lacks '%s'", want[i]);
     cr_expect(strstr(md, "it agrees") || strstr(md, "it does not agree"));

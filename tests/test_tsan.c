@@ -2,20 +2,31 @@
  * (Snaipe/Criterion#274), so this binary is not instrumented: it runs every
  * conformance check in a TSan-instrumented contend-check process, and the
  * instrumented contend binary over every implementation, and fails on a
- * non-zero exit or any ThreadSanitizer report. */
+ * non-zero exit or any ThreadSanitizer report; and it checks that a real race
+ * (the faulty counter/racy) is reported. */
 #include <stdio.h>
-#include <sys/wait.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #include "testutil.h"
 
 struct tcase {
     char args[8][48];
     int argc;
-    int check;          /* 1: contend-check, 2: fiber-check, 0: contend */
+    int check; /* 1: contend-check, 2: fiber-check, 0: contend */
 };
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
+
+/* Runs cmd (stderr joined to stdout) into out; its wait status. */
+static int tsan_run(const char *cmd, char *out, size_t len)
+{
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(out, 1, len - 1, f);
+    out[n] = '\0';
+    return pclose(f);
+}
 
 ParameterizedTestParameters(tsan, clean)
 {
@@ -62,12 +73,20 @@ ParameterizedTest(struct tcase *c, tsan, clean, .timeout = 600)
     }
     if (!c->check) strncat(cmd, " 1 --quiet", sizeof cmd - strlen(cmd) - 1);
     strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f);
     static char out[1 << 16];
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    int st = pclose(f);
+    int st = tsan_run(cmd, out, sizeof out);
     cr_expect_null(strstr(out, "ThreadSanitizer"), "%s:\n%s", cmd, out);
     cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d\n%s", cmd, st, out);
+}
+
+/* The other side: a race is reported. counter/racy (tests/faulty/: count++
+   with no lock) run by the faulty registry's contend-check. */
+Test(tsan, reports_the_racy_counter, .timeout = 300)
+{
+    static char out[1 << 16];
+    int st =
+        tsan_run(CONTEND_CHECK_FAULTY_BIN " counter exact_count racy 16 2>&1", out, sizeof out);
+    cr_expect_not_null(strstr(out, "ThreadSanitizer: data race"), "no race reported:\n%s", out);
+    cr_expect_not_null(strstr(out, "racy_inc"), "the race is not in racy_inc:\n%s", out);
+    cr_expect(!WIFEXITED(st) || WEXITSTATUS(st) != 0, "exit 0 despite the race");
 }

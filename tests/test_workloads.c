@@ -36,7 +36,10 @@ static double chi2_binned(const double *p, const uint64_t *obs, uint64_t n, uint
             }
         }
     }
-    if (e > 0) { chi += (o - e) * (o - e) / e; bins++; }
+    if (e > 0) {
+        chi += (o - e) * (o - e) / e;
+        bins++;
+    }
     *df = (double)bins - 1;
     return chi;
 }
@@ -44,18 +47,21 @@ static double chi2_binned(const double *p, const uint64_t *obs, uint64_t n, uint
 static double *zipf_pmf(uint64_t n, double theta)
 {
     double *p = calloc(n + 1, sizeof *p), sum = 0;
-    for (uint64_t k = n; k >= 1; k--) sum += pow((double)k, -theta);   /* small terms first */
+    for (uint64_t k = n; k >= 1; k--) sum += pow((double)k, -theta); /* small terms first */
     for (uint64_t k = 1; k <= n; k++) p[k] = pow((double)k, -theta) / sum;
     return p;
 }
 
-struct zcase { double theta; uint64_t seed; };
+struct zcase {
+    double theta;
+    uint64_t seed;
+};
 
 ParameterizedTestParameters(workloads, zipf_chi_square)
 {
     static struct zcase c[] = {
-        { 0.3, 1 }, { 0.5, 2 }, { 0.894, 1 }, { 0.894, 2 }, { 0.894, 3 }, { 0.99, 4 },
-        { 1.0, 5 }, { 1.2, 6 }, { 2.0, 7 }, { 3.5, 8 },
+        { 0.3, 1 },  { 0.5, 2 }, { 0.894, 1 }, { 0.894, 2 }, { 0.894, 3 },
+        { 0.99, 4 }, { 1.0, 5 }, { 1.2, 6 },   { 2.0, 7 },   { 3.5, 8 },
     };
     return cr_make_param_array(struct zcase, c, sizeof c / sizeof c[0]);
 }
@@ -70,7 +76,8 @@ ParameterizedTest(struct zcase *c, workloads, zipf_chi_square)
     uint64_t *obs = calloc(n + 1, sizeof *obs);
     for (uint64_t i = 0; i < samples; i++) {
         uint64_t k = wl_zipf_sample(&z, &r);
-        cr_assert(k >= 1 && k <= n, "rank %llu out of [1, %llu]", (unsigned long long)k, (unsigned long long)n);
+        cr_assert(k >= 1 && k <= n, "rank %llu out of [1, %llu]", (unsigned long long)k,
+                  (unsigned long long)n);
         obs[k]++;
     }
     double *p = zipf_pmf(n, c->theta), df;
@@ -93,7 +100,7 @@ Test(workloads, zipf_small_domains)
     cr_assert_eq(wl_zipf_init(&z, 2, 1.0), 0);
     uint64_t ones = 0;
     for (int i = 0; i < 300000; i++) ones += wl_zipf_sample(&z, &r) == 1;
-    double share = (double)ones / 300000;       /* exact: 1 / (1 + 1/2) */
+    double share = (double)ones / 300000; /* exact: 1 / (1 + 1/2) */
     cr_expect(fabs(share - 2.0 / 3) < 0.005, "P(1) = %.4f, want 0.6667", share);
     cr_expect_neq(wl_zipf_init(&z, 10, 0), 0);
     cr_expect_neq(wl_zipf_init(&z, 10, -1), 0);
@@ -139,7 +146,8 @@ Test(workloads, uniform_chi_square)
         double *p = calloc(n + 1, sizeof *p), df;
         for (uint64_t k = 1; k <= n; k++) p[k] = 1.0 / (double)n;
         double chi = chi2_binned(p, obs, n, samples, &df);
-        cr_expect(chi < chi2_crit(df), "seed %llu: chi2 %.1f over %g df", (unsigned long long)seed, chi, df);
+        cr_expect(chi < chi2_crit(df), "seed %llu: chi2 %.1f over %g df", (unsigned long long)seed,
+                  chi, df);
         free(p);
         free(obs);
     }
@@ -170,12 +178,13 @@ Test(workloads, seed8020_matches_formula)
         uint64_t hot = 0;
         for (uint64_t i = 0; i < 100000; i++) {
             uint64_t k = wl_keygen_next(&g, &r, i);
-            cr_assert_eq(k, seed_formula(i, sizes[s]), "n %llu i %llu", (unsigned long long)sizes[s],
-                         (unsigned long long)i);
+            cr_assert_eq(k, seed_formula(i, sizes[s]), "n %llu i %llu",
+                         (unsigned long long)sizes[s], (unsigned long long)i);
             hot += k <= (sizes[s] / 5 ? sizes[s] / 5 : 1);
         }
-        if (sizes[s] >= 5) cr_expect_eq(hot, 80000, "n %llu: %llu of 100000 on the hot 20%%",
-                                        (unsigned long long)sizes[s], (unsigned long long)hot);
+        if (sizes[s] >= 5)
+            cr_expect_eq(hot, 80000, "n %llu: %llu of 100000 on the hot 20%%",
+                         (unsigned long long)sizes[s], (unsigned long long)hot);
     }
 }
 
@@ -191,12 +200,14 @@ Test(workloads, scrambling_is_a_bijection)
             uint64_t y = wl_perm_apply(&p, x);
             cr_assert(y < n, "n %llu: %llu -> %llu", (unsigned long long)n, (unsigned long long)x,
                       (unsigned long long)y);
-            cr_assert(!seen[y], "n %llu: %llu hit twice", (unsigned long long)n, (unsigned long long)y);
+            cr_assert(!seen[y], "n %llu: %llu hit twice", (unsigned long long)n,
+                      (unsigned long long)y);
             seen[y] = 1;
             fixed += x == y;
         }
-        if (n >= 1000) cr_expect(fixed < n / 10, "n %llu: %llu fixed points", (unsigned long long)n,
-                                 (unsigned long long)fixed);
+        if (n >= 1000)
+            cr_expect(fixed < n / 10, "n %llu: %llu fixed points", (unsigned long long)n,
+                      (unsigned long long)fixed);
         free(seen);
     }
 }
@@ -229,8 +240,9 @@ Test(workloads, mix_parse_and_pick)
     cr_expect_eq(m[WL_UPDATE], 50000);
     cr_assert_eq(wl_mix_parse("read=79.99,update=20,scan=0.01", m, err, sizeof err), 0, "%s", err);
     cr_expect_eq(m[WL_SCAN], 100);
-    const char *bad[] = { "", "read=90", "read=50,read=50", "nope=100", "read", "read=-5,update=105",
-                          "read=x", "read=100,", "read=150,update=-50" };
+    const char *bad[] = { "",         "read=90",   "read=50,read=50",
+                          "nope=100", "read",      "read=-5,update=105",
+                          "read=x",   "read=100,", "read=150,update=-50" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_expect_neq(wl_mix_parse(bad[i], m, err, sizeof err), 0, "accepted '%s'", bad[i]);
     cr_assert_eq(wl_mix_parse("read=50,insert=30,delete=20", m, err, sizeof err), 0);

@@ -23,7 +23,7 @@ void wl_spec_defaults(struct wl_spec *s)
 
 /* ---- RNG ---- */
 
-static uint64_t splitmix(uint64_t *x)
+static uint64_t workload_splitmix(uint64_t *x)
 {
     uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -33,22 +33,22 @@ static uint64_t splitmix(uint64_t *x)
 
 void wl_rng_seed(struct wl_rng *r, uint64_t seed, uint64_t stream)
 {
-    uint64_t x = seed ^ splitmix(&(uint64_t){ stream * 0xd1342543de82ef95ULL + 1 });
-    for (int i = 0; i < 4; i++) r->s[i] = splitmix(&x);
+    uint64_t x = seed ^ workload_splitmix(&(uint64_t){ stream * 0xd1342543de82ef95ULL + 1 });
+    for (int i = 0; i < 4; i++) r->s[i] = workload_splitmix(&x);
 }
 
-static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static inline uint64_t workload_rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 uint64_t wl_rng_next(struct wl_rng *r)
 {
     uint64_t *s = r->s;
-    uint64_t out = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    uint64_t out = workload_rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
     s[2] ^= s[0];
     s[3] ^= s[1];
     s[1] ^= s[2];
     s[0] ^= s[3];
     s[2] ^= t;
-    s[3] = rotl(s[3], 45);
+    s[3] = workload_rotl(s[3], 45);
     return out;
 }
 
@@ -78,22 +78,22 @@ uint64_t wl_rng_below(struct wl_rng *r, uint64_t n)
  * under the part of the hat that belongs to k (u >= H(k+1/2) - h(k)).
  * The accepted k has probability exactly h(k) / sum h. */
 
-static double expm1_over(double t) { return fabs(t) > 1e-8 ? expm1(t) / t : 1 + t / 2; }
-static double log1p_over(double t) { return fabs(t) > 1e-8 ? log1p(t) / t : 1 - t / 2; }
+static double workload_expm1_over(double t) { return fabs(t) > 1e-8 ? expm1(t) / t : 1 + t / 2; }
+static double workload_log1p_over(double t) { return fabs(t) > 1e-8 ? log1p(t) / t : 1 - t / 2; }
 
-static double zh(const struct wl_zipf *z, double x) { return exp(-z->theta * log(x)); }
+static double workload_zh(const struct wl_zipf *z, double x) { return exp(-z->theta * log(x)); }
 
-static double zH(const struct wl_zipf *z, double x)
+static double workload_zH(const struct wl_zipf *z, double x)
 {
     double lx = log(x);
-    return expm1_over((1 - z->theta) * lx) * lx;
+    return workload_expm1_over((1 - z->theta) * lx) * lx;
 }
 
-static double zHinv(const struct wl_zipf *z, double u)
+static double workload_zHinv(const struct wl_zipf *z, double u)
 {
     double t = u * (1 - z->theta);
-    if (t < -1) t = -1;        /* rounding at the far end of the domain */
-    return exp(log1p_over(t) * u);
+    if (t < -1) t = -1; /* rounding at the far end of the domain */
+    return exp(workload_log1p_over(t) * u);
 }
 
 int wl_zipf_init(struct wl_zipf *z, uint64_t n, double theta)
@@ -101,9 +101,9 @@ int wl_zipf_init(struct wl_zipf *z, uint64_t n, double theta)
     if (n < 1 || !(theta > 0) || isinf(theta)) return -EINVAL;
     z->n = n;
     z->theta = theta;
-    z->h_x1 = zH(z, 1.5) - 1;
-    z->h_n = zH(z, (double)n + 0.5);
-    z->s = 2 - zHinv(z, zH(z, 2.5) - zh(z, 2));
+    z->h_x1 = workload_zH(z, 1.5) - 1;
+    z->h_n = workload_zH(z, (double)n + 0.5);
+    z->s = 2 - workload_zHinv(z, workload_zH(z, 2.5) - workload_zh(z, 2));
     return 0;
 }
 
@@ -111,11 +111,14 @@ uint64_t wl_zipf_sample(const struct wl_zipf *z, struct wl_rng *r)
 {
     for (;;) {
         double u = z->h_n + wl_rng_double(r) * (z->h_x1 - z->h_n);
-        double x = zHinv(z, u);
+        double x = workload_zHinv(z, u);
         double kd = floor(x + 0.5);
-        if (kd < 1) kd = 1;
-        else if (kd > (double)z->n) kd = (double)z->n;
-        if (kd - x <= z->s || u >= zH(z, kd + 0.5) - zh(z, kd)) return (uint64_t)kd;
+        if (kd < 1)
+            kd = 1;
+        else if (kd > (double)z->n)
+            kd = (double)z->n;
+        if (kd - x <= z->s || u >= workload_zH(z, kd + 0.5) - workload_zh(z, kd))
+            return (uint64_t)kd;
     }
 }
 
@@ -129,14 +132,14 @@ void wl_perm_init(struct wl_perm *p, uint64_t n, uint64_t seed)
     p->half_bits = bits < 2 ? 1 : (bits + 1) / 2;
     p->half_mask = (UINT64_C(1) << p->half_bits) - 1;
     uint64_t x = seed ^ 0x5851f42d4c957f2dULL;
-    for (int i = 0; i < 4; i++) p->key[i] = splitmix(&x);
+    for (int i = 0; i < 4; i++) p->key[i] = workload_splitmix(&x);
 }
 
-static uint64_t feistel(const struct wl_perm *p, uint64_t x)
+static uint64_t workload_feistel(const struct wl_perm *p, uint64_t x)
 {
     uint64_t l = x >> p->half_bits, r = x & p->half_mask;
     for (int i = 0; i < 4; i++) {
-        uint64_t f = splitmix(&(uint64_t){ r ^ p->key[i] }) & p->half_mask;
+        uint64_t f = workload_splitmix(&(uint64_t){ r ^ p->key[i] }) & p->half_mask;
         uint64_t nl = r;
         r = l ^ f;
         l = nl;
@@ -148,7 +151,7 @@ uint64_t wl_perm_apply(const struct wl_perm *p, uint64_t x)
 {
     /* the domain is at most 4n, so about 4 rounds of walking at worst on
        average; the walk ends because x's cycle contains x itself (< n) */
-    do x = feistel(p, x);
+    do x = workload_feistel(p, x);
     while (x >= p->n);
     return x;
 }
@@ -179,7 +182,10 @@ int wl_keygen_init(struct wl_keygen *g, const struct wl_spec *s, uint64_t perm_s
                    size_t n)
 {
     const char *why = wl_spec_error(s);
-    if (why) { snprintf(err, n, "%s", why); return -EINVAL; }
+    if (why) {
+        snprintf(err, n, "%s", why);
+        return -EINVAL;
+    }
     memset(g, 0, sizeof *g);
     g->spec = *s;
     if (s->dist == WL_ZIPF && wl_zipf_init(&g->zipf, s->keys, s->theta) != 0) {
@@ -198,8 +204,10 @@ uint64_t wl_keygen_next(const struct wl_keygen *g, struct wl_rng *r, uint64_t i)
     switch (g->spec.dist) {
     case WL_ZIPF: rank = wl_zipf_sample(&g->zipf, r); break;
     case WL_HOTSET:
-        if (wl_rng_double(r) < g->spec.hot_ops || g->hot_n == n) rank = 1 + wl_rng_below(r, g->hot_n);
-        else rank = g->hot_n + 1 + wl_rng_below(r, n - g->hot_n);
+        if (wl_rng_double(r) < g->spec.hot_ops || g->hot_n == n)
+            rank = 1 + wl_rng_below(r, g->hot_n);
+        else
+            rank = g->hot_n + 1 + wl_rng_below(r, n - g->hot_n);
         break;
     case WL_SEED8020: rank = wl_seed8020_key(i, n); break;
     case WL_UNIFORM:
@@ -225,7 +233,10 @@ int wl_mix_parse(const char *s, uint32_t mix[WL_NOPS], char *err, size_t n)
     uint32_t m[WL_NOPS] = { 0 };
     int given[WL_NOPS] = { 0 };
     const char *p = s;
-    if (!s || !*s) { snprintf(err, n, "--mix: empty list"); return -EINVAL; }
+    if (!s || !*s) {
+        snprintf(err, n, "--mix: empty list");
+        return -EINVAL;
+    }
     for (;;) {
         const char *eq = strchr(p, '='), *end = strchr(p, ',');
         if (!end) end = p + strlen(p);
@@ -235,33 +246,42 @@ int wl_mix_parse(const char *s, uint32_t mix[WL_NOPS], char *err, size_t n)
         }
         int op = -1;
         for (int i = 0; i < WL_NOPS; i++)
-            if ((size_t)(eq - p) == strlen(op_names[i]) && !strncmp(p, op_names[i], (size_t)(eq - p)))
+            if ((size_t)(eq - p) == strlen(op_names[i])
+                && !strncmp(p, op_names[i], (size_t)(eq - p)))
                 op = i;
         if (op < 0) {
             snprintf(err, n, "--mix: unknown op '%.*s' (read, update, insert, delete, scan)",
                      (int)(eq - p), p);
             return -EINVAL;
         }
-        if (given[op]++) { snprintf(err, n, "--mix: '%s' given twice", op_names[op]); return -EINVAL; }
+        if (given[op]++) {
+            snprintf(err, n, "--mix: '%s' given twice", op_names[op]);
+            return -EINVAL;
+        }
         char num[32];
         size_t len = (size_t)(end - eq - 1);
         char *stop;
-        if (len == 0 || len >= sizeof num) { snprintf(err, n, "--mix: bad percentage for '%s'", op_names[op]); return -EINVAL; }
+        if (len == 0 || len >= sizeof num) {
+            snprintf(err, n, "--mix: bad percentage for '%s'", op_names[op]);
+            return -EINVAL;
+        }
         memcpy(num, eq + 1, len);
         num[len] = '\0';
         double v = strtod(num, &stop);
         if (*stop || num[0] == '-' || !(v >= 0 && v <= 100)) {
-            snprintf(err, n, "--mix: '%s' is not a percentage in [0, 100] for '%s'", num, op_names[op]);
+            snprintf(err, n, "--mix: '%s' is not a percentage in [0, 100] for '%s'", num,
+                     op_names[op]);
             return -EINVAL;
         }
-        m[op] = (uint32_t)llround(v * (WL_MIX_SCALE / 100));
+        m[op] = (uint32_t)llround(v * (WL_MIX_SCALE / 100.0));
         if (!*end) break;
         p = end + 1;
     }
     uint64_t sum = 0;
     for (int i = 0; i < WL_NOPS; i++) sum += m[i];
     if (sum != WL_MIX_SCALE) {
-        snprintf(err, n, "--mix: percentages sum to %g, not 100", (double)sum / (WL_MIX_SCALE / 100));
+        snprintf(err, n, "--mix: percentages sum to %g, not 100",
+                 (double)sum / (WL_MIX_SCALE / 100.0));
         return -EINVAL;
     }
     memcpy(mix, m, sizeof m);
@@ -275,13 +295,16 @@ void wl_mix_format(const uint32_t mix[WL_NOPS], char *buf, size_t n)
     for (int i = 0; i < WL_NOPS && used < n; i++)
         if (mix[i])
             used += (size_t)snprintf(buf + used, n - used, "%s%s=%g", used ? "," : "", op_names[i],
-                                     (double)mix[i] / (WL_MIX_SCALE / 100));
+                                     (double)mix[i] / (WL_MIX_SCALE / 100.0));
 }
 
 int wl_dist_parse(const char *s, enum wl_dist *d)
 {
     for (size_t i = 0; i < sizeof dist_names / sizeof dist_names[0]; i++)
-        if (s && !strcmp(s, dist_names[i])) { *d = (enum wl_dist)i; return 0; }
+        if (s && !strcmp(s, dist_names[i])) {
+            *d = (enum wl_dist)i;
+            return 0;
+        }
     return -EINVAL;
 }
 

@@ -13,9 +13,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "lab.h"
+#include "lab_batcher.h"
 #include "common/chan.h"
-#include "common/util.h"
+#include "lab_util.h"
 
 struct chan_batcher {
     struct lab_chan ch;

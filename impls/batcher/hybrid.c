@@ -16,9 +16,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "lab.h"
+#include "lab_batcher.h"
 #include "common/chan.h"
-#include "common/util.h"
+#include "lab_util.h"
 
 #define PACK(idx, len) ((uint64_t)(idx) | (uint64_t)(len) << 32)
 #define IDX(v) ((unsigned)((v) & 0xffffffffu))

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "lab.h"
+#include "lab_batcher.h"
 
 struct ideal_batcher {
     pthread_mutex_t mu;

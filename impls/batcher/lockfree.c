@@ -30,8 +30,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "lab.h"
-#include "common/util.h"
+#include "lab_batcher.h"
+#include "lab_util.h"
 
 struct lf_buf {
     _Atomic uint64_t *wp;   /* writePos, inside mem */

@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "lab.h"
+#include "lab_batcher.h"
 
 struct mutex_batcher {
     pthread_mutex_t mu;

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "lab.h"
+#include "lab_batcher.h"
 
 static int nb_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink,
                      void **self)

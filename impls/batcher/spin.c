@@ -11,8 +11,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "lab.h"
-#include "common/util.h"
+#include "lab_batcher.h"
+#include "lab_util.h"
 
 struct spin_batcher {
     pthread_mutex_t mu;

@@ -1,6 +1,6 @@
 #include <stdio.h>
 
-#include "lab.h"
+#include "lab_batcher.h"
 
 #define LAB_MAX_BATCH (1u << 24)
 #define LAB_MAX_BUFFERS 65536u

@@ -1,33 +1,27 @@
 #include "chan.h"
 
 #include <errno.h>
-#include <limits.h>
-#include <linux/futex.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include "util.h"
 
 /* A parked sender, on the sender's stack. done: 0 parked, 1 sent, 2 closed. */
 struct lab_chan_waiter {
     struct lab_chan_waiter *next;
     uint64_t v;
-    _Atomic int done;
+    _Atomic uint32_t done;
 };
 
-static void park(_Atomic int *word)
+static void chan_park(_Atomic uint32_t *word)
 {
-    while (!atomic_load_explicit(word, memory_order_acquire))
-        syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    while (!atomic_load_explicit(word, memory_order_acquire)) lab_park(word, 0, 0);
 }
 
-/* Wake after the store: the waiter may already be gone, and a futex wake on
-   a dead address is harmless (it changes no memory). */
-static void unpark(_Atomic int *word, int value)
+/* Wake after the store: the waiter may already be gone, and an unpark of a
+   dead address is harmless (it changes no memory; at worst a later parker
+   on that address wakes spuriously, which park allows). */
+static void chan_unpark(_Atomic uint32_t *word, uint32_t value)
 {
     atomic_store_explicit(word, value, memory_order_release);
-    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    lab_unpark(word, 1);
 }
 
 int lab_chan_init(struct lab_chan *c, size_t cap)
@@ -40,39 +34,39 @@ int lab_chan_init(struct lab_chan *c, size_t cap)
     c->recv_waiting = 0;
     c->closed = 0;
     c->sendq = c->sendq_tail = NULL;
-    pthread_mutex_init(&c->mu, NULL);
+    lab_mutex_init(&c->mu);
     lab_cond_init(&c->not_empty);
     return 0;
 }
 
 void lab_chan_destroy(struct lab_chan *c)
 {
-    pthread_cond_destroy(&c->not_empty);
-    pthread_mutex_destroy(&c->mu);
+    lab_cond_destroy(&c->not_empty);
+    lab_mutex_destroy(&c->mu);
     free(c->ring);
     c->ring = NULL;
 }
 
 int lab_chan_send(struct lab_chan *c, uint64_t v)
 {
-    pthread_mutex_lock(&c->mu);
+    lab_mutex_lock(&c->mu);
     if (c->closed) {
-        pthread_mutex_unlock(&c->mu);
+        lab_mutex_unlock(&c->mu);
         return -EPIPE;
     }
     if (c->len < c->cap) {
         c->ring[(c->head + c->len) % c->cap] = v;
         c->len++;
-        if (c->recv_waiting) pthread_cond_signal(&c->not_empty);
-        pthread_mutex_unlock(&c->mu);
+        if (c->recv_waiting) lab_cond_signal(&c->not_empty);
+        lab_mutex_unlock(&c->mu);
         return 0;
     }
     struct lab_chan_waiter w = { .v = v };      /* full: park on sendq */
     if (c->sendq_tail) c->sendq_tail->next = &w;
     else c->sendq = &w;
     c->sendq_tail = &w;
-    pthread_mutex_unlock(&c->mu);
-    park(&w.done);
+    lab_mutex_unlock(&c->mu);
+    chan_park(&w.done);
     return atomic_load_explicit(&w.done, memory_order_acquire) == 1 ? 0 : -EPIPE;
 }
 
@@ -97,13 +91,16 @@ int lab_chan_recv(struct lab_chan *c, uint64_t *v, const struct timespec *deadli
 {
     int rc = 0;
     struct lab_chan_waiter *w = NULL;
-    pthread_mutex_lock(&c->mu);
+    /* 0 is "no deadline" for lab_cond_wait; a deadline at the epoch has passed */
+    uint64_t deadline_ns = deadline ? (uint64_t)deadline->tv_sec * 1000000000u
+                                      + (uint64_t)deadline->tv_nsec : 0;
+    if (deadline && !deadline_ns) deadline_ns = 1;
+    lab_mutex_lock(&c->mu);
     while (c->len == 0 && !c->closed) {
         c->recv_waiting++;
-        int e = deadline ? pthread_cond_timedwait(&c->not_empty, &c->mu, deadline)
-                         : pthread_cond_wait(&c->not_empty, &c->mu);
+        int e = lab_cond_wait(&c->not_empty, &c->mu, deadline_ns);
         c->recv_waiting--;
-        if (e == ETIMEDOUT && c->len == 0) {
+        if (e == -ETIMEDOUT && c->len == 0) {
             rc = -ETIMEDOUT;
             break;
         }
@@ -112,33 +109,33 @@ int lab_chan_recv(struct lab_chan *c, uint64_t *v, const struct timespec *deadli
         if (c->len) w = take_locked(c, v);
         else rc = -EPIPE;
     }
-    pthread_mutex_unlock(&c->mu);
-    if (w) unpark(&w->done, 1);
+    lab_mutex_unlock(&c->mu);
+    if (w) chan_unpark(&w->done, 1);
     return rc;
 }
 
 int lab_chan_try_recv(struct lab_chan *c, uint64_t *v)
 {
     struct lab_chan_waiter *w = NULL;
-    pthread_mutex_lock(&c->mu);
+    lab_mutex_lock(&c->mu);
     int rc = c->len ? 0 : (c->closed ? -EPIPE : -EAGAIN);
     if (rc == 0) w = take_locked(c, v);
-    pthread_mutex_unlock(&c->mu);
-    if (w) unpark(&w->done, 1);
+    lab_mutex_unlock(&c->mu);
+    if (w) chan_unpark(&w->done, 1);
     return rc;
 }
 
 void lab_chan_close(struct lab_chan *c)
 {
-    pthread_mutex_lock(&c->mu);
+    lab_mutex_lock(&c->mu);
     c->closed = 1;
     struct lab_chan_waiter *w = c->sendq;
     c->sendq = c->sendq_tail = NULL;
-    pthread_cond_broadcast(&c->not_empty);
-    pthread_mutex_unlock(&c->mu);
+    lab_cond_broadcast(&c->not_empty);
+    lab_mutex_unlock(&c->mu);
     while (w) {
         struct lab_chan_waiter *next = w->next;   /* read before w may vanish */
-        unpark(&w->done, 2);
+        chan_unpark(&w->done, 2);
         w = next;
     }
 }

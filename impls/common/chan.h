@@ -4,22 +4,25 @@
  * takes from a full buffer completes the first parked sender's send itself
  * (moves its value into the buffer and wakes it), so a sender never has to
  * run again to finish. Receivers park on a condition variable.
+ * Built on the lab's primitives (lib/lab_prim.h): under the threads runner
+ * they are the futex calls this file used to make itself; under a fiber
+ * runner a full or empty channel parks the fiber, not its carrier.
  * Used by batcher/channel (items), batcher/hybrid (buffer hand-off,
  * "pushChan"/"pullChan") and store/channel (requests). */
 #ifndef LAB_CHAN_H
 #define LAB_CHAN_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
+#include "lab_prim.h"
+
 struct lab_chan_waiter;
 
 struct lab_chan {
-    pthread_mutex_t mu;
-    pthread_cond_t not_empty;
+    struct lab_mutex mu;
+    struct lab_cond not_empty;
     uint64_t *ring;
     size_t cap, head, len;
     unsigned recv_waiting;

@@ -1,9 +1,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "lab_alloc.h"
 #include "hashmap.h"
-#include "util.h"
+#include "lab_util.h"
 
 static size_t slots_for(size_t hint)
 {

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lab.h"
+#include "lab_store.h"
 
 struct lab_map {
     struct lab_task *slots;
@@ -30,6 +30,5 @@ int  lab_map_update(struct lab_map *m, uint64_t id, const struct lab_task *t);
 int  lab_map_remove(struct lab_map *m, uint64_t id);  /* 0 or -ENOENT */
 /* Calls fn on each record; returns fn's first non-zero result, else 0. */
 int  lab_map_scan(const struct lab_map *m, lab_scan_fn fn, void *arg);
-static inline size_t lab_map_len(const struct lab_map *m) { return m->len; }
 
 #endif

@@ -1,7 +1,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "alloc.h"
+#include "lab_alloc.h"
 #include "store_unit.h"
 
 int lab_unit_init(struct lab_unit *u, size_t hint)

@@ -15,7 +15,7 @@
 #include <stdatomic.h>
 
 #include "hashmap.h"
-#include "util.h"
+#include "lab_util.h"
 
 struct lab_unit {
     pthread_rwlock_t mu;

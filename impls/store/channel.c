@@ -10,10 +10,10 @@
  * in turn to run the callback over its map. */
 #include <errno.h>
 
-#include "common/alloc.h"
+#include "lab_alloc.h"
 #include "common/chan.h"
 #include "common/hashmap.h"
-#include "common/util.h"
+#include "lab_util.h"
 
 #define DEFAULT_WORKERS 4u
 #define QUEUE_CAP 1024u

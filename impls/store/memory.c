@@ -2,7 +2,7 @@
  * over one map, and a separate mutex around the ID counter. */
 #include <errno.h>
 
-#include "common/alloc.h"
+#include "lab_alloc.h"
 #include "common/store_unit.h"
 
 static int m_create(const struct lab_store_cfg *cfg, void **self)

@@ -10,7 +10,7 @@
 #include <hwloc.h>
 #include <stdatomic.h>
 
-#include "common/alloc.h"
+#include "lab_alloc.h"
 #include "common/chan.h"
 #include "common/store_unit.h"
 

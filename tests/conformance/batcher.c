@@ -8,19 +8,20 @@
 #include <unistd.h>
 
 #include "conformance.h"
-#include "common/util.h"
+#include "lab_batcher.h"
+#include "lab_util.h"
 
 /* A checking sink: every item seen once, never two deliveries at a time. */
 struct tsink {
     _Atomic int inside;
     int overlapped;
-    unsigned char *seen;       /* by item index */
+    unsigned char *seen; /* by item index */
     uint64_t nitems, per_thread;
     _Atomic uint64_t delivered;
     uint64_t dups, bogus, batches, oversize;
     size_t batch;
-    unsigned sleep_us;         /* slow consumer */
-    _Atomic uint64_t added;    /* add() calls that returned */
+    unsigned sleep_us;      /* slow consumer */
+    _Atomic uint64_t added; /* add() calls that returned */
     uint64_t max_outstanding;
 };
 
@@ -35,7 +36,10 @@ static void tsink_deliver(void *arg, const uint64_t *items, size_t n)
     for (size_t i = 0; i < n; i++) {
         uint64_t t = items[i] >> 40, k = items[i] & ((1ull << 40) - 1);
         uint64_t idx = t * s->per_thread + k;
-        if (k >= s->per_thread || idx >= s->nitems) { s->bogus++; continue; }
+        if (k >= s->per_thread || idx >= s->nitems) {
+            s->bogus++;
+            continue;
+        }
         if (s->seen[idx]) s->dups++;
         s->seen[idx] = 1;
     }
@@ -51,11 +55,11 @@ struct bh {
     unsigned producers;
 };
 
-static int bh_setup(struct bh *h, const char *name, struct lab_batcher_cfg cfg,
-                    unsigned producers, uint64_t per_thread, char *msg, size_t len)
+static int bh_setup(struct bh *h, const char *name, struct lab_batcher_cfg cfg, unsigned producers,
+                    uint64_t per_thread, char *msg, size_t len)
 {
     memset(h, 0, sizeof *h);
-    h->b = (const struct lab_batcher *)registry_find("batcher", name);
+    h->b = (const struct lab_batcher *)run_registry_find("batcher", name);
     CHECK(h->b, "batcher/%s is not registered", name);
     h->producers = producers;
     h->sink.per_thread = per_thread;
@@ -83,7 +87,10 @@ static void *producer(void *arg)
     const struct lab_batcher *b = p->h->b;
     for (uint64_t k = 0; k < p->count; k++) {
         int rc = b->add(p->h->self, p->tstate, ((uint64_t)p->idx << 40) | k);
-        if (rc) { p->err = rc; break; }
+        if (rc) {
+            p->err = rc;
+            break;
+        }
         atomic_fetch_add(&p->h->sink.added, 1);
     }
     int rc = b->flush(p->h->self, p->tstate);
@@ -142,10 +149,19 @@ static void bh_free(struct bh *h)
 }
 
 static const struct lab_batcher_cfg base_cfg = {
-    .batch_size = 16, .queue_size = 64, .timeout_ms = 5, .pad = 64,
+    .batch_size = 16,
+    .queue_size = 64,
+    .timeout_ms = 5,
+    .pad = 64,
 };
 
-#define TRY(x) do { if ((x) != 0) { bh_free(&h); return -1; } } while (0)
+#define TRY(x)           \
+    do {                 \
+        if ((x) != 0) {  \
+            bh_free(&h); \
+            return -1;   \
+        }                \
+    } while (0)
 
 /* close(), then every item delivered exactly once. */
 static int close_and_check(struct bh *h, char *msg, size_t len)
@@ -164,7 +180,8 @@ static int exactly_once(const char *impl, unsigned n, char *msg, size_t len)
     if (h.b->base.caps & LAB_CAP_DISCARDS) {
         int rc = h.b->close(h.self);
         if (rc || atomic_load(&h.sink.delivered)) {
-            snprintf(msg, len, rc ? "close returned an error" : "a discarding variant delivered items");
+            snprintf(msg, len,
+                     rc ? "close returned an error" : "a discarding variant delivered items");
             bh_free(&h);
             return -1;
         }
@@ -194,7 +211,7 @@ static int close_delivers_tail(const char *impl, unsigned n, char *msg, size_t l
 {
     struct bh h;
     struct lab_batcher_cfg cfg = base_cfg;
-    cfg.timeout_ms = 0;                                   /* nothing else will flush */
+    cfg.timeout_ms = 0; /* nothing else will flush */
     TRY(bh_setup(&h, impl, cfg, n, 3 * cfg.batch_size + 7, msg, len));
     TRY(run_producers(&h, msg, len));
     TRY(close_and_check(&h, msg, len));
@@ -215,8 +232,8 @@ static int timeout_flushes_partial(const char *impl, unsigned n, char *msg, size
     for (int i = 0; i < 1000 && atomic_load(&h.sink.delivered) < 5ull * n; i++) usleep(10000);
     uint64_t got = atomic_load(&h.sink.delivered);
     if (got != 5ull * n) {
-        snprintf(msg, len, "the timeout flushed %llu of %u items in 10 s",
-                 (unsigned long long)got, 5 * n);
+        snprintf(msg, len, "the timeout flushed %llu of %u items in 10 s", (unsigned long long)got,
+                 5 * n);
         bh_free(&h);
         return -1;
     }
@@ -232,7 +249,7 @@ static int backpressure_bounds_memory(const char *impl, unsigned n, char *msg, s
     cfg.batch_size = 10;
     cfg.queue_size = 40;
     TRY(bh_setup(&h, impl, cfg, n, 300, msg, len));
-    h.sink.sleep_us = 1000;                               /* a slow consumer */
+    h.sink.sleep_us = 1000; /* a slow consumer */
     TRY(run_producers(&h, msg, len));
     TRY(close_and_check(&h, msg, len));
     uint64_t bound = cfg.queue_size + 2 * cfg.batch_size + n;
@@ -248,16 +265,20 @@ static int backpressure_bounds_memory(const char *impl, unsigned n, char *msg, s
 
 static void noop_deliver(void *arg, const uint64_t *items, size_t n)
 {
-    (void)arg; (void)items; (void)n;
+    (void)arg;
+    (void)items;
+    (void)n;
 }
 
 static int rejects_invalid_config(const char *impl, unsigned n, char *msg, size_t len)
 {
     (void)n;
-    const struct lab_batcher *b = (const struct lab_batcher *)registry_find("batcher", impl);
+    const struct lab_batcher *b = (const struct lab_batcher *)run_registry_find("batcher", impl);
     CHECK(b, "batcher/%s is not registered", impl);
     struct lab_sink sink = { noop_deliver, NULL };
-    static const struct { size_t batch, queue; } bad[] = {
+    static const struct {
+        size_t batch, queue;
+    } bad[] = {
         { 0, 64 }, { 16, 0 }, { 10, 25 }, { 100, 10 }, { 1u << 25, 1u << 25 },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -273,18 +294,27 @@ static int rejects_invalid_config(const char *impl, unsigned n, char *msg, size_
     void *self = NULL;
     CHECK(b->create(&base_cfg, NULL, &self) == -EINVAL, "a NULL sink was accepted");
     struct lab_sink nodeliver = { NULL, NULL };
-    CHECK(b->create(&base_cfg, &nodeliver, &self) == -EINVAL, "a sink without deliver was accepted");
+    CHECK(b->create(&base_cfg, &nodeliver, &self) == -EINVAL,
+          "a sink without deliver was accepted");
     return 0;
 }
 
 const struct conf_case batcher_cases[] = {
     { "batcher", "exactly_once", exactly_once, 0, 0, { 1, 2, 8, 64, 1000 } },
-    { "batcher", "exactly_once_tiny_batches", exactly_once_tiny_batches, 0, LAB_CAP_DISCARDS,
+    { "batcher",
+      "exactly_once_tiny_batches",
+      exactly_once_tiny_batches,
+      0,
+      LAB_CAP_DISCARDS,
       { 4, 64 } },
     { "batcher", "close_delivers_tail", close_delivers_tail, 0, LAB_CAP_DISCARDS, { 1, 4 } },
     { "batcher", "timeout_flushes_partial", timeout_flushes_partial, LAB_CAP_TIMEOUT, 0, { 1, 3 } },
-    { "batcher", "backpressure_bounds_memory", backpressure_bounds_memory,
-      LAB_CAP_BACKPRESSURE, 0, { 4 } },
+    { "batcher",
+      "backpressure_bounds_memory",
+      backpressure_bounds_memory,
+      LAB_CAP_BACKPRESSURE,
+      0,
+      { 4 } },
     { "batcher", "rejects_invalid_config", rejects_invalid_config, 0, 0, { 1 } },
     { 0 }
 };

@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "conformance.h"
-#include "common/util.h"
+#include "lab_store.h"
+#include "lab_util.h"
 
 struct sh {
     const struct lab_store *s;
@@ -19,7 +20,7 @@ struct sh {
 static int sh_open(struct sh *h, const char *name, size_t hint, unsigned nthreads, char *msg,
                    size_t len)
 {
-    h->s = (const struct lab_store *)registry_find("store", name);
+    h->s = (const struct lab_store *)run_registry_find("store", name);
     CHECK(h->s, "store/%s is not registered", name);
     struct lab_store_cfg cfg = { .capacity_hint = hint, .nthreads = nthreads };
     int rc = h->s->create(&cfg, &h->self);
@@ -56,7 +57,9 @@ static int intact(const struct lab_task *t, uint64_t *tag)
 
 /* ---- single-thread semantics ---- */
 
-struct counter { _Atomic uint64_t n, bad, stop_after; };
+struct counter {
+    _Atomic uint64_t n, bad, stop_after;
+};
 
 static int count_fn(void *arg, const struct lab_task *t)
 {
@@ -69,7 +72,7 @@ static int count_fn(void *arg, const struct lab_task *t)
 static int check_single(const char *impl, unsigned n, char *msg, size_t len)
 {
     struct sh h;
-    if (sh_open(&h, impl, 16, 1, msg, len)) return -1;   /* small hint: maps must grow */
+    if (sh_open(&h, impl, 16, 1, msg, len)) return -1; /* small hint: maps must grow */
     void *ts = tstate_new(&h);
     const unsigned K = 3000;
     uint64_t *ids = calloc(K, sizeof *ids);
@@ -79,48 +82,80 @@ static int check_single(const char *impl, unsigned n, char *msg, size_t len)
     for (unsigned i = 0; i < K; i++) {
         t = mk(i, 0);
         int rc = h.s->insert(h.self, ts, &t, &ids[i]);
-        if (rc || !ids[i]) { snprintf(msg, len, "insert %u: rc %d id %llu", i, rc, (unsigned long long)ids[i]); goto out; }
+        if (rc || !ids[i]) {
+            snprintf(msg, len, "insert %u: rc %d id %llu", i, rc, (unsigned long long)ids[i]);
+            goto out;
+        }
         for (unsigned j = i > 8 ? i - 8 : 0; j < i; j++)
-            if (ids[j] == ids[i]) { snprintf(msg, len, "insert returned id %llu twice", (unsigned long long)ids[i]); goto out; }
+            if (ids[j] == ids[i]) {
+                snprintf(msg, len, "insert returned id %llu twice", (unsigned long long)ids[i]);
+                goto out;
+            }
     }
     for (unsigned i = 0; i < K; i++) {
         int rc = h.s->get(h.self, ts, ids[i], &out);
         if (rc || out.id != ids[i] || !intact(&out, NULL) || out.version != 0) {
-            snprintf(msg, len, "get of inserted id %llu: rc %d, id %llu", (unsigned long long)ids[i], rc, (unsigned long long)out.id);
+            snprintf(msg, len, "get of inserted id %llu: rc %d, id %llu",
+                     (unsigned long long)ids[i], rc, (unsigned long long)out.id);
             goto out;
         }
     }
     for (unsigned i = 0; i < K; i += 2) {
         t = mk(i, 7);
-        t.id = 12345;            /* ignored: the stored id stays ids[i] */
+        t.id = 12345; /* ignored: the stored id stays ids[i] */
         int rc = h.s->update(h.self, ts, ids[i], &t);
-        if (rc) { snprintf(msg, len, "update of live id: %s", strerror(-rc)); goto out; }
+        if (rc) {
+            snprintf(msg, len, "update of live id: %s", strerror(-rc));
+            goto out;
+        }
     }
     for (unsigned i = 0; i < K; i += 3) {
         int rc = h.s->remove(h.self, ts, ids[i]);
-        if (rc) { snprintf(msg, len, "remove of live id: %s", strerror(-rc)); goto out; }
+        if (rc) {
+            snprintf(msg, len, "remove of live id: %s", strerror(-rc));
+            goto out;
+        }
     }
     uint64_t live = 0;
     for (unsigned i = 0; i < K; i++) {
         int rc = h.s->get(h.self, ts, ids[i], &out);
         if (i % 3 == 0) {
-            if (rc != -ENOENT) { snprintf(msg, len, "get after remove: rc %d, want -ENOENT", rc); goto out; }
+            if (rc != -ENOENT) {
+                snprintf(msg, len, "get after remove: rc %d, want -ENOENT", rc);
+                goto out;
+            }
             continue;
         }
         live++;
         uint32_t want_v = i % 2 == 0 ? 7 : 0;
         if (rc || out.id != ids[i] || out.version != want_v || !intact(&out, NULL)) {
             snprintf(msg, len, "get after update: rc %d id %llu (want %llu) version %u (want %u)",
-                     rc, (unsigned long long)out.id, (unsigned long long)ids[i], out.version, want_v);
+                     rc, (unsigned long long)out.id, (unsigned long long)ids[i], out.version,
+                     want_v);
             goto out;
         }
     }
     t = mk(0, 0);
-    if (h.s->remove(h.self, ts, ids[0]) != -ENOENT) { snprintf(msg, len, "second remove not -ENOENT"); goto out; }
-    if (h.s->update(h.self, ts, ids[0], &t) != -ENOENT) { snprintf(msg, len, "update of removed id not -ENOENT"); goto out; }
-    if (h.s->get(h.self, ts, 0, &out) != -ENOENT) { snprintf(msg, len, "get(0) not -ENOENT"); goto out; }
-    if (h.s->get(h.self, ts, UINT64_MAX / 2, &out) != -ENOENT) { snprintf(msg, len, "get of unknown id not -ENOENT"); goto out; }
-    if (h.s->insert(h.self, ts, NULL, NULL) != -EINVAL) { snprintf(msg, len, "insert(NULL) not -EINVAL"); goto out; }
+    if (h.s->remove(h.self, ts, ids[0]) != -ENOENT) {
+        snprintf(msg, len, "second remove not -ENOENT");
+        goto out;
+    }
+    if (h.s->update(h.self, ts, ids[0], &t) != -ENOENT) {
+        snprintf(msg, len, "update of removed id not -ENOENT");
+        goto out;
+    }
+    if (h.s->get(h.self, ts, 0, &out) != -ENOENT) {
+        snprintf(msg, len, "get(0) not -ENOENT");
+        goto out;
+    }
+    if (h.s->get(h.self, ts, UINT64_MAX / 2, &out) != -ENOENT) {
+        snprintf(msg, len, "get of unknown id not -ENOENT");
+        goto out;
+    }
+    if (h.s->insert(h.self, ts, NULL, NULL) != -EINVAL) {
+        snprintf(msg, len, "insert(NULL) not -EINVAL");
+        goto out;
+    }
     struct counter c = { 0 };
     int rc = h.s->scan(h.self, count_fn, &c);
     if (rc || c.n != live || c.bad) {
@@ -131,7 +166,8 @@ static int check_single(const char *impl, unsigned n, char *msg, size_t len)
     struct counter stop = { .stop_after = 1 };
     rc = h.s->scan(h.self, count_fn, &stop);
     if (rc || stop.n < 1 || stop.n >= live) {
-        snprintf(msg, len, "scan that stops after 1: rc %d, visited %llu", rc, (unsigned long long)stop.n);
+        snprintf(msg, len, "scan that stops after 1: rc %d, visited %llu", rc,
+                 (unsigned long long)stop.n);
         goto out;
     }
     ok = 0;
@@ -150,7 +186,7 @@ struct cthr {
     struct sh *h;
     enum job job;
     unsigned idx, nthreads;
-    uint64_t *ids;            /* shared array; each thread owns its slice */
+    uint64_t *ids; /* shared array; each thread owns its slice */
     unsigned per;
     unsigned rounds;
     char err[160];
@@ -177,20 +213,25 @@ static void *cworker(void *arg)
             for (unsigned i = 0; i < c->per && !c->err[0]; i++) {
                 t = mk((uint64_t)c->idx * c->per + i, r);
                 int rc = s->update(self, ts, mine[i], &t);
-                if (rc) { snprintf(c->err, sizeof c->err, "update: %s", strerror(-rc)); break; }
+                if (rc) {
+                    snprintf(c->err, sizeof c->err, "update: %s", strerror(-rc));
+                    break;
+                }
                 rc = s->get(self, ts, mine[i], &out);
                 if (rc || out.version != r || !intact(&out, NULL))
-                    snprintf(c->err, sizeof c->err, "read-back after update: rc %d version %u want %u",
-                             rc, out.version, r);
+                    snprintf(c->err, sizeof c->err,
+                             "read-back after update: rc %d version %u want %u", rc, out.version,
+                             r);
             }
         break;
-    case J_GET_RACE:      /* reads the whole key space while others remove it */
+    case J_GET_RACE: /* reads the whole key space while others remove it */
         for (unsigned r = 0; r < c->rounds && !c->err[0]; r++)
             for (size_t i = 0; i < (size_t)c->per * c->nthreads && !c->err[0]; i++) {
                 int rc = s->get(self, ts, c->ids[i], &out);
                 if (rc == -ENOENT) continue;
                 if (rc || out.id != c->ids[i] || !intact(&out, NULL))
-                    snprintf(c->err, sizeof c->err, "get during remove: rc %d, torn or wrong record", rc);
+                    snprintf(c->err, sizeof c->err,
+                             "get during remove: rc %d, torn or wrong record", rc);
             }
         break;
     case J_REMOVE_RACE:
@@ -213,15 +254,23 @@ static int crun(struct sh *h, unsigned n, enum job job, enum job job2, uint64_t 
     CHECK(c, "out of memory");
     unsigned started = 0;
     for (; started < n; started++) {
-        c[started] = (struct cthr){ .h = h, .job = started % 2 ? job2 : job, .idx = started,
-                                    .nthreads = n, .ids = ids, .per = per, .rounds = rounds };
+        c[started] = (struct cthr){ .h = h,
+                                    .job = started % 2 ? job2 : job,
+                                    .idx = started,
+                                    .nthreads = n,
+                                    .ids = ids,
+                                    .per = per,
+                                    .rounds = rounds };
         if (pthread_create(&c[started].tid, NULL, cworker, &c[started])) break;
     }
     for (unsigned i = 0; i < started; i++) pthread_join(c[i].tid, NULL);
     int rc = started == n ? 0 : -1;
     if (rc) snprintf(msg, len, "could not start thread %u", started);
     for (unsigned i = 0; i < started && !rc; i++)
-        if (c[i].err[0]) { snprintf(msg, len, "thread %u: %s", i, c[i].err); rc = -1; }
+        if (c[i].err[0]) {
+            snprintf(msg, len, "thread %u: %s", i, c[i].err);
+            rc = -1;
+        }
     free(c);
     return rc;
 }
@@ -232,13 +281,21 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-struct idset { const uint64_t *sorted; size_t n; _Atomic uint64_t seen, bad; unsigned char *hit; };
+struct idset {
+    const uint64_t *sorted;
+    size_t n;
+    _Atomic uint64_t seen, bad;
+    unsigned char *hit;
+};
 
 static int idset_fn(void *arg, const struct lab_task *t)
 {
     struct idset *s = arg;
     const uint64_t *p = bsearch(&t->id, s->sorted, s->n, sizeof *p, cmp_u64);
-    if (!p || !intact(t, NULL)) { atomic_fetch_add(&s->bad, 1); return 0; }
+    if (!p || !intact(t, NULL)) {
+        atomic_fetch_add(&s->bad, 1);
+        return 0;
+    }
     /* distinct ids hit distinct bytes: no two threads write the same byte */
     s->hit[p - s->sorted]++;
     atomic_fetch_add(&s->seen, 1);
@@ -249,7 +306,8 @@ static int idset_fn(void *arg, const struct lab_task *t)
 static int scan_exact(struct sh *h, uint64_t *live, size_t n, char *msg, size_t len)
 {
     qsort(live, n, sizeof *live, cmp_u64);
-    for (size_t i = 1; i < n; i++) CHECK(live[i] != live[i - 1], "id %llu was handed out twice", (unsigned long long)live[i]);
+    for (size_t i = 1; i < n; i++)
+        CHECK(live[i] != live[i - 1], "id %llu was handed out twice", (unsigned long long)live[i]);
     struct idset s = { .sorted = live, .n = n, .hit = calloc(n ? n : 1, 1) };
     CHECK(s.hit, "out of memory");
     int rc = h->s->scan(h->self, idset_fn, &s);
@@ -283,7 +341,7 @@ static int prefill(struct sh *h, uint64_t *ids, size_t count, char *msg, size_t 
     void *ts = tstate_new(h);
     size_t i = 0;
     int rc = 0;
-    if (h->s->insert_many) {           /* the first half in bulk, where offered */
+    if (h->s->insert_many) { /* the first half in bulk, where offered */
         struct lab_task *many = calloc(count / 2 + 1, sizeof *many);
         for (; many && i < count / 2; i++) many[i] = mk(i, 0);
         rc = many ? h->s->insert_many(h->self, ts, many, i, ids) : -ENOMEM;
@@ -312,8 +370,9 @@ static int check_update_no_loss(const char *impl, unsigned n, char *msg, size_t 
         int g = h.s->get(h.self, NULL, ids[i], &out);
         uint64_t tag = 0;
         if (g || out.version != rounds || !intact(&out, &tag) || tag != i) {
-            snprintf(msg, len, "record %zu after concurrent updates: rc %d version %u (want %u) tag %llu",
-                     i, g, out.version, rounds, (unsigned long long)tag);
+            snprintf(msg, len,
+                     "record %zu after concurrent updates: rc %d version %u (want %u) tag %llu", i,
+                     g, out.version, rounds, (unsigned long long)tag);
             rc = -1;
         }
     }
@@ -332,7 +391,10 @@ static int check_scan_live_set(const char *impl, unsigned n, char *msg, size_t l
     for (size_t i = 0; !rc && i < count; i++) {
         if (lab_mix64(i + 17) % 3 == 0) {
             int r = h.s->remove(h.self, NULL, ids[i]);
-            if (r) { snprintf(msg, len, "remove: %s", strerror(-r)); rc = -1; }
+            if (r) {
+                snprintf(msg, len, "remove: %s", strerror(-r));
+                rc = -1;
+            }
         } else {
             ids[live++] = ids[i];
         }

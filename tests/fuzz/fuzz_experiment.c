@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "experiment.h"
-#include "harness.h"
+#include "family.h"
+#include "results.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -16,15 +17,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     struct experiment e;
     char err[ERRLEN];
-    if (experiment_load_string(text, "quick", &e, err, sizeof err) == 0) {
+    if (res_experiment_load_string(text, "quick", &e, err, sizeof err) == 0) {
         struct run_opts o;
-        run_opts_defaults(&o);
         run_opts_parse(e.argc, e.argv, &o, err, sizeof err);
         for (size_t i = 0; i < e.nrows; i++) {
-            experiment_label(&e, e.rows[i].key);
-            experiment_reference(&e, e.rows[i].key);
+            res_experiment_label(&e, e.rows[i].key);
+            res_experiment_reference(&e, e.rows[i].key);
         }
-        experiment_free(&e);
+        res_experiment_free(&e);
     }
     free(text);
     return 0;

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "family.h"
+#include "results.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,7 +27,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     argv[argc] = NULL;
     struct run_opts o;
     char err[ERRLEN];
-    run_opts_defaults(&o);
     run_opts_parse(argc, argv, &o, err, sizeof err);
     free(buf);
     return 0;

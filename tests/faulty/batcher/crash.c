@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "lab.h"
+#include "lab_batcher.h"
 
-struct crash { _Atomic uint64_t n; };
+struct crash {
+    _Atomic uint64_t n;
+};
 
 static int c_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s, void **self)
 {
@@ -17,7 +19,8 @@ static int c_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s,
 
 static int c_add(void *self, void *ts, uint64_t item)
 {
-    (void)ts; (void)item;
+    (void)ts;
+    (void)item;
     struct crash *c = self;
     if (atomic_fetch_add(&c->n, 1) == 999) {
         fprintf(stderr, "crash: about to dereference NULL\n");
@@ -28,12 +31,28 @@ static int c_add(void *self, void *ts, uint64_t item)
     return 0;
 }
 
-static int c_flush(void *self, void *ts) { (void)self; (void)ts; return 0; }
-static int c_close(void *self) { (void)self; return 0; }
+static int c_flush(void *self, void *ts)
+{
+    (void)self;
+    (void)ts;
+    return 0;
+}
+static int c_close(void *self)
+{
+    (void)self;
+    return 0;
+}
 static void c_destroy(void *self) { free(self); }
 
 const struct lab_batcher lab_batcher_crash = {
-    .base = { .abi = LAB_ABI_VERSION, .family = "batcher", .name = "crash",
-              .summary = "TEST ONLY: segfaults on the 1000th add", .origin = "test:faulty" },
-    .create = c_create, .add = c_add, .flush = c_flush, .close = c_close, .destroy = c_destroy,
+    .base = { .abi = LAB_ABI_VERSION,
+              .family = "batcher",
+              .name = "crash",
+              .summary = "TEST ONLY: segfaults on the 1000th add",
+              .origin = "test:faulty" },
+    .create = c_create,
+    .add = c_add,
+    .flush = c_flush,
+    .close = c_close,
+    .destroy = c_destroy,
 };

@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "lab.h"
+#include "lab_batcher.h"
 
 struct lose {
     pthread_mutex_t mu;
@@ -17,7 +17,10 @@ static int l_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s,
 {
     if (lab_batcher_cfg_error(cfg) || !s || !s->deliver) return -EINVAL;
     struct lose *l = calloc(1, sizeof *l);
-    if (!l || !(l->buf = malloc(cfg->batch_size * sizeof *l->buf))) { free(l); return -ENOMEM; }
+    if (!l || !(l->buf = malloc(cfg->batch_size * sizeof *l->buf))) {
+        free(l);
+        return -ENOMEM;
+    }
     pthread_mutex_init(&l->mu, NULL);
     l->sink = *s;
     l->batch = cfg->batch_size;
@@ -39,7 +42,12 @@ static int l_add(void *self, void *ts, uint64_t item)
     return 0;
 }
 
-static int l_flush(void *self, void *ts) { (void)self; (void)ts; return 0; }
+static int l_flush(void *self, void *ts)
+{
+    (void)self;
+    (void)ts;
+    return 0;
+}
 
 static int l_close(void *self)
 {
@@ -57,7 +65,14 @@ static void l_destroy(void *self)
 }
 
 const struct lab_batcher lab_batcher_lose = {
-    .base = { .abi = LAB_ABI_VERSION, .family = "batcher", .name = "lose",
-              .summary = "TEST ONLY: loses the 500th item", .origin = "test:faulty" },
-    .create = l_create, .add = l_add, .flush = l_flush, .close = l_close, .destroy = l_destroy,
+    .base = { .abi = LAB_ABI_VERSION,
+              .family = "batcher",
+              .name = "lose",
+              .summary = "TEST ONLY: loses the 500th item",
+              .origin = "test:faulty" },
+    .create = l_create,
+    .add = l_add,
+    .flush = l_flush,
+    .close = l_close,
+    .destroy = l_destroy,
 };

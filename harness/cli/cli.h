@@ -1,0 +1,69 @@
+/* cli.h: the command line. main.c dispatches to one cmd_<name>.c per
+ * subcommand; each declares its options as tables (run/opt.h) from which
+ * its parsing and its --help come. Exit status everywhere: 0 success; 1 ran
+ * and found a problem (a confirmed regression, a failed cell); 2 bad input,
+ * with a one-line error and nothing half-written; 130 interrupted.
+ *
+ * Uses: report/, results/, run/, workloads/, lib/. Used by: nothing. */
+#ifndef CONTEND_CLI_H
+#define CONTEND_CLI_H
+
+#include <stdio.h>
+
+#include "lab_opt.h"
+#include "run.h"
+
+/* A subcommand's help and options. */
+struct cli_spec {
+    const char *name;               /* "compare" */
+    const char *usage;              /* "usage: contend compare ...\n" */
+    const char *about;              /* what it does (between usage and options) */
+    const struct opt_group *groups; /* its options */
+    size_t ngroups;
+    const char *epilogue; /* after the options (exit status ...) */
+};
+
+struct cli_command {
+    const char *name;
+    const char *summary; /* one line in `contend --help` */
+    int (*fn)(int argc, char **argv);
+    void (*help)(FILE *f); /* its --help */
+};
+extern const struct cli_command cli_commands[];
+
+void cli_help(FILE *f, const struct cli_spec *s);
+/* Parses argv with s's groups. 0: go on; else the caller returns *status
+   (0 after --help, 2 after a one-line error on stderr). */
+int cli_parse(const struct cli_spec *s, int argc, char **argv, struct opt_result *res, int *status);
+/* Prints "contend NAME: msg" on stderr; returns 2. */
+int cli_fail(const char *name, const char *msg);
+
+/* Runs o (journal next to o->out, resume from o->resume), prints the table
+   (or calls print), saves o->out, returns the exit status. */
+int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_result *, void *),
+            void *arg);
+
+int cmd_list(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_reproduce(int argc, char **argv);
+int cmd_stress(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_counters(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+void cmd_list_help(FILE *f);
+void cmd_run_help(FILE *f);
+void cmd_reproduce_help(FILE *f);
+void cmd_stress_help(FILE *f);
+void cmd_compare_help(FILE *f);
+void cmd_export_help(FILE *f);
+void cmd_report_help(FILE *f);
+void cmd_counters_help(FILE *f);
+void cmd_keys_help(FILE *f);
+void cmd_merge_help(FILE *f);
+void cmd_history_help(FILE *f);
+
+#endif

@@ -1,0 +1,81 @@
+/* contend export RESULT.json --format F [--out PATH]: a result file in the
+ * input formats of other tools (report/export.c). */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "export.h"
+#include "results.h"
+
+static const char *const export_formats[] = { "gobench", "gbench-json", "csv", "csv-summary",
+                                              NULL };
+
+struct export_args {
+    int format;
+    const char *out;
+};
+
+#define O(f) offsetof(struct export_args, f)
+static const struct opt_spec export_opts[] = {
+    { "format", OPT_ENUM, O(format), "F",
+      "gobench: Go benchmark lines, one per trial (for benchstat)\n"
+      "gbench-json: google/benchmark JSON (compare.py, Bencher,\n"
+      "  github-action-benchmark)\n"
+      "csv: trials.csv; with --out DIR, DIR/trials.csv and\n"
+      "  DIR/summary.csv\n"
+      "csv-summary: summary.csv: per cell and metric, median, CI, cv",
+      .choices = export_formats },
+    { "out", OPT_STR, O(out), "PATH", "write there (atomically) instead of stdout",
+      .flags = OPT_NONEMPTY },
+    { 0 }
+};
+#undef O
+
+static struct export_args export_a;
+static const struct opt_group export_groups[] = { { NULL, export_opts, &export_a } };
+static const struct cli_spec export_spec = {
+    "export", "usage: contend export RESULT.json --format F [--out PATH]\n", "\n", export_groups,
+    1,        "\nExit status: 0 ok, 2 bad input or a write error.\n"
+};
+
+void cmd_export_help(FILE *f) { cli_help(f, &export_spec); }
+
+int cmd_export(int argc, char **argv)
+{
+    export_a = (struct export_args){ .format = -1 };
+    struct opt_result res;
+    int status;
+    if (cli_parse(&export_spec, argc, argv, &res, &status)) return status;
+    if (res.npos > 1) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "unexpected argument '%.60s'", res.pos[1]);
+        return cli_fail("export", msg);
+    }
+    if (!res.npos || export_a.format < 0)
+        return cli_fail("export", "need RESULT.json and --format");
+    const char *format = export_formats[export_a.format], *out = export_a.out;
+    char err[ERRLEN] = "";
+    struct rf_result r;
+    if (res_load(res.pos[0], &r, err, sizeof err)) return cli_fail("export", err);
+    int rc;
+    if (strcmp(format, "csv") || !out) {
+        rc = rep_export(&r, format, out, err, sizeof err);
+    } else if (mkdir(out, 0777) && errno != EEXIST) { /* csv --out DIR: both files */
+        rc = -errno;
+        snprintf(err, sizeof err, "--out: cannot create directory '%s': %s", out, strerror(errno));
+    } else {
+        char p1[4096], p2[4096];
+        snprintf(p1, sizeof p1, "%s/trials.csv", out);
+        snprintf(p2, sizeof p2, "%s/summary.csv", out);
+        if (!(rc = rep_export(&r, "csv", p1, err, sizeof err)))
+            rc = rep_export(&r, "csv-summary", p2, err, sizeof err);
+    }
+    res_free(&r);
+    if (!rc && !out && fflush(stdout)) {
+        rc = -EIO;
+        snprintf(err, sizeof err, "cannot write to standard output");
+    }
+    return rc ? cli_fail("export", err) : 0;
+}

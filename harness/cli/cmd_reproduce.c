@@ -1,0 +1,255 @@
+/* contend reproduce NAME: runs a named experiment (workloads/NAME.ini) and
+ * prints it in the seed's table shape, with the seed's published figures in
+ * a labelled reference column beside our measurements; then writes the
+ * report (report/report.c) into the output directory. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "experiment.h"
+#include "family.h"
+#include "report.h"
+#include "results.h"
+#include "view.h"
+
+#define REPRODUCE_MAX_SET 16
+
+struct reproduce_args {
+    int quick, full, render_only;
+    const char *reps, *threads, *ops, *duration, *seed, *out;
+    struct reproduce_sets {
+        const char *v[REPRODUCE_MAX_SET];
+        size_t n;
+    } set;
+};
+
+/* --set KEY=VALUE: any run or family option, repeatable. */
+static int reproduce_set(const char *v, void *field, char *err, size_t n)
+{
+    struct reproduce_sets *s = field;
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || !eq[1] || eq - v > 60) {
+        snprintf(err, n, "'%.60s' is not KEY=VALUE", v);
+        return -EINVAL;
+    }
+    if (s->n == REPRODUCE_MAX_SET) {
+        snprintf(err, n, "at most %d of them", REPRODUCE_MAX_SET);
+        return -EINVAL;
+    }
+    s->v[s->n++] = v;
+    return 0;
+}
+
+#define O(f) offsetof(struct reproduce_args, f)
+static const struct opt_spec reproduce_opts[] = {
+    { "quick", OPT_FLAG, O(quick), NULL, "the file's [quick] matrix (default)" },
+    { "full", OPT_FLAG, O(full), NULL, "the seed-sized [full] matrix" },
+    { "out", OPT_STR, O(out), "DIR", "output directory (default results/latest/NAME)",
+      .flags = OPT_NONEMPTY },
+    { "render-only", OPT_FLAG, O(render_only), NULL,
+      "write the report again from DIR/results.json, without\n"
+      "running (results measured elsewhere)" },
+    { "reps", OPT_STR, O(reps), "R", "override the file's reps", .flags = OPT_NONEMPTY },
+    { "threads", OPT_STR, O(threads), "LIST", "override its thread counts", .flags = OPT_NONEMPTY },
+    { "ops", OPT_STR, O(ops), "N", "fixed work instead of its stop rule", .flags = OPT_NONEMPTY },
+    { "duration", OPT_STR, O(duration), "S", "fixed time instead of its stop rule",
+      .flags = OPT_NONEMPTY },
+    { "seed", OPT_STR, O(seed), "S", "override its seed", .flags = OPT_NONEMPTY },
+    { "set", OPT_CUSTOM, O(set), "KEY=VALUE",
+      "override any other `run` option of the file (repeatable),\n"
+      "e.g. --set keys=100k",
+      .parse = reproduce_set },
+    { 0 }
+};
+#undef O
+
+static struct reproduce_args reproduce_a;
+static const struct opt_group reproduce_groups[] = { { NULL, reproduce_opts, &reproduce_a } };
+static const struct cli_spec reproduce_spec = {
+    "reproduce",
+    "usage: contend reproduce NAME [options]\n",
+    "\n"
+    "Reproduces a seed's evolution table. NAME is an experiment file in\n"
+    "workloads/ (snail, taskstore), a path to one, or all (every seed experiment\n"
+    "present). The other options override the file's values. DIR receives\n"
+    "results.json, summary.csv, report.md, report.html and plots/\n"
+    "(docs/reports.md).\n"
+    "\n",
+    reproduce_groups,
+    1,
+    "\nExit status: 0 ok; 1 a cell failed; 2 bad input; 130 interrupted.\n"
+};
+
+void cmd_reproduce_help(FILE *f) { cli_help(f, &reproduce_spec); }
+
+static const char *reproduce_verdict(enum verdict v) { return run_verdict_name(v); }
+
+/* The seed's throughput table: ops/s at every thread count. */
+static void reproduce_print_speed(const struct run_result *r, const struct experiment *e)
+{
+    const struct run_opts *o = r->opts;
+    printf("%-22s %-10s", "Approach", "impl");
+    for (size_t t = 0; t < o->threads.n; t++) {
+        char h[32];
+        snprintf(h, sizeof h, "%u thr", o->threads.v[t]);
+        printf(" %11s", h);
+    }
+    printf("  %-8s %-5s  %s\n", "jain@max", "check", "seed's figure (reference)");
+    for (size_t i = 0; i < o->nimpls; i++) {
+        const char *name = o->impls[i]->name;
+        printf("%-22s %-10s", res_experiment_label(e, name), name);
+        const struct cell *last = NULL;
+        enum verdict v = VERDICT_NA;
+        for (size_t t = 0; t < o->threads.n; t++) {
+            const struct cell *c = &r->cells[t * o->nimpls + i];
+            char buf[16];
+            printf(" %11s", rep_format_si(c->ops_per_s.median, buf, sizeof buf));
+            last = c;
+            if (c->verdict == VERDICT_FAIL || v == VERDICT_NA) v = c->verdict;
+        }
+        printf("  %-8.3f %-5s  %s\n", last ? last->jain.median : 0, reproduce_verdict(v),
+               res_experiment_reference(e, name));
+    }
+    printf("\nops/s: median of %u reps, %s; jain@max: fairness at the largest thread count;\n"
+           "check: %s. Threads are OS threads, not goroutines.\n",
+           o->reps, o->ops ? "fixed work split over the threads" : "fixed time", o->fam->check);
+}
+
+/* The experiment's own columns, one block per thread count. */
+static void reproduce_print_columns(const struct run_result *r, const struct experiment *e)
+{
+    const struct run_opts *o = r->opts;
+    const struct family_driver *f = o->fam;
+    int col[16];
+    size_t ncol = 0;
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", e->columns);
+    char *save = NULL;
+    for (char *c = strtok_r(buf, ", ", &save); c && ncol < 16; c = strtok_r(NULL, ", ", &save))
+        if ((col[ncol] = run_family_metric(f, c)) >= 0) ncol++;
+    for (size_t t = 0; t < o->threads.n; t++) {
+        printf("\n%u thread%s\n%-26s %-10s", o->threads.v[t], o->threads.v[t] == 1 ? "" : "s",
+               "Implementation", "impl");
+        for (size_t k = 0; k < ncol; k++)
+            printf(" %11s",
+                   f->metrics[col[k]].col ? f->metrics[col[k]].col : f->metrics[col[k]].name);
+        printf(" %-5s  %s\n", "check", "seed's figure (reference)");
+        for (size_t i = 0; i < o->nimpls; i++) {
+            const struct cell *c = &r->cells[t * o->nimpls + i];
+            const char *name = o->impls[i]->name;
+            printf("%-26s %-10s", res_experiment_label(e, name), name);
+            for (size_t k = 0; k < ncol; k++) {
+                char v[24] = "n/a";
+                double x = c->m[col[k]].median;
+                if (x == x)
+                    snprintf(v, sizeof v, f->metrics[col[k]].fmt ? f->metrics[col[k]].fmt : "%.3g",
+                             x);
+                printf(" %11s", v);
+            }
+            printf(" %-5s  %s\n", reproduce_verdict(c->verdict), res_experiment_reference(e, name));
+        }
+    }
+    printf("\nMedians of %u reps (the family's metrics: docs/). check: %s.\n"
+           "Threads are OS threads, not goroutines.\n",
+           o->reps, f->check);
+}
+
+static void reproduce_print(const struct run_result *r, void *arg)
+{
+    const struct experiment *e = arg;
+    printf("\n%s: %s mode, measured on this machine\n%s", e->title ? e->title : e->name, e->mode,
+           e->columns ? "" : "\n");
+    if (e->columns)
+        reproduce_print_columns(r, e);
+    else
+        reproduce_print_speed(r, e);
+    if (e->seed_file)
+        printf("Reference column: the seed's published figures (%s), not ours.\n", e->seed_file);
+}
+
+static int reproduce_one(const char *name, const char *outdir, int argc, char **argv)
+{
+    const struct reproduce_args *a = &reproduce_a;
+    const char *mode = a->full ? "full" : "quick";
+    struct experiment e;
+    char err[ERRLEN], dir[1024], json[1100];
+    if (res_experiment_load(name, mode, &e, err, sizeof err) != 0)
+        return cli_fail("reproduce", err);
+    snprintf(dir, sizeof dir, outdir ? "%s" : "results/latest/%s", outdir ? outdir : e.name);
+    if (a->render_only) {
+        int rc = rep_reproduce(dir, &e, argc, argv, err, sizeof err);
+        if (rc)
+            fprintf(stderr, "contend reproduce: %s\n", err);
+        else
+            fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
+        res_experiment_free(&e);
+        return rc ? 2 : 0;
+    }
+    const char *extra[2 * (5 + REPRODUCE_MAX_SET)];
+    char setbuf[REPRODUCE_MAX_SET][128];
+    int nextra = 0;
+    const char *over[][2] = { { "--reps", a->reps },
+                              { "--threads", a->threads },
+                              { "--ops", a->ops },
+                              { "--duration", a->duration },
+                              { "--seed", a->seed } };
+    for (size_t i = 0; i < 5; i++)
+        if (over[i][1]) extra[nextra++] = over[i][0], extra[nextra++] = over[i][1];
+    for (size_t i = 0; i < a->set.n; i++) {
+        const char *eq = strchr(a->set.v[i], '=');
+        snprintf(setbuf[i], sizeof setbuf[i], "--%.*s", (int)(eq - a->set.v[i]), a->set.v[i]);
+        extra[nextra++] = setbuf[i];
+        extra[nextra++] = eq + 1;
+    }
+    struct run_opts o;
+    int rc = res_experiment_opts(&e, extra, nextra, &o, err, sizeof err);
+    if (!rc) rc = res_make_dirs(dir, err, sizeof err);
+    if (rc) {
+        res_experiment_free(&e);
+        return cli_fail("reproduce", err);
+    }
+    snprintf(json, sizeof json, "%s/results.json", dir);
+    o.out = json;
+    o.argc = argc; /* record the user's command line, not the file's */
+    o.argv = argv;
+    fprintf(stderr, "contend reproduce %s (%s): %zu cells x %u reps\n", e.name, mode,
+            o.nimpls * o.threads.n, o.reps);
+    int status = cli_run("reproduce", &o, reproduce_print, &e);
+    if (status <= 1 && rep_reproduce(dir, &e, argc, argv, err, sizeof err) != 0) {
+        fprintf(stderr, "contend reproduce: %s (the results are in %s)\n", err, json);
+        status = 2;
+    } else if (status <= 1)
+        fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
+    res_experiment_free(&e);
+    return status;
+}
+
+int cmd_reproduce(int argc, char **argv)
+{
+    reproduce_a = (struct reproduce_args){ 0 };
+    struct opt_result res;
+    int status;
+    if (cli_parse(&reproduce_spec, argc, argv, &res, &status)) return status;
+    if (reproduce_a.quick && reproduce_a.full)
+        return cli_fail("reproduce", "--quick or --full, not both");
+    if (res.npos != 1) return cli_fail("reproduce", "name one experiment (e.g. snail)");
+    if (strcmp(res.pos[0], "all") != 0)
+        return reproduce_one(res.pos[0], reproduce_a.out, argc, argv);
+    /* all: every seed experiment present in workloads/, each into its own
+       directory (DIR/NAME with --out DIR); the worst status wins */
+    static const char *const names[] = { "snail", "taskstore" };
+    int worst = 0;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char ini[1100], dir[1100];
+        snprintf(ini, sizeof ini, "%s/%s.ini", res_workloads_dir(), names[i]);
+        if (access(ini, R_OK) != 0) continue;
+        if (reproduce_a.out) snprintf(dir, sizeof dir, "%s/%s", reproduce_a.out, names[i]);
+        int st = reproduce_one(names[i], reproduce_a.out ? dir : NULL, argc, argv);
+        if (st > worst) worst = st;
+        if (st == 2) break;
+    }
+    return worst;
+}

@@ -1,0 +1,82 @@
+/* contend stress: every implementation of every family at a worker count
+ * far past the cores (workloads/stress-<family>.ini), with the correctness
+ * checks on. Exit 1 if any cell fails, crashes or hangs. */
+#include <stddef.h>
+#include <string.h>
+
+#include "cli.h"
+#include "experiment.h"
+#include "family.h"
+
+struct stress_args {
+    const char *family, *threads;
+};
+
+#define O(f) offsetof(struct stress_args, f)
+static const struct opt_spec stress_opts[] = {
+    { "family", OPT_STR, O(family), "F", "only this family (default: every family)",
+      .flags = OPT_NONEMPTY },
+    { "threads", OPT_STR, O(threads), "LIST", "worker counts instead of the experiment's",
+      .flags = OPT_NONEMPTY },
+    { 0 }
+};
+#undef O
+
+static struct stress_args stress_a;
+static const struct opt_group stress_groups[] = { { NULL, stress_opts, &stress_a } };
+static const struct cli_spec stress_spec = {
+    "stress",
+    "usage: contend stress [--family F] [--threads LIST]\n",
+    "\n"
+    "Runs every implementation of each family (or of F) under\n"
+    "workloads/stress-<family>.ini (e.g. batchers at 10,000 threads, stores at\n"
+    "256), one rep each, with the correctness checks. Not a benchmark.\n"
+    "\n",
+    stress_groups,
+    1,
+    "\nExit status: 0 all passed, 1 a cell failed, 2 bad input.\n"
+};
+
+void cmd_stress_help(FILE *f) { cli_help(f, &stress_spec); }
+
+int cmd_stress(int argc, char **argv)
+{
+    stress_a = (struct stress_args){ 0 };
+    struct opt_result res;
+    int status;
+    if (cli_parse(&stress_spec, argc, argv, &res, &status)) return status;
+    char err[ERRLEN];
+    if (res.npos) {
+        snprintf(err, sizeof err, "unexpected argument '%.60s'", res.pos[0]);
+        return cli_fail("stress", err);
+    }
+    if (stress_a.family && !run_family_find(stress_a.family)) {
+        snprintf(err, sizeof err, "unknown family '%.60s'", stress_a.family);
+        return cli_fail("stress", err);
+    }
+    status = 0;
+    for (size_t f = 0; fam_registry[f]; f++) {
+        const char *fam = fam_registry[f]->name;
+        if ((stress_a.family && strcmp(stress_a.family, fam)) || !run_registry_list(fam, NULL, 0))
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "stress-%s", fam);
+        struct experiment e;
+        if (res_experiment_load(name, "quick", &e, err, sizeof err) != 0)
+            return cli_fail("stress", err);
+        const char *extra[] = { "--threads", stress_a.threads };
+        struct run_opts o;
+        if (res_experiment_opts(&e, extra, stress_a.threads ? 2 : 0, &o, err, sizeof err) != 0) {
+            res_experiment_free(&e);
+            return cli_fail("stress", err);
+        }
+        o.argc = argc;
+        o.argv = argv;
+        printf("== %s\n", e.title ? e.title : name);
+        int s = cli_run("stress", &o, NULL, NULL);
+        if (s > status) status = s;
+        res_experiment_free(&e);
+        if (s >= 2) break;
+    }
+    return status;
+}

@@ -1,0 +1,61 @@
+/* compare.h: a comparison of two result files (Mann-Whitney U per row, Holm
+ * over the table, a threshold), shared by `contend compare` and the report
+ * (baseline section, A/A control). Methods: docs/statistics.md. */
+#ifndef CONTEND_COMPARE_H
+#define CONTEND_COMPARE_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "lab_stats.h"
+#include "resultfile.h"
+
+#define NAMES_MAX 64
+
+enum change { CMP_SAME = 0, CMP_BETTER, CMP_WORSE };
+static const char *const cmp_change_name[] = { "~", "better", "worse" };
+
+struct cmp_row {
+    const struct rf_cell *b, *n;
+    const struct rf_metric *mb, *mn;
+    struct lab_summary sb, sn;
+    double delta; /* (new - base) / base; NAN if base is 0 */
+    struct lab_mwu t;
+    double p_adj;
+    enum change change;
+};
+
+struct cmp {
+    const char *base_path, *new_path;
+    double alpha, threshold;
+    const char *format;
+    const char *metrics; /* comma list or NULL */
+    struct rf_result base, new_;
+    struct cmp_row *rows;
+    size_t nrows;
+    const char *names[NAMES_MAX];
+    size_t nnames;
+    json_t *notes;    /* strings: config differences, unmatched cells */
+    json_t *warnings; /* strings */
+};
+
+/* c with the defaults (alpha 0.05, threshold 3%, text) and two results
+   (borrowed; either may be NULL to fill in later). */
+void rep_cmp_init(struct cmp *c, const char *base_path, const struct rf_result *base,
+                  const char *new_path, const struct rf_result *nw);
+void rep_cmp_done(struct cmp *c); /* frees what compare added, not the results */
+/* Is metric name of cell a row of the comparison (--metric, or the default)? */
+int rep_compare_metric_selected(const struct cmp *c, const struct rf_cell *cell, const char *name);
+/* Notes every leaf that differs between two config objects ("batcher.batch"). */
+void rep_compare_diff_config(json_t *notes, const char *prefix, const json_t *a, const json_t *b);
+/* Matches base and new_, tests every row, applies Holm and the threshold.
+   0, or -EINVAL/-ENOMEM with err. */
+int rep_compare_rows(struct cmp *c, char *err, size_t n);
+/* Adds to c->warnings when the sample sizes cannot reach significance. */
+void rep_compare_warnings(struct cmp *c);
+/* Geometric mean of new/base medians over one metric's rows; their count. */
+int rep_compare_geomean(const struct cmp *c, const char *metric, double *ratio);
+/* Prints the table in c->format (text, md, csv, json); the regressions. */
+int rep_compare_print(FILE *f, const struct cmp *c);
+
+#endif

@@ -1,0 +1,48 @@
+/* report.h: the report layer turns result files into what people read:
+ * Markdown + HTML reports with gnuplot plots (`contend report`, `contend
+ * reproduce`), comparisons (compare.h), exports for other tools (export.h)
+ * and the terminal tables of a run (table.h). What a report contains:
+ * docs/reports.md.
+ *
+ * Uses: results/ (result files, experiments), run/, lib/. Used by: cli/. */
+#ifndef CONTEND_REPORT_H
+#define CONTEND_REPORT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "resultfile.h"
+
+struct experiment;
+
+#define REPORT_MAX_INPUTS 8
+
+struct report_input {
+    const char *path;
+    struct rf_result r;
+};
+
+struct report {
+    const char *dir; /* output directory (created) */
+    struct report_input in[REPORT_MAX_INPUTS];
+    size_t nin;
+    struct report_input *baseline; /* or NULL */
+    const struct experiment *e;    /* reproduce: the evolution table; or NULL */
+    int argc;                      /* the command that made the report */
+    char **argv;
+};
+
+/* Writes DIR/report.md, DIR/report.html and DIR/plots/. 0, or -errno with a
+   one-line err (-ENOENT: gnuplot is missing). */
+int rep_write(const struct report *rp, char *err, size_t n);
+
+/* After `contend reproduce`: reads DIR/results.json and writes summary.csv,
+   the plots and report.md + report.html with the seed-shaped evolution table. */
+int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **argv, char *err,
+                  size_t n);
+
+/* Parts of a report (report/evolution.c, report/html.c). */
+void rep_evolution(FILE *md, const struct experiment *e, const struct rf_result *r);
+void rep_md_to_html(FILE *f, const char *md, const char *dir, const char *title);
+
+#endif

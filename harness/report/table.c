@@ -1,0 +1,159 @@
+/* Terminal tables of a run, in the order a reader needs them: throughput
+ * with its spread and fairness and the family's correctness check; the
+ * event counters (n/a with the reason where not counted); the family's own
+ * metrics (columns its driver declares). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "family.h"
+#include "table.h"
+#include "view.h"
+
+static void table_name(const struct cell *c, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s/%s", c->impl->family, c->impl->name);
+}
+
+/* The columns a family declares, medians per cell, n/a where not measured. */
+static void table_family(FILE *f, const struct run_result *r)
+{
+    const struct family_driver *fam = r->opts->fam;
+    int any = 0;
+    for (size_t i = 0; i < fam->nmetrics; i++) any |= fam->metrics[i].col != NULL;
+    if (!any) return;
+    fprintf(f, "\n%-20s %8s", "impl", "threads");
+    for (size_t i = 0; i < fam->nmetrics; i++)
+        if (fam->metrics[i].col) fprintf(f, " %12s", fam->metrics[i].col);
+    fputc('\n', f);
+    for (size_t k = 0; k < r->ncells; k++) {
+        const struct cell *c = &r->cells[k];
+        char name[64];
+        table_name(c, name, sizeof name);
+        fprintf(f, "%-20s %8u", name, c->threads);
+        for (size_t i = 0; i < fam->nmetrics; i++) {
+            char v[32] = "n/a";
+            if (!fam->metrics[i].col) continue;
+            if (isfinite(c->m[i].median))
+                snprintf(v, sizeof v, fam->metrics[i].fmt, c->m[i].median);
+            fprintf(f, " %12s", v);
+        }
+        fputc('\n', f);
+    }
+    if (fam->table_note) fam->table_note(f, r->opts->fcfg);
+}
+
+/* The run-level note on event e for the table's footer; 0 if none. */
+static int table_ctr_footer(const struct ctr_event *e, char *buf, size_t n)
+{
+    if (!e->reason[0] && !e->force_rusage) return 0;
+    int perf = e->perf_ok && !e->force_rusage;
+    snprintf(buf, n, "%s%s",
+             perf        ? ""
+                 : e->ru ? "from getrusage; perf: "
+                         : "n/a: ",
+             e->reason[0] ? e->reason : "skipped (getrusage forced)");
+    return 1;
+}
+
+static void table_counters(FILE *f, const struct run_result *r)
+{
+    const struct ctr_spec *s = &r->opts->counters;
+    if (s->off_reason[0]) fprintf(f, "\ncounters off: %s\n", s->off_reason);
+    if (!s->enabled || !s->n) return;
+    fprintf(f, "\n%-20s %8s", "counters", "threads");
+    for (size_t i = 0; i < s->n; i++) fprintf(f, " %10s", s->ev[i].col);
+    fputc('\n', f);
+    for (size_t c = 0; c < r->ncells; c++) {
+        const struct cell *cl = &r->cells[c];
+        char name[64];
+        table_name(cl, name, sizeof name);
+        fprintf(f, "%-20s %8u", name, cl->threads);
+        for (size_t i = 0; i < s->n; i++) {
+            int is_time = run_ctr_event_is_time(&s->ev[i]);
+            double v = run_cell_ctr_median(cl, i, is_time);
+            if (isnan(v))
+                fprintf(f, " %10s", "n/a");
+            else if (is_time)
+                fprintf(f, " %10.1f", v / 1e6);
+            else
+                fprintf(f, " %10.4g", v);
+        }
+        fputc('\n', f);
+    }
+    fprintf(f,
+            "median over the reps, per op, summed over the worker threads "
+            "(task-ms: total CPU ms)\n");
+    /* Each run-level reason once; events that share one share the line. */
+    for (size_t i = 0; i < s->n; i++) {
+        char what[CTR_REASONLEN + 32], cols[160] = "";
+        if (!table_ctr_footer(&s->ev[i], what, sizeof what)) continue;
+        int seen = 0;
+        for (size_t j = 0; j < s->n; j++) {
+            char other[CTR_REASONLEN + 32];
+            if (!table_ctr_footer(&s->ev[j], other, sizeof other) || strcmp(what, other)) continue;
+            if (j < i) {
+                seen = 1;
+                break;
+            }
+            size_t len = strlen(cols);
+            snprintf(cols + len, sizeof cols - len, "%s%s", len ? ", " : "", s->ev[j].col);
+        }
+        if (!seen) fprintf(f, "  %s: %s\n", cols, what);
+    }
+    /* Trial-specific reasons (fd budget, per-thread failures): once per cell and event. */
+    for (size_t c = 0; c < r->ncells; c++) {
+        const struct cell *cl = &r->cells[c];
+        for (size_t i = 0; i < s->n; i++)
+            for (size_t k = 0; k < cl->ntrials; k++) {
+                const struct ctr_result *t = &cl->trials[k].counters;
+                if (i >= t->n || !t->note[i][0] || s->ev[i].force_rusage) continue;
+                fprintf(f, "  %s/%s threads=%u %s: %s\n", cl->impl->family, cl->impl->name,
+                        cl->threads, s->ev[i].col, t->note[i]);
+                break;
+            }
+    }
+}
+
+void rep_print_table(FILE *f, const struct run_result *r)
+{
+    const struct run_opts *o = r->opts;
+    fprintf(f, "%-20s %8s %9s %9s %9s %9s %6s  %9s %9s %6s %s\n", "impl", "threads", "ops/s", "min",
+            "max", "ns/op", "cv%", "thr-min", "thr-max", "jain", o->fam->check);
+    for (size_t i = 0; i < r->ncells; i++) {
+        const struct cell *c = &r->cells[i];
+        char a[16], b[16], d[16], tmin[16], tmax[16], name[64];
+        table_name(c, name, sizeof name);
+        fprintf(f, "%-20s %8u %9s %9s %9s %9.2f %5.1f%c  %9s %9s %6.3f %s", name, c->threads,
+                rep_format_si(c->ops_per_s.median, a, sizeof a),
+                rep_format_si(c->ops_per_s.min, b, sizeof b),
+                rep_format_si(c->ops_per_s.max, d, sizeof d), c->ns_per_op.median,
+                c->ops_per_s.cv * 100, c->ops_per_s.unstable ? '!' : ' ',
+                rep_format_si(c->rate_min.median, tmin, sizeof tmin),
+                rep_format_si(c->rate_max.median, tmax, sizeof tmax), c->jain.median,
+                run_verdict_name(c->verdict));
+        if (c->skipped[0])
+            fprintf(f, " (skipped: %s)", c->skipped);
+        else if (c->outcome != OUTCOME_OK && c->failed)
+            fprintf(f, " (%s%s%s)", run_outcome_name(c->outcome),
+                    c->failed->outcome_detail[0] ? " " : "", c->failed->outcome_detail);
+        else if (c->verdict == VERDICT_FAIL && c->failed && c->failed->note[0])
+            fprintf(f, " (%s)", c->failed->note);
+        fputc('\n', f);
+    }
+    fprintf(f,
+            "%s, %u reps, median ops/s over the reps (min, max: the slowest and fastest "
+            "rep);\nthr-min, thr-max: the slowest and fastest thread's ops/s; jain: Jain's "
+            "fairness index over the threads (1 = fair)\n",
+            o->ops ? "fixed work" : "fixed time", o->reps);
+    for (size_t i = 0; i < r->ncells; i++)
+        if (r->cells[i].ops_per_s.unstable) {
+            fprintf(f,
+                    "! unstable: cv over %.0f%%; the JSON has each cell's 95%% CI of the "
+                    "median\n",
+                    LAB_UNSTABLE_CV * 100);
+            break;
+        }
+    table_counters(f, r);
+    table_family(f, r);
+}

@@ -1,0 +1,81 @@
+/* results.h: the results layer writes what a run measured, where and how
+ * (the result file and its journal), and reads result files back
+ * (resultfile.h) for compare, export and report. Named experiments
+ * (experiment.h) live here too: they are read by reproduce and report.
+ *
+ * Uses: run/ (trials, cells, the family registry), lib/, jansson, inih.
+ * Used by: report/, cli/. */
+#ifndef CONTEND_RESULTS_H
+#define CONTEND_RESULTS_H
+
+#include <stddef.h>
+
+#include "run.h"
+
+#define CONTEND_SCHEMA "contend-result"
+#define CONTEND_SCHEMA_VERSION 2 /* 2: family metrics flat in trials, "metrics" units */
+#define CONTEND_SCHEMA_OLDEST 1  /* oldest version readers accept */
+
+struct json_t;
+
+/* ---------------- context (results/context.c) ---------------------------- */
+/* Records the process's command line (a private copy) for every context. */
+void res_context_set_cmdline(int argc, char **argv);
+/* What was measured, where, how: commit, compiler, kernel, topology, load
+   (at the run's start when loadavg_start[0] >= 0), seed, command line. */
+struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const double *loadavg_start);
+/* The commit the binary was built from ("" outside a git tree) and whether
+   its tracked files differed from it, taken at build time. */
+const char *res_context_build(int *dirty);
+/* One-line stderr warnings when the machine is busy or scales frequency. */
+void res_context_warn(FILE *f, const char *who);
+
+/* ---------------- writing results (results/output.c) --------------------- */
+/* A summary as JSON (null when it has no finite median). */
+struct json_t *res_summary_json(const struct lab_summary *s);
+struct json_t *res_trial_json(const struct trial *t, const struct family_driver *fam);
+/* The whole result document of a run. */
+struct json_t *res_result_json(const struct run_result *r);
+/* Writes buf to path through a temporary file in the same directory,
+   fsynced and renamed (the old file or the new one, never half of one). */
+int res_write_file_atomic(const char *path, const char *buf, size_t len, char *err, size_t n);
+int res_write_json_atomic(const char *path, struct json_t *j, char *err, size_t n);
+int res_write_result(const char *path, const struct run_result *r, char *err, size_t n);
+/* Checks that path's directory is writable before a long run. */
+int res_check_writable(const char *path, char *err, size_t n);
+/* mkdir -p */
+int res_make_dirs(const char *path, char *err, size_t n);
+
+/* ---------------- counters in results (results/counters_json.c) ---------- */
+struct json_t *res_ctr_spec_json(const struct ctr_spec *s);
+struct json_t *res_ctr_trial_json(const struct ctr_result *r); /* NULL when off */
+struct json_t *res_ctr_cell_json(const struct cell *c);        /* NULL when off */
+
+/* ---------------- the journal (results/journal.c) ------------------------ */
+/* JSON lines next to the output file, one per finished trial, flushed and
+   fsynced; line 1 holds the run's options. */
+struct res_journal;
+/* Creates path (or appends to it when resuming o->resume). */
+struct res_journal *res_journal_open(const char *path, const struct run_opts *o, char *err,
+                                     size_t n);
+/* A struct run_hooks on_trial: appends one trial. */
+int res_journal_append(void *journal, const struct cell *c, int round, const struct trial *t);
+void res_journal_close(struct res_journal *j, int remove_file);
+
+/* A journal read back: its options (argv, to parse again), its trials (to
+   restore), and the same content as a result document (interrupted). One
+   reader, one rule: a torn last line (a run killed mid-write) is dropped;
+   any other unreadable line is an error. */
+struct res_journal_data {
+    char **argv;
+    int argc;
+    struct run_done *done;
+    size_t ndone;
+};
+int res_journal_load(const char *path, struct res_journal_data *d, char *err, size_t n);
+void res_journal_data_free(struct res_journal_data *d);
+/* A journal's text as a result document ("interrupted": true), or NULL. */
+struct json_t *res_journal_to_result(const char *text, size_t len, const char *name, char *err,
+                                     size_t n);
+
+#endif

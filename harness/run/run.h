@@ -1,0 +1,194 @@
+/* run.h: the run layer. It runs the cells of one family (implementations x
+ * thread counts), --reps trials each, interleaved, each trial in a child
+ * process, and hands every finished trial to a hook (the journal). It names
+ * no family: the family's driver (family.h) is found in the generated
+ * family registry, its options live in run_opts.fcfg.
+ *
+ * Uses: lib/ (statistics, clock), impls/lab.h (struct lab_impl), and the
+ * registries generated from impls/<family>/<name>.c and harness/families/<family>.c.
+ * Used by: results/, report/, cli/, families/. */
+#ifndef CONTEND_RUN_H
+#define CONTEND_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "counters.h"
+#include "lab.h"
+#include "lab_stats.h"
+
+#define MAX_THREADS 100000u
+#define MAX_LIST 64
+#define ERRLEN 256
+#define RUN_FCFG_MAX 512     /* bytes of a family's options */
+#define TRIAL_MAX_METRICS 16 /* a family's own metrics per trial */
+
+struct family_driver;
+
+/* ---------------- the implementation registry (run/registry.c) ---------- */
+struct lab_registry_entry {
+    const char *family;
+    const char *stem; /* file stem: must equal impl->name */
+    const struct lab_impl *impl;
+};
+/* Generated from impls/<family>/<name>.c (and tests/faulty/ in the test build). */
+extern const struct lab_registry_entry lab_registry[];
+extern const size_t lab_registry_len;
+
+/* Checks the registries: ABI, name == stem, family known, no duplicates. */
+int run_registry_check(char *err, size_t n);
+const struct lab_impl *run_registry_find(const char *family, const char *name);
+/* The implementations of family, in file order: how many (out may be NULL). */
+size_t run_registry_list(const char *family, const struct lab_impl **out, size_t max);
+
+/* ---------------- options (run/options.c) -------------------------------- */
+enum pin_mode { PIN_NONE, PIN_COMPACT, PIN_SCATTER };
+
+struct run_ulist { /* a comma list of counts (--threads) */
+    unsigned v[MAX_LIST];
+    size_t n;
+};
+
+struct run_opts {
+    const struct family_driver *fam;
+    const struct lab_impl *impls[MAX_LIST];
+    size_t nimpls;
+    struct run_ulist threads;
+    uint64_t ops;    /* fixed work, split over threads; 0 = use duration */
+    double duration; /* seconds of fixed time; 0 = use ops */
+    unsigned reps;
+    int warmup; /* discard one warm-up trial per cell */
+    int pin;    /* enum pin_mode */
+    uint64_t seed;
+    const char *out;           /* JSON path or NULL */
+    int quiet;                 /* no table on stdout */
+    double cell_timeout;       /* watchdog per trial, s; 0 = scaled to the work */
+    int no_isolate;            /* run trials in-process (debugging, profilers) */
+    const char *resume;        /* journal to resume from */
+    struct ctr_spec counters;  /* --counters, resolved and probed */
+    struct run_shard {         /* --shard I/N: the part of the cells this run takes */
+        unsigned index, count; /* 1 <= index <= count; count 0: unsharded */
+    } shard;
+    /* the family's options (its driver's cfg_size bytes) */
+    _Alignas(16) unsigned char fcfg[RUN_FCFG_MAX];
+    /* as given, resolved after parsing */
+    const char *family_arg, *impl_arg, *counters_arg;
+    /* bookkeeping */
+    int argc; /* the user's command line (recorded) */
+    char **argv;
+    int parse_argc; /* the `run` options actually parsed */
+    char **parse_argv;
+};
+
+/* Parses `contend run` options (argv[0] is "run"): 0, 1 for --help, or
+   -EINVAL with a one-line reason. Never prints, never exits. */
+int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t n);
+/* run's --help, with each family's options under its own heading. */
+void run_opts_help(FILE *f);
+const char *run_pin_name(int pin);
+/* The run-level options' values and the family's, for the result file. */
+struct json_t *run_opts_json(const struct run_opts *o);
+
+/* ---------------- trials and cells --------------------------------------- */
+enum verdict { VERDICT_NA = -1, VERDICT_FAIL = 0, VERDICT_OK = 1 };
+
+/* How a trial ended (it runs in a child process: run/isolate.c). */
+enum outcome { OUTCOME_OK = 0, OUTCOME_CRASHED, OUTCOME_TIMEOUT, OUTCOME_ERROR, OUTCOME_SKIPPED };
+
+struct trial {
+    double seconds; /* barrier release to last worker done */
+    uint64_t ops;
+    double ops_per_s, ns_per_op;
+    double rate_min, rate_max, jain; /* per-thread ops/s and Jain's index */
+    enum verdict verdict;
+    uint64_t expected, delivered; /* what the family's check expected and saw */
+    char note[128];               /* why a verdict failed, or an error */
+    enum outcome outcome;
+    char outcome_detail[48];     /* "SIGSEGV", "after 30 s", "exit status 3" */
+    char stderr_tail[2048];      /* last lines the trial wrote to stderr */
+    struct ctr_result counters;  /* per-op event counts; n == 0 when off */
+    double m[TRIAL_MAX_METRICS]; /* the family's metrics (family.h); NAN: not measured */
+};
+
+struct cell {
+    const struct lab_impl *impl;
+    unsigned threads;
+    struct trial *trials; /* reps of them: completed ones first */
+    size_t ntrials;       /* completed */
+    struct lab_summary ops_per_s, ns_per_op, jain, rate_min, rate_max;
+    struct lab_summary m[TRIAL_MAX_METRICS]; /* over the finite values */
+    enum verdict verdict;                    /* all trials */
+    enum outcome outcome;                    /* worst outcome of its trials */
+    const struct trial *failed;              /* the first trial that did not end OK */
+    char skipped[160];                       /* why the cell was not run, or "" */
+};
+
+struct run_result {
+    const struct run_opts *opts;
+    struct cell *cells; /* threads-major, then impls in opts order */
+    size_t ncells;
+    int interrupted;         /* SIGINT/SIGTERM stopped the run */
+    double loadavg_start[3]; /* when the run started; -1 if unknown */
+    char journal[1024];      /* the journal path, when there is one */
+};
+
+/* A trial finished earlier (a journal being resumed). */
+struct run_done {
+    char family[16], impl[48];
+    unsigned threads;
+    int round;
+    struct trial t;
+};
+
+struct run_hooks {
+    /* After each finished trial (a crashed warm-up counts as round 0). */
+    int (*on_trial)(void *arg, const struct cell *c, int round, const struct trial *t);
+    void *arg;
+    const struct run_done *done; /* trials to restore instead of running */
+    size_t ndone;
+};
+
+/* Why impl cannot run at threads under o (a capability the run does not
+   allow, e.g. FIFO spinning oversubscribed in fixed work), or NULL. */
+const char *run_cell_refusal(const struct run_opts *o, const struct lab_impl *impl,
+                             unsigned threads, char *buf, size_t n);
+/* Runs every cell of o. 0 (also when interrupted: r->interrupted) or a
+   negative errno with err. */
+int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_result *r, char *err,
+               size_t n);
+void run_result_free(struct run_result *r);
+/* Median over a cell's trials of counter i (per op, or total); NaN if none. */
+double run_cell_ctr_median(const struct cell *c, size_t i, int total);
+/* 1 if any cell failed (crashed, timed out, failed its check), else 0. */
+int run_status(const struct run_result *r);
+
+/* One trial in a child process with a watchdog: 0 when it ran (t->outcome
+   says how it ended), -EINTR when a signal asked us to stop. */
+int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
+                       struct trial *t, char *err, size_t n);
+/* One trial of one cell, in this process. */
+int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
+              struct trial *t, char *err, size_t n);
+double run_trial_timeout(const struct run_opts *o, unsigned threads);
+void run_install_stop_handlers(void);
+const char *run_outcome_name(enum outcome o);
+const char *run_verdict_name(enum verdict v);
+/* A fingerprint of struct trial's layout (journals restore raw trials). */
+uint32_t run_trial_layout(void);
+
+/* ---------------- topology (run/topo.c) ---------------------------------- */
+int run_topo_pin_self(int mode, unsigned idx);
+void run_topo_print_bindings(FILE *f, int mode, unsigned threads);
+struct run_topo_info {
+    char cpu_model[128];
+    int packages, numa_nodes, cores, pus;
+};
+int run_topo_info(struct run_topo_info *t); /* 0 or -1 */
+
+/* ---------------- progress (run/progress.c) ------------------------------ */
+int run_progress_enabled(void);
+void run_progress(size_t done, size_t total, const char *what, double elapsed_s);
+void run_progress_done(void);
+
+#endif
