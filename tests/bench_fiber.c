@@ -56,9 +56,19 @@ static uint64_t bench_cpu_ns(void)
 }
 
 /* A timed stretch of one thread: wall and CPU nanoseconds. */
-struct bench_span { uint64_t w0, c0, w1, c1; };
-static void bench_begin(struct bench_span *b) { b->w0 = fib_now_ns(); b->c0 = bench_cpu_ns(); }
-static void bench_end(struct bench_span *b) { b->c1 = bench_cpu_ns(); b->w1 = fib_now_ns(); }
+struct bench_span {
+    uint64_t w0, c0, w1, c1;
+};
+static void bench_begin(struct bench_span *b)
+{
+    b->w0 = fiber_now_ns();
+    b->c0 = bench_cpu_ns();
+}
+static void bench_end(struct bench_span *b)
+{
+    b->c1 = bench_cpu_ns();
+    b->w1 = fiber_now_ns();
+}
 static double bench_per(const struct bench_span *b, int cpu, double n)
 {
     return (double)(cpu ? b->c1 - b->c0 : b->w1 - b->w0) / n;
@@ -89,7 +99,7 @@ static void *bench_yielder(void *arg)
 {
     struct bench_span *b = arg, mine;
     bench_begin(&mine);
-    for (unsigned i = 0; i < ROUNDS; i++) lab_yield();     /* as variants do */
+    for (unsigned i = 0; i < ROUNDS; i++) lab_yield(); /* as variants do */
     bench_end(&mine);
     if (!b->w0) {
         b->w0 = mine.w0;
@@ -110,26 +120,26 @@ static void *bench_spinner(void *arg)
 static double bench_yields(unsigned fibers, unsigned carriers, unsigned flags, unsigned rounds)
 {
     struct fib_sched *s;
-    if (fib_sched_new(carriers, 0, flags, &s)) exit(1);
+    if (run_fib_sched_new(carriers, 0, flags, &s)) exit(1);
     for (unsigned i = 0; i < fibers; i++)
-        fib_spawn(s, bench_spinner, (void *)(uintptr_t)rounds, NULL);
-    uint64_t t0 = fib_now_ns();
-    fib_run(s);
-    uint64_t t1 = fib_now_ns();
-    fib_sched_free(s);
+        run_fib_spawn(s, bench_spinner, (void *)(uintptr_t)rounds, NULL);
+    uint64_t t0 = fiber_now_ns();
+    run_fib_run(s);
+    uint64_t t1 = fiber_now_ns();
+    run_fib_sched_free(s);
     return (double)(t1 - t0) / ((double)fibers * rounds);
 }
 
 static double bench_pingpong(unsigned flags, int cpu)
 {
     struct fib_sched *s;
-    if (fib_sched_new(1, 0, flags, &s)) exit(1);
+    if (run_fib_sched_new(1, 0, flags, &s)) exit(1);
     struct bench_span b = { 0 };
-    fib_spawn(s, bench_yielder, &b, NULL);
-    fib_spawn(s, bench_yielder, &b, NULL);
-    fib_run(s);
-    fib_sched_free(s);
-    return bench_per(&b, cpu, ROUNDS);          /* A's yield + B's yield */
+    run_fib_spawn(s, bench_yielder, &b, NULL);
+    run_fib_spawn(s, bench_yielder, &b, NULL);
+    run_fib_run(s);
+    run_fib_sched_free(s);
+    return bench_per(&b, cpu, ROUNDS); /* A's yield + B's yield */
 }
 
 /* ---- create and join ---- */
@@ -139,22 +149,26 @@ static void *bench_noop(void *arg) { return arg; }
 static double bench_create(unsigned n, int cold)
 {
     static struct fib *f[10000];
-    if (cold) fib_pool_trim();
-    uint64_t t0 = fib_now_ns();
+    if (cold) run_fib_pool_trim();
+    uint64_t t0 = fiber_now_ns();
     struct fib_sched *s;
-    if (fib_sched_new(0, 0, 0, &s)) exit(1);
+    if (run_fib_sched_new(0, 0, 0, &s)) exit(1);
     for (unsigned i = 0; i < n; i++)
-        if (fib_spawn(s, bench_noop, NULL, &f[i])) exit(1);
-    fib_start(s);
-    for (unsigned i = 0; i < n; i++) fib_join(f[i], NULL);
-    fib_wait(s);
-    fib_sched_free(s);
-    return (double)(fib_now_ns() - t0) / 1e6;
+        if (run_fib_spawn(s, bench_noop, NULL, &f[i])) exit(1);
+    run_fib_start(s);
+    for (unsigned i = 0; i < n; i++) run_fib_join(f[i], NULL);
+    run_fib_wait(s);
+    run_fib_sched_free(s);
+    return (double)(fiber_now_ns() - t0) / 1e6;
 }
 
 /* ---- lab_mutex ---- */
 
-struct bench_count { struct lab_mutex m; unsigned long count; unsigned iters; };
+struct bench_count {
+    struct lab_mutex m;
+    unsigned long count;
+    unsigned iters;
+};
 
 static void *bench_counter(void *arg)
 {
@@ -170,16 +184,16 @@ static void *bench_counter(void *arg)
 static double bench_mutex_fibers(unsigned fibers, unsigned flags)
 {
     struct fib_sched *s;
-    if (fib_sched_new(0, 0, flags, &s)) exit(1);
-    lab_prim_install(fib_prim_bind(s));
+    if (run_fib_sched_new(0, 0, flags, &s)) exit(1);
+    lab_prim_install(run_fib_prim_bind(s));
     struct bench_count c = { LAB_MUTEX_INIT, 0, 100 };
-    for (unsigned i = 0; i < fibers; i++) fib_spawn(s, bench_counter, &c, NULL);
-    uint64_t t0 = fib_now_ns();
-    fib_run(s);
-    uint64_t t1 = fib_now_ns();
+    for (unsigned i = 0; i < fibers; i++) run_fib_spawn(s, bench_counter, &c, NULL);
+    uint64_t t0 = fiber_now_ns();
+    run_fib_run(s);
+    uint64_t t1 = fiber_now_ns();
     lab_prim_install(&lab_prim_fibers);
-    fib_prim_bind(NULL);
-    fib_sched_free(s);
+    run_fib_prim_bind(NULL);
+    run_fib_sched_free(s);
     if (c.count != (unsigned long)fibers * c.iters) exit(2);
     return (double)(t1 - t0) / (double)c.count;
 }
@@ -188,43 +202,51 @@ static double bench_lab_mutex(void)
 {
     struct lab_mutex m = LAB_MUTEX_INIT;
     volatile unsigned long x = 0;
-    uint64_t t0 = fib_now_ns();
+    uint64_t t0 = fiber_now_ns();
     for (unsigned i = 0; i < 10 * ROUNDS; i++) {
         lab_mutex_lock(&m);
         x++;
         lab_mutex_unlock(&m);
     }
-    return (double)(fib_now_ns() - t0) / (10.0 * ROUNDS);
+    return (double)(fiber_now_ns() - t0) / (10.0 * ROUNDS);
 }
 
 static double bench_pthread_mutex(void)
 {
     pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
     volatile unsigned long x = 0;
-    uint64_t t0 = fib_now_ns();
+    uint64_t t0 = fiber_now_ns();
     for (unsigned i = 0; i < 10 * ROUNDS; i++) {
         pthread_mutex_lock(&m);
         x++;
         pthread_mutex_unlock(&m);
     }
-    return (double)(fib_now_ns() - t0) / (10.0 * ROUNDS);
+    return (double)(fiber_now_ns() - t0) / (10.0 * ROUNDS);
 }
 
 int main(int argc, char **argv)
 {
-    int reps = argc > 1 ? atoi(argv[1]) : 7;
-    if (reps < 1 || reps > 100) reps = 7;
+    int reps = 7;
+    if (argc > 1) {
+        char *end;
+        long r = strtol(argv[1], &end, 10);
+        if (end == argv[1] || *end || r < 1 || r > 100) {
+            fprintf(stderr, "usage: bench_fiber [REPS (1 to 100) [FILTER]]\n");
+            return 2;
+        }
+        reps = (int)r;
+    }
     const char *filter = argc > 2 ? argv[2] : "";
     double v[100];
-    unsigned P = fib_default_carriers();
-    lab_prim_install(&lab_prim_fibers);   /* the lab_mutex figures switch it */
+    unsigned P = run_fib_default_carriers();
+    lab_prim_install(&lab_prim_fibers); /* the lab_mutex figures switch it */
     printf("bench_fiber: %d reps, median [min, max]; %u carriers by default\n", reps, P);
     bench_loadavg("before");
-#define BENCH(what, unit, expr)                                   \
-    do {                                                          \
-        if (!strstr(what, filter)) break;                         \
-        for (int r = 0; r < reps; r++) v[r] = (expr);             \
-        bench_report(what, unit, v, reps);                        \
+#define BENCH(what, unit, expr)                       \
+    do {                                              \
+        if (!strstr(what, filter)) break;             \
+        for (int r = 0; r < reps; r++) v[r] = (expr); \
+        bench_report(what, unit, v, reps);            \
     } while (0)
     BENCH("bare fcontext round trip, wall", "ns", bench_bare(0));
     BENCH("bare fcontext round trip, CPU", "ns", bench_bare(1));
@@ -238,14 +260,14 @@ int main(int argc, char **argv)
           bench_yields(1000, P, 0, 1000));
     BENCH("yield, 1,000 fibers x 1,000, default carriers (shared)", "ns",
           bench_yields(1000, P, FIB_SHARED_QUEUE, 1000));
-    bench_create(10000, 0);             /* fill the pool */
+    bench_create(10000, 0); /* fill the pool */
     BENCH("create+join 10,000 fibers, warm pool", "ms", bench_create(10000, 0));
     BENCH("create+join 10,000 fibers, cold (pool trimmed)", "ms", bench_create(10000, 1));
     BENCH("lab_mutex counter, 10,000 fibers x 100 (rings), per op", "ns",
           bench_mutex_fibers(10000, 0));
     BENCH("lab_mutex counter, 10,000 fibers x 100 (shared), per op", "ns",
           bench_mutex_fibers(10000, FIB_SHARED_QUEUE));
-    lab_prim_install(NULL);             /* the threads ops */
+    lab_prim_install(NULL); /* the threads ops */
     BENCH("lab_mutex lock+unlock, threads ops, uncontended", "ns", bench_lab_mutex());
     BENCH("pthread_mutex lock+unlock, uncontended", "ns", bench_pthread_mutex());
     bench_loadavg("after");

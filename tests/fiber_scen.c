@@ -9,15 +9,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "fiber_scen.h"
 #include "fiber.h"
+#include "fiber_scen.h"
 
-#define SCEN_CHECK(cond, ...)                                          \
-    do {                                                               \
-        if (!(cond)) {                                                 \
-            snprintf(err, n, __VA_ARGS__);                             \
-            return -1;                                                 \
-        }                                                              \
+#define SCEN_CHECK(cond, ...)              \
+    do {                                   \
+        if (!(cond)) {                     \
+            snprintf(err, n, __VA_ARGS__); \
+            return -1;                     \
+        }                                  \
     } while (0)
 
 #define MS 1000000ull
@@ -33,16 +33,16 @@ static uint64_t scen_now(void)
 static struct fib_sched *scen_sched(const struct fiber_scen *sc)
 {
     struct fib_sched *s;
-    if (fib_sched_new(sc->carriers, 0, sc->flags, &s)) return NULL;
-    lab_prim_install(fib_prim_bind(s));
+    if (run_fib_sched_new(sc->carriers, 0, sc->flags, &s)) return NULL;
+    lab_prim_install(run_fib_prim_bind(s));
     return s;
 }
 
 static void scen_done(struct fib_sched *s)
 {
     lab_prim_install(NULL);
-    fib_prim_bind(NULL);
-    fib_sched_free(s);
+    run_fib_prim_bind(NULL);
+    run_fib_sched_free(s);
 }
 
 /* Spawns `fibers` copies of fn(arg) and runs them all to the end. */
@@ -51,16 +51,22 @@ static int scen_spawn_run(const struct fiber_scen *sc, unsigned fibers, fib_fn f
     struct fib_sched *s = scen_sched(sc);
     if (!s) return -ENOMEM;
     int rc = 0;
-    for (unsigned i = 0; i < fibers && !rc; i++) rc = fib_spawn(s, fn, arg, NULL);
-    if (!rc) rc = fib_run(s);
+    for (unsigned i = 0; i < fibers && !rc; i++) rc = run_fib_spawn(s, fn, arg, NULL);
+    if (!rc) rc = run_fib_run(s);
     scen_done(s);
     return rc;
 }
 
 /* ---- yield ping-pong: one carrier gives the exact interleaving ---- */
 
-struct pingpong { int log[64]; int pos; };
-struct pingpong_arg { struct pingpong *pp; int who; };
+struct pingpong {
+    int log[64];
+    int pos;
+};
+struct pingpong_arg {
+    struct pingpong *pp;
+    int who;
+};
 
 static void *pingpong_fiber(void *arg)
 {
@@ -77,12 +83,12 @@ static int scen_pingpong(const struct fiber_scen *sc, unsigned fibers, char *err
     struct pingpong pp = { .pos = 0 };
     struct pingpong_arg a[2] = { { &pp, 0 }, { &pp, 1 } };
     struct fib_sched *s = scen_sched(sc);
-    SCEN_CHECK(s, "fib_sched_new failed");
-    fib_spawn(s, pingpong_fiber, &a[0], NULL);
-    fib_spawn(s, pingpong_fiber, &a[1], NULL);
-    int rc = fib_run(s);
+    SCEN_CHECK(s, "run_fib_sched_new failed");
+    run_fib_spawn(s, pingpong_fiber, &a[0], NULL);
+    run_fib_spawn(s, pingpong_fiber, &a[1], NULL);
+    int rc = run_fib_run(s);
     scen_done(s);
-    SCEN_CHECK(rc == 0, "fib_run: %d", rc);
+    SCEN_CHECK(rc == 0, "run_fib_run: %d", rc);
     SCEN_CHECK(pp.pos == 64, "%d entries, not 64", pp.pos);
     for (int i = 0; i < 64; i++)
         SCEN_CHECK(pp.log[i] == i % 2, "entry %d is fiber %d: not A B A B ...", i, pp.log[i]);
@@ -91,7 +97,10 @@ static int scen_pingpong(const struct fiber_scen *sc, unsigned fibers, char *err
 
 /* ---- park/unpark between fibers ---- */
 
-struct pair { _Atomic uint32_t word; _Atomic int got; };
+struct pair {
+    _Atomic uint32_t word;
+    _Atomic int got;
+};
 
 static void *pair_waiter(void *arg)
 {
@@ -116,22 +125,25 @@ static int scen_park(const struct fiber_scen *sc, unsigned fibers, char *err, si
     struct fib_sched *s = scen_sched(sc);
     SCEN_CHECK(p && s, "out of memory");
     for (unsigned i = 0; i < fibers; i++) {
-        fib_spawn(s, pair_waiter, &p[i], NULL);
-        fib_spawn(s, pair_waker, &p[i], NULL);
+        run_fib_spawn(s, pair_waiter, &p[i], NULL);
+        run_fib_spawn(s, pair_waker, &p[i], NULL);
     }
-    int rc = fib_run(s);
+    int rc = run_fib_run(s);
     scen_done(s);
     unsigned got = 0;
     for (unsigned i = 0; i < fibers; i++) got += (unsigned)atomic_load(&p[i].got);
     free(p);
-    SCEN_CHECK(rc == 0, "fib_run: %d", rc);
+    SCEN_CHECK(rc == 0, "run_fib_run: %d", rc);
     SCEN_CHECK(got == fibers, "%u of %u waiters woke", got, fibers);
     return 0;
 }
 
 /* ---- a plain OS thread wakes fibers; fibers wake a plain thread ---- */
 
-struct crowd { _Atomic uint32_t word; _Atomic unsigned parked, woke; };
+struct crowd {
+    _Atomic uint32_t word;
+    _Atomic unsigned parked, woke;
+};
 
 static void *crowd_fiber(void *arg)
 {
@@ -155,23 +167,23 @@ static int scen_thread_wake(const struct fiber_scen *sc, unsigned fibers, char *
 {
     struct crowd c = { 0 };
     struct fib_sched *s = scen_sched(sc);
-    SCEN_CHECK(s, "fib_sched_new failed");
-    for (unsigned i = 0; i < fibers; i++) fib_spawn(s, crowd_fiber, &c, NULL);
-    fib_start(s);
+    SCEN_CHECK(s, "run_fib_sched_new failed");
+    for (unsigned i = 0; i < fibers; i++) run_fib_spawn(s, crowd_fiber, &c, NULL);
+    run_fib_start(s);
     while (atomic_load(&c.parked) < fibers) lab_prim_threads.sleep_until(scen_now() + MS / 10);
-    lab_prim_threads.sleep_until(scen_now() + MS);      /* most are parked by now */
+    lab_prim_threads.sleep_until(scen_now() + MS); /* most are parked by now */
     atomic_store(&c.word, 1);
-    lab_unpark(&c.word, UINT32_MAX);                    /* from the main thread */
+    lab_unpark(&c.word, UINT32_MAX); /* from the main thread */
     /* the main thread parks (futex fallback) and a fiber wakes it */
     struct crowd back = { 0 };
-    fib_spawn(s, crowd_waker, &back, NULL);
+    run_fib_spawn(s, crowd_waker, &back, NULL);
     while (atomic_load(&back.word) == 0) {
         int rc = lab_park(&back.word, 0, 0);
         SCEN_CHECK(rc == 0 || rc == -EAGAIN, "thread lab_park: %d", rc);
     }
-    int rc = fib_wait(s);
+    int rc = run_fib_wait(s);
     scen_done(s);
-    SCEN_CHECK(rc == 0, "fib_wait: %d", rc);
+    SCEN_CHECK(rc == 0, "run_fib_wait: %d", rc);
     unsigned woke = atomic_load(&c.woke);
     SCEN_CHECK(woke == fibers, "%u of %u fibers woke", woke, fibers);
     return 0;
@@ -185,7 +197,7 @@ static void *timeout_fiber(void *arg)
     _Atomic uint32_t w = 0;
     if (lab_park(&w, 0, scen_now() + 2 * MS) != -ETIMEDOUT) atomic_fetch_add(bad, 1);
     if (lab_park(&w, 1, scen_now() + 2 * MS) != -EAGAIN) atomic_fetch_add(bad, 1);
-    if (lab_park(&w, 0, 1) != -ETIMEDOUT) atomic_fetch_add(bad, 1);   /* long past */
+    if (lab_park(&w, 0, 1) != -ETIMEDOUT) atomic_fetch_add(bad, 1); /* long past */
     return NULL;
 }
 
@@ -193,9 +205,9 @@ static int scen_timeout(const struct fiber_scen *sc, unsigned fibers, char *err,
 {
     _Atomic int bad = 0;
     int rc = scen_spawn_run(sc, fibers, timeout_fiber, &bad);
-    SCEN_CHECK(rc == 0, "fib_run: %d", rc);
+    SCEN_CHECK(rc == 0, "run_fib_run: %d", rc);
     SCEN_CHECK(bad == 0, "%d fiber parks did not return -ETIMEDOUT/-EAGAIN", (int)bad);
-    struct fib_sched *s = scen_sched(sc);             /* installed: the fallback */
+    struct fib_sched *s = scen_sched(sc); /* installed: the fallback */
     _Atomic uint32_t w = 0;
     rc = lab_park(&w, 0, scen_now() + 2 * MS);
     scen_done(s);
@@ -205,7 +217,11 @@ static int scen_timeout(const struct fiber_scen *sc, unsigned fibers, char *err,
 
 /* ---- lab_mutex across many fibers: an exact count ---- */
 
-struct counted { struct lab_mutex m; long count; unsigned iters; };
+struct counted {
+    struct lab_mutex m;
+    long count;
+    unsigned iters;
+};
 
 static void *mutex_fiber(void *arg)
 {
@@ -213,7 +229,7 @@ static void *mutex_fiber(void *arg)
     for (unsigned i = 0; i < c->iters; i++) {
         lab_mutex_lock(&c->m);
         long v = c->count;
-        if (i % 4 == 0) lab_yield();            /* hold it across a switch */
+        if (i % 4 == 0) lab_yield(); /* hold it across a switch */
         c->count = v + 1;
         lab_mutex_unlock(&c->m);
     }
@@ -224,7 +240,7 @@ static int scen_mutex(const struct fiber_scen *sc, unsigned fibers, char *err, s
 {
     struct counted c = { LAB_MUTEX_INIT, 0, fibers > 2000 ? 10 : 100 };
     int rc = scen_spawn_run(sc, fibers, mutex_fiber, &c);
-    SCEN_CHECK(rc == 0, "fib_run: %d", rc);
+    SCEN_CHECK(rc == 0, "run_fib_run: %d", rc);
     SCEN_CHECK(c.count == (long)fibers * c.iters, "count %ld, expected %ld", c.count,
                (long)fibers * c.iters);
     return 0;
@@ -235,17 +251,17 @@ static int scen_mixed(const struct fiber_scen *sc, unsigned fibers, char *err, s
 {
     struct counted c = { LAB_MUTEX_INIT, 0, 100 };
     struct fib_sched *s = scen_sched(sc);
-    SCEN_CHECK(s, "fib_sched_new failed");
-    for (unsigned i = 0; i < fibers; i++) fib_spawn(s, mutex_fiber, &c, NULL);
-    fib_start(s);
+    SCEN_CHECK(s, "run_fib_sched_new failed");
+    for (unsigned i = 0; i < fibers; i++) run_fib_spawn(s, mutex_fiber, &c, NULL);
+    run_fib_start(s);
     for (unsigned i = 0; i < 20 * c.iters; i++) {
         lab_mutex_lock(&c.m);
         c.count++;
         lab_mutex_unlock(&c.m);
     }
-    int rc = fib_wait(s);
+    int rc = run_fib_wait(s);
     scen_done(s);
-    SCEN_CHECK(rc == 0, "fib_wait: %d", rc);
+    SCEN_CHECK(rc == 0, "run_fib_wait: %d", rc);
     long want = ((long)fibers + 20) * c.iters;
     SCEN_CHECK(c.count == want, "count %ld, expected %ld", c.count, want);
     return 0;
@@ -299,14 +315,14 @@ static int scen_cond(const struct fiber_scen *sc, unsigned fibers, char *err, si
 {
     struct pc p = { .m = LAB_MUTEX_INIT, .producers_left = fibers };
     struct fib_sched *s = scen_sched(sc);
-    SCEN_CHECK(s, "fib_sched_new failed");
+    SCEN_CHECK(s, "run_fib_sched_new failed");
     for (unsigned i = 0; i < fibers; i++) {
-        fib_spawn(s, pc_producer, &p, NULL);
-        if (i % 2 == 0) fib_spawn(s, pc_consumer, &p, NULL);
+        run_fib_spawn(s, pc_producer, &p, NULL);
+        if (i % 2 == 0) run_fib_spawn(s, pc_consumer, &p, NULL);
     }
-    int rc = fib_run(s);
+    int rc = run_fib_run(s);
     scen_done(s);
-    SCEN_CHECK(rc == 0, "fib_run: %d", rc);
+    SCEN_CHECK(rc == 0, "run_fib_run: %d", rc);
     long want = (long)fibers * PC_ITEMS * (PC_ITEMS + 1) / 2;
     SCEN_CHECK(p.sum == want, "consumed sum %ld, expected %ld", p.sum, want);
     return 0;
@@ -317,7 +333,7 @@ static int scen_cond(const struct fiber_scen *sc, unsigned fibers, char *err, si
 static void *child_fiber(void *arg)
 {
     uintptr_t v = (uintptr_t)arg;
-    if (v % 2 == 0) {                   /* one more generation */
+    if (v % 2 == 0) { /* one more generation */
         struct lab_task_handle h;
         if (lab_spawn(child_fiber, (void *)(v + 1), &h) || lab_join(&h)) return NULL;
     }
@@ -331,10 +347,10 @@ static void *parent_fiber(void *arg)
     struct fib *f[16];
     for (uintptr_t i = 0; i < 16; i++)
         if (lab_spawn(child_fiber, (void *)(i + 1), &h[i])) atomic_fetch_add(bad, 1);
-    for (uintptr_t i = 0; i < 16; i++) {   /* fib_join gives the return value */
+    for (uintptr_t i = 0; i < 16; i++) { /* run_fib_join gives the return value */
         f[i] = h[i].impl;
         void *ret = NULL;
-        if (fib_join(f[i], &ret) || ret != (void *)((i + 1) * 2)) atomic_fetch_add(bad, 1);
+        if (run_fib_join(f[i], &ret) || ret != (void *)((i + 1) * 2)) atomic_fetch_add(bad, 1);
         if (lab_join(&h[i])) atomic_fetch_add(bad, 1);
     }
     return NULL;
@@ -344,19 +360,19 @@ static int scen_spawn(const struct fiber_scen *sc, unsigned fibers, char *err, s
 {
     _Atomic int bad = 0;
     struct fib_sched *s = scen_sched(sc);
-    SCEN_CHECK(s, "fib_sched_new failed");
-    struct lab_task_handle outside;     /* lab_spawn from the main thread: bound */
+    SCEN_CHECK(s, "run_fib_sched_new failed");
+    struct lab_task_handle outside; /* lab_spawn from the main thread: bound */
     int rc = lab_spawn(child_fiber, (void *)7, &outside);
     SCEN_CHECK(rc == 0 && outside.impl, "lab_spawn from the main thread: %d", rc);
-    for (unsigned i = 0; i < fibers; i++) fib_spawn(s, parent_fiber, &bad, NULL);
-    fib_start(s);
+    for (unsigned i = 0; i < fibers; i++) run_fib_spawn(s, parent_fiber, &bad, NULL);
+    run_fib_start(s);
     void *ret = NULL;
-    rc = fib_join(outside.impl, &ret);  /* the main thread parks in futex */
+    rc = run_fib_join(outside.impl, &ret); /* the main thread parks in futex */
     int jrc = lab_join(&outside);
-    int wrc = fib_wait(s);
+    int wrc = run_fib_wait(s);
     scen_done(s);
     SCEN_CHECK(rc == 0 && jrc == 0 && ret == (void *)14, "join from main: %d %d %p", rc, jrc, ret);
-    SCEN_CHECK(wrc == 0, "fib_wait: %d", wrc);
+    SCEN_CHECK(wrc == 0, "run_fib_wait: %d", wrc);
     SCEN_CHECK(bad == 0, "%d spawn/join failures inside fibers", (int)bad);
     return 0;
 }
@@ -372,16 +388,19 @@ static int scen_reuse(const struct fiber_scen *sc, unsigned fibers, char *err, s
     for (int round = 0; round < 2; round++) {
         struct fib **f = round ? again : first;
         struct fib_sched *s = scen_sched(sc);
-        SCEN_CHECK(s, "fib_sched_new failed");
-        for (unsigned i = 0; i < fibers; i++) fib_spawn(s, noop_fiber, NULL, &f[i]);
-        int rc = fib_run(s);
-        scen_done(s);                   /* gives every stack back */
-        SCEN_CHECK(rc == 0, "fib_run: %d", rc);
+        SCEN_CHECK(s, "run_fib_sched_new failed");
+        for (unsigned i = 0; i < fibers; i++) run_fib_spawn(s, noop_fiber, NULL, &f[i]);
+        int rc = run_fib_run(s);
+        scen_done(s); /* gives every stack back */
+        SCEN_CHECK(rc == 0, "run_fib_run: %d", rc);
     }
     unsigned reused = 0;
     for (unsigned i = 0; i < fibers; i++)
         for (unsigned j = 0; j < fibers; j++)
-            if (again[i] == first[j]) { reused++; break; }
+            if (again[i] == first[j]) {
+                reused++;
+                break;
+            }
     free(first);
     free(again);
     SCEN_CHECK(reused == fibers, "%u of %u stacks reused", reused, fibers);
@@ -403,48 +422,48 @@ static int scen_sleep(const struct fiber_scen *sc, unsigned fibers, char *err, s
 {
     _Atomic int bad = 0;
     int rc = scen_spawn_run(sc, fibers, sleep_fiber, &bad);
-    SCEN_CHECK(rc == 0, "fib_run: %d", rc);
+    SCEN_CHECK(rc == 0, "run_fib_run: %d", rc);
     SCEN_CHECK(bad == 0, "%d fibers woke before their deadline", (int)bad / 1000);
     struct fib_sched *s = scen_sched(sc);
     uint64_t dl = scen_now() + MS;
-    lab_sleep_until(dl);                /* a plain thread, fibers installed */
+    lab_sleep_until(dl); /* a plain thread, fibers installed */
     scen_done(s);
     SCEN_CHECK(scen_now() >= dl, "the main thread woke early");
     return 0;
 }
 
-/* ---- stats and fib_wait's refusal inside a fiber ---- */
+/* ---- stats and run_fib_wait's refusal inside a fiber ---- */
 
 static void *yielder(void *arg)
 {
     for (int i = 0; i < 100; i++) lab_yield();
-    if (fib_wait(arg) != -EDEADLK) abort();
+    if (run_fib_wait(arg) != -EDEADLK) abort();
     return NULL;
 }
 
 static int scen_stats(const struct fiber_scen *sc, unsigned fibers, char *err, size_t n)
 {
     struct fib_sched *s = scen_sched(sc);
-    SCEN_CHECK(s && fib_self() == NULL, "fib_self outside a fiber");
+    SCEN_CHECK(s && run_fib_self() == NULL, "run_fib_self outside a fiber");
     struct fib **f = calloc(fibers, sizeof *f);
     SCEN_CHECK(f, "out of memory");
-    for (unsigned i = 0; i < fibers; i++) fib_spawn(s, yielder, s, &f[i]);
-    int rc = fib_run(s);
+    for (unsigned i = 0; i < fibers; i++) run_fib_spawn(s, yielder, s, &f[i]);
+    int rc = run_fib_run(s);
     uint64_t sum = 0, csum = 0;
     for (unsigned i = 0; i < fibers; i++) {
         struct fib_stats st;
-        fib_stats(f[i], &st);
+        run_fib_stats(f[i], &st);
         sum += st.switches;
-        if (st.yields != 100 || st.switches < 1 || st.carrier >= fib_sched_carriers(s)) rc = -1;
+        if (st.yields != 100 || st.switches < 1 || st.carrier >= run_fib_sched_carriers(s)) rc = -1;
     }
-    for (unsigned i = 0; i < fib_sched_carriers(s); i++) {
+    for (unsigned i = 0; i < run_fib_sched_carriers(s); i++) {
         struct fib_carrier_stats cs;
-        fib_carrier_stats(s, i, &cs);
+        run_fib_carrier_stats(s, i, &cs);
         csum += cs.switches;
     }
     free(f);
     scen_done(s);
-    SCEN_CHECK(rc == 0, "per-fiber stats wrong or fib_run failed");
+    SCEN_CHECK(rc == 0, "per-fiber stats wrong or run_fib_run failed");
     SCEN_CHECK(sum == csum, "fibers' switches %llu, carriers' %llu", (unsigned long long)sum,
                (unsigned long long)csum);
     return 0;
@@ -456,7 +475,7 @@ static pthread_mutex_t blocker = PTHREAD_MUTEX_INITIALIZER;
 
 static void *blocking_fiber(void *arg)
 {
-    pthread_mutex_lock(&blocker);       /* what a fiber must not do */
+    pthread_mutex_lock(&blocker); /* what a fiber must not do */
     pthread_mutex_unlock(&blocker);
     return arg;
 }
@@ -464,23 +483,23 @@ static void *blocking_fiber(void *arg)
 static int scen_watchdog(const struct fiber_scen *sc, unsigned fibers, char *err, size_t n)
 {
     struct fib_sched *s = scen_sched(sc);
-    SCEN_CHECK(s, "fib_sched_new failed");
+    SCEN_CHECK(s, "run_fib_sched_new failed");
     struct fib *bad, *other;
     pthread_mutex_lock(&blocker);
-    fib_spawn(s, blocking_fiber, NULL, &bad);
-    fib_spawn(s, noop_fiber, NULL, &other);
-    fib_start(s);
+    run_fib_spawn(s, blocking_fiber, NULL, &bad);
+    run_fib_spawn(s, noop_fiber, NULL, &other);
+    run_fib_start(s);
     struct fib_stuck st = { 0 };
     int found = 0;
-    for (int i = 0; i < 2000 && !found; i++) {        /* up to ~10 s */
+    for (int i = 0; i < 2000 && !found; i++) { /* up to ~10 s */
         lab_prim_threads.sleep_until(scen_now() + 5 * MS);
-        found = fib_sched_stuck(s, 20 * MS, &st);
+        found = run_fib_sched_stuck(s, 20 * MS, &st);
     }
     pthread_mutex_unlock(&blocker);
-    int rc = fib_wait(s);
-    uint64_t want = fib_id(bad);
+    int rc = run_fib_wait(s);
+    uint64_t want = run_fib_id(bad);
     scen_done(s);
-    SCEN_CHECK(rc == 0, "fib_wait: %d", rc);
+    SCEN_CHECK(rc == 0, "run_fib_wait: %d", rc);
     SCEN_CHECK(found, "the watchdog never reported the blocked carrier");
     SCEN_CHECK(st.fiber == want && st.runnable && (st.kstate == 'S' || st.kstate == 'D'),
                "reported fiber %llu (want %llu), runnable %d, state %c",

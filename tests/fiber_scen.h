@@ -14,9 +14,9 @@ struct fiber_scen {
     const char *name;
     /* 0, or -1 with a message in err */
     int (*run)(const struct fiber_scen *sc, unsigned fibers, char *err, size_t n);
-    unsigned fibers;            /* how many (capped under TSan) */
+    unsigned fibers; /* how many (capped under TSan) */
     unsigned carriers;
-    unsigned flags;             /* fib_sched_new's */
+    unsigned flags; /* run_fib_sched_new's */
 };
 
 extern const struct fiber_scen fiber_scens[];

@@ -3,8 +3,8 @@
  * page). The TSan tree runs the same scenarios through fiber-check. */
 #include <signal.h>
 
-#include "fiber_scen.h"
 #include "fiber.h"
+#include "fiber_scen.h"
 #include "testutil.h"
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
@@ -40,7 +40,7 @@ static void *deep(void *arg)
 #endif
 #endif
 #ifdef FIBER_TEST_ASAN
-#define FIBER_GUARD_SIGNAL 0            /* ASan reports the overflow itself */
+#define FIBER_GUARD_SIGNAL 0 /* ASan reports the overflow itself */
 #else
 #define FIBER_GUARD_SIGNAL SIGSEGV
 #endif
@@ -52,19 +52,19 @@ Test(fiber, guard_page, .signal = FIBER_GUARD_SIGNAL, .timeout = 60)
     cr_skip_test("ASan reports a stack overflow itself");
 #endif
     struct fib_sched *s;
-    cr_assert_eq(fib_sched_new(1, 64u << 10, 0, &s), 0);
-    fib_spawn(s, deep, (void *)1000, NULL);
-    fib_run(s);
+    cr_assert_eq(run_fib_sched_new(1, 64u << 10, 0, &s), 0);
+    run_fib_spawn(s, deep, (void *)1000, NULL);
+    run_fib_run(s);
 }
 
 Test(fiber, defaults)
 {
     struct fib_sched *s;
-    cr_assert_eq(fib_sched_new(0, 0, 0, &s), 0);
-    cr_assert_eq(fib_sched_carriers(s), fib_default_carriers());
-    cr_assert_geq(fib_default_carriers(), 1);
-    cr_assert_eq(fib_wait(s), -EINVAL, "not started");
-    fib_yield();                        /* a plain thread: sched_yield */
-    cr_assert_null(fib_self());
-    fib_sched_free(s);
+    cr_assert_eq(run_fib_sched_new(0, 0, 0, &s), 0);
+    cr_assert_eq(run_fib_sched_carriers(s), run_fib_default_carriers());
+    cr_assert_geq(run_fib_default_carriers(), 1);
+    cr_assert_eq(run_fib_wait(s), -EINVAL, "not started");
+    run_fib_yield(); /* a plain thread: sched_yield */
+    cr_assert_null(run_fib_self());
+    run_fib_sched_free(s);
 }

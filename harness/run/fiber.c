@@ -28,20 +28,17 @@ static __thread struct fib_carrier *fiber_tls;
 
 /* Never inlined: a fiber can resume on another carrier thread, so the
    thread-local's address must not be kept across a switch by a caller. */
-__attribute__((noinline)) struct fib_carrier *fib_carrier_self(void)
-{
-    return fiber_tls;
-}
+FIBER_NOINLINE struct fib_carrier *run_fib_carrier_self(void) { return fiber_tls; }
 
-struct fib *fib_self(void)
+struct fib *run_fib_self(void)
 {
-    struct fib_carrier *c = fib_carrier_self();
+    struct fib_carrier *c = run_fib_carrier_self();
     return c ? c->cur : NULL;
 }
 
-uint64_t fib_id(const struct fib *f) { return f->id; }
+uint64_t run_fib_id(const struct fib *f) { return f->id; }
 
-unsigned fib_default_carriers(void)
+unsigned run_fib_default_carriers(void)
 {
     cpu_set_t set;
     if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
@@ -56,13 +53,15 @@ static void fiber_san_start(struct fib *from, struct fib *to, int op)
 {
 #ifdef FIB_ASAN
     /* NULL when leaving for good: ASan frees the fiber's fake stack */
-    __sanitizer_start_switch_fiber(op == FIB_OP_EXIT ? NULL : &from->asan_fake,
-                                   to->mem.stack_lo, to->mem.stack_size);
+    __sanitizer_start_switch_fiber(op == FIB_OP_EXIT ? NULL : &from->asan_fake, to->mem.stack_lo,
+                                   to->mem.stack_size);
 #endif
 #ifdef FIB_TSAN
     __tsan_switch_to_fiber(to->tsan, 0);
 #endif
-    (void)from; (void)to; (void)op;
+    (void)from;
+    (void)to;
+    (void)op;
 }
 
 static void fiber_san_finish(struct fib *me)
@@ -86,7 +85,8 @@ static void fiber_san_exited(struct fib *f, void *fctx)
     if (f->tsan) __tsan_destroy_fiber(f->tsan);
     f->tsan = NULL;
 #endif
-    (void)f; (void)fctx;
+    (void)f;
+    (void)fctx;
 }
 
 static void fiber_san_self(struct fib_carrier *c)
@@ -115,15 +115,15 @@ static void fiber_san_self(struct fib_carrier *c)
    then costs a clock read per 16 switches, not per switch. */
 static inline void fiber_timers_soon(struct fib_carrier *c)
 {
-    if (atomic_load_explicit(&c->s->timer_next, memory_order_relaxed) != UINT64_MAX &&
-        c->tick % 16 == 0)
-        fib_timers_run(c);
+    if (atomic_load_explicit(&c->s->timer_next, memory_order_relaxed) != UINT64_MAX
+        && c->tick % 16 == 0)
+        run_fib_timers_run(c);
 }
 
 static void fiber_exited(struct fib_carrier *c, struct fib *f, void *fctx);
 
 /* Runs on the stack just resumed: finishes the switch that `from` started. */
-static inline __attribute__((always_inline)) void fiber_resumed(fib_transfer t)
+static FIBER_INLINE void fiber_resumed(fib_transfer t)
 {
     struct fib_post *p = t.data;
     struct fib_carrier *c = p->c;
@@ -132,27 +132,22 @@ static inline __attribute__((always_inline)) void fiber_resumed(fib_transfer t)
     switch (p->op) {
     case FIB_OP_YIELD:
         from->ctx = t.fctx;
-        fib_runq_put(c, from);
+        fiber_runq_put(c, from);
         break;
     case FIB_OP_PARK:
         from->ctx = t.fctx;
-        fib_unlock(p->lock);
+        fiber_unlock(p->lock);
         break;
-    case FIB_OP_EXIT:
-        fiber_exited(c, from, t.fctx);
-        break;
-    default:
-        from->ctx = t.fctx;
-        break;
+    case FIB_OP_EXIT: fiber_exited(c, from, t.fctx); break;
+    default: from->ctx = t.fctx; break;
     }
     fiber_timers_soon(c);
 }
 
 /* Inlined into its callers: one call level less between a fiber and the
    jump, so fewer mispredicted returns after it. */
-static inline __attribute__((always_inline)) void
-fiber_switch(struct fib_carrier *c, struct fib *from, struct fib *to, int op,
-             struct fib_lock *lock)
+static FIBER_INLINE void fiber_switch(struct fib_carrier *c, struct fib *from, struct fib *to,
+                                      int op, struct fib_lock *lock)
 {
     c->post = (struct fib_post){ c, from, op, lock };
     if (to == &c->self) {
@@ -175,9 +170,9 @@ fiber_switch(struct fib_carrier *c, struct fib *from, struct fib *to, int op,
 /* The running fiber gives its carrier away: to the next runnable fiber, or
    to the carrier's loop when there is none (a yield then just returns).
    The caller must not use c afterwards: it may resume on another carrier. */
-void fib_block(struct fib_carrier *c, int op, struct fib_lock *lock)
+void run_fib_block(struct fib_carrier *c, int op, struct fib_lock *lock)
 {
-    struct fib *next = fib_runq_find(c);
+    struct fib *next = fiber_runq_find(c);
     if (!next) {
         if (op == FIB_OP_YIELD) return;
         next = &c->self;
@@ -185,16 +180,16 @@ void fib_block(struct fib_carrier *c, int op, struct fib_lock *lock)
     fiber_switch(c, c->cur, next, op, lock);
 }
 
-void fib_yield(void)
+void run_fib_yield(void)
 {
-    struct fib_carrier *c = fib_carrier_self();
+    struct fib_carrier *c = run_fib_carrier_self();
     if (!c || !c->cur) {
         sched_yield();
         return;
     }
     c->cur->st.yields++;
     fiber_timers_soon(c);
-    fib_block(c, FIB_OP_YIELD, NULL);
+    run_fib_block(c, FIB_OP_YIELD, NULL);
 }
 
 /* ---- idle carriers ---- */
@@ -211,20 +206,22 @@ static uint32_t fiber_idle_count(struct fib_sched *s)
 #endif
 }
 
-void fib_wake_idle(struct fib_sched *s, uint32_t n)
+void run_fib_wake_idle(struct fib_sched *s, uint32_t n)
 {
     if (fiber_idle_count(s) == 0) return;
     atomic_fetch_add(&s->idle_seq, 1);
     lab_prim_threads.unpark(&s->idle_seq, n);
 }
 
-void fib_ready(struct fib *f)
+void run_fib_ready(struct fib *f)
 {
-    struct fib_carrier *c = fib_carrier_self();
+    struct fib_carrier *c = run_fib_carrier_self();
     struct fib_sched *s = f->s;
-    if (c && c->s == s) fib_runq_put(c, f);
-    else fib_global_put(s, f);
-    fib_wake_idle(s, 1);
+    if (c && c->s == s)
+        fiber_runq_put(c, f);
+    else
+        run_fib_global_put(s, f);
+    run_fib_wake_idle(s, 1);
 }
 
 /* The next fiber for the carrier's loop, sleeping while there is none;
@@ -233,13 +230,13 @@ static struct fib *fiber_idle(struct fib_carrier *c)
 {
     struct fib_sched *s = c->s;
     for (;;) {
-        fib_timers_run(c);
-        struct fib *f = fib_runq_find(c);
+        run_fib_timers_run(c);
+        struct fib *f = fiber_runq_find(c);
         if (f) return f;
         if (atomic_load(&s->quit)) return NULL;
         uint32_t seq = atomic_load(&s->idle_seq);
         atomic_fetch_add(&s->nidle, 1);
-        f = fib_runq_find(c);          /* a waker may have missed us */
+        f = fiber_runq_find(c); /* a waker may have missed us */
         if (!f && !atomic_load(&s->quit)) {
             uint64_t dl = atomic_load(&s->timer_next);
             c->st.sleeps++;
@@ -247,7 +244,7 @@ static struct fib *fiber_idle(struct fib_carrier *c)
         }
         atomic_fetch_sub(&s->nidle, 1);
         if (f) {
-            fib_wake_idle(s, 1);     /* there may be more: pass it on */
+            run_fib_wake_idle(s, 1); /* there may be more: pass it on */
             return f;
         }
     }
@@ -265,8 +262,7 @@ static void *fiber_carrier_main(void *arg)
     atomic_store(&c->tid, gettid());
     getrusage(RUSAGE_THREAD, &c->ru0);
     fiber_san_self(c);
-    for (struct fib *f; (f = fiber_idle(c));)
-        fiber_switch(c, &c->self, f, FIB_OP_NONE, NULL);
+    for (struct fib *f; (f = fiber_idle(c));) fiber_switch(c, &c->self, f, FIB_OP_NONE, NULL);
     struct rusage ru;
     getrusage(RUSAGE_THREAD, &ru);
     c->st.user_ns = fiber_tv_ns(ru.ru_utime) - fiber_tv_ns(c->ru0.ru_utime);
@@ -284,19 +280,21 @@ static void fiber_entry(fib_transfer t)
     fiber_resumed(t);
     struct fib *f = ((struct fib_post *)t.data)->c->cur;
     f->ret = f->fn(f->arg);
-    struct fib_carrier *c = fib_carrier_self();
-    struct fib *next = fib_runq_find(c);
+    struct fib_carrier *c = run_fib_carrier_self();
+    struct fib *next = fiber_runq_find(c);
     fiber_switch(c, f, next ? next : &c->self, FIB_OP_EXIT, NULL);
-    abort();                            /* an exited fiber is never resumed */
+    abort(); /* an exited fiber is never resumed */
 }
 
 static void fiber_unlink(struct fib_sched *s, struct fib *f)
 {
-    fib_lock(&s->alock);
-    if (f->all_prev) f->all_prev->all_next = f->all_next;
-    else s->all = f->all_next;
+    fiber_lock(&s->alock);
+    if (f->all_prev)
+        f->all_prev->all_next = f->all_next;
+    else
+        s->all = f->all_next;
     if (f->all_next) f->all_next->all_prev = f->all_prev;
-    fib_unlock(&s->alock);
+    fiber_unlock(&s->alock);
 }
 
 /* After the switch away from f for the last time: nothing runs on its
@@ -307,18 +305,18 @@ static void fiber_exited(struct fib_carrier *c, struct fib *f, void *fctx)
     fiber_san_exited(f, fctx);
     if (f->attached) {
         atomic_store_explicit(&f->done, 1, memory_order_release);
-        fib_unpark(&f->done, UINT32_MAX);
+        run_fib_unpark(&f->done, UINT32_MAX);
     } else {
         fiber_unlink(s, f);
-        fib_pool_put(f);
+        run_fib_pool_put(f);
     }
     if (atomic_fetch_sub(&s->live, 1) == 1) lab_prim_threads.unpark(&s->live, INT_MAX);
 }
 
-int fib_spawn(struct fib_sched *s, fib_fn fn, void *arg, struct fib **out)
+int run_fib_spawn(struct fib_sched *s, fib_fn fn, void *arg, struct fib **out)
 {
     struct fib *f;
-    int rc = fib_pool_get(s->stack_size, &f);
+    int rc = run_fib_pool_get(s->stack_size, &f);
     if (rc) return rc;
     memset(f, 0, offsetof(struct fib, mem));
     f->s = s;
@@ -332,32 +330,32 @@ int fib_spawn(struct fib_sched *s, fib_fn fn, void *arg, struct fib **out)
 #ifdef FIB_TSAN
     f->tsan = __tsan_create_fiber(0);
 #endif
-    fib_lock(&s->alock);
+    fiber_lock(&s->alock);
     f->all_next = s->all;
     if (s->all) s->all->all_prev = f;
     s->all = f;
-    fib_unlock(&s->alock);
+    fiber_unlock(&s->alock);
     if (out) *out = f;
     atomic_fetch_add(&s->live, 1);
-    fib_ready(f);
+    run_fib_ready(f);
     return 0;
 }
 
-void fib_release(struct fib *f)
+void run_fib_release(struct fib *f)
 {
     if (!f || !atomic_load_explicit(&f->done, memory_order_acquire)) return;
     fiber_unlink(f->s, f);
-    fib_pool_put(f);
+    run_fib_pool_put(f);
 }
 
 /* ---- the scheduler ---- */
 
-int fib_sched_new(unsigned carriers, size_t stack_size, unsigned flags, struct fib_sched **out)
+int run_fib_sched_new(unsigned carriers, size_t stack_size, unsigned flags, struct fib_sched **out)
 {
     struct fib_sched *s = aligned_alloc(64, sizeof *s);
     if (!s) return -ENOMEM;
     memset(s, 0, sizeof *s);
-    s->ncar = carriers ? carriers : fib_default_carriers();
+    s->ncar = carriers ? carriers : run_fib_default_carriers();
     s->stack_size = stack_size ? stack_size : FIBER_STACK_DEFAULT;
     s->flags = flags;
     s->next_id = 1;
@@ -380,7 +378,7 @@ int fib_sched_new(unsigned carriers, size_t stack_size, unsigned flags, struct f
     return 0;
 }
 
-unsigned fib_sched_carriers(const struct fib_sched *s) { return s->ncar; }
+unsigned run_fib_sched_carriers(const struct fib_sched *s) { return s->ncar; }
 
 /* Carriers leave their loop once idle with quit set. */
 static void fiber_stop(struct fib_sched *s, unsigned started)
@@ -391,7 +389,7 @@ static void fiber_stop(struct fib_sched *s, unsigned started)
     for (unsigned i = 0; i < started; i++) pthread_join(s->car[i].thread, NULL);
 }
 
-int fib_start(struct fib_sched *s)
+int run_fib_start(struct fib_sched *s)
 {
     if (s->running) return -EBUSY;
     atomic_store(&s->quit, 0);
@@ -406,32 +404,31 @@ int fib_start(struct fib_sched *s)
     return 0;
 }
 
-int fib_wait(struct fib_sched *s)
+int run_fib_wait(struct fib_sched *s)
 {
-    if (fib_carrier_self()) return -EDEADLK;
+    if (run_fib_carrier_self()) return -EDEADLK;
     if (!s->running) return -EINVAL;
-    for (uint32_t n; (n = atomic_load(&s->live)) != 0;)
-        lab_prim_threads.park(&s->live, n, 0);
+    for (uint32_t n; (n = atomic_load(&s->live)) != 0;) lab_prim_threads.park(&s->live, n, 0);
     fiber_stop(s, s->ncar);
     s->running = 0;
     return 0;
 }
 
-int fib_run(struct fib_sched *s)
+int run_fib_run(struct fib_sched *s)
 {
-    int rc = fib_start(s);
-    return rc ? rc : fib_wait(s);
+    int rc = run_fib_start(s);
+    return rc ? rc : run_fib_wait(s);
 }
 
-void fib_sched_free(struct fib_sched *s)
+void run_fib_sched_free(struct fib_sched *s)
 {
     if (!s) return;
-    if (s->running) fib_wait(s);
+    if (s->running) run_fib_wait(s);
     /* never run: drop the queued fibers (the global queue links them too) */
     for (struct fib *f = s->all, *nx; f; f = nx) {
         nx = f->all_next;
         fiber_san_exited(f, NULL);
-        fib_pool_put(f);
+        run_fib_pool_put(f);
     }
     free(s->heap);
     free(s->car);

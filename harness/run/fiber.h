@@ -59,7 +59,7 @@
  * (one mapping per fiber), default 64 KiB (512 KiB under ASan/TSan, as the
  * threads runner), recycled through a process-wide pool per size, so a
  * trial after the first creates fibers without a system call or a page
- * fault. fib_pool_trim() unmaps the pool.
+ * fault. run_fib_pool_trim() unmaps the pool.
  *
  * Sanitizers: TSan through __tsan_create_fiber/__tsan_switch_to_fiber
  * (synchronising: each switch is a happens-before edge)/__tsan_destroy_fiber,
@@ -70,13 +70,13 @@
  *
  * Watchdog: a fiber that blocks its carrier in the kernel (pthread_mutex,
  * sleep, read) stalls every fiber queued there. Each carrier publishes a
- * switch counter; fib_sched_stuck(), called periodically from one watchdog
+ * switch counter; run_fib_sched_stuck(), called periodically from one watchdog
  * thread, reports a carrier whose fiber has not switched for threshold_ns
  * while fibers are runnable or while the carrier sleeps in the kernel.
  *
  * Limits: not preemptive (a fiber that never yields keeps its carrier, as
  * Go before 1.14); carriers are not pinned; a fiber must not call
- * pthread_exit; fib_wait must not be called from a fiber; fib_sched_stuck
+ * pthread_exit; run_fib_wait must not be called from a fiber; run_fib_sched_stuck
  * from one thread at a time.
  *
  * Conventions: 0 or a negative errno; times are CLOCK_MONOTONIC ns. */
@@ -91,78 +91,79 @@
 
 struct fib_sched;
 struct fib;
-typedef void *(*fib_fn)(void *arg);     /* the same shape as lab_task_fn */
+typedef void *(*fib_fn)(void *arg); /* the same shape as lab_task_fn */
 
-#define FIB_SHARED_QUEUE 1u             /* flags: one global queue, no rings */
+#define FIB_SHARED_QUEUE 1u /* flags: one global queue, no rings */
 
 /* A scheduler of `carriers` carrier threads (0: the CPUs in the affinity
    mask, like GOMAXPROCS) and stacks of stack_size bytes (0: 64 KiB, 512 KiB
    under a sanitizer). */
-int fib_sched_new(unsigned carriers, size_t stack_size, unsigned flags, struct fib_sched **out);
+int run_fib_sched_new(unsigned carriers, size_t stack_size, unsigned flags, struct fib_sched **out);
 /* Frees the scheduler and gives every fiber's stack back to the pool; not
    while it runs. */
-void fib_sched_free(struct fib_sched *s);
-unsigned fib_sched_carriers(const struct fib_sched *s);
-unsigned fib_default_carriers(void);
+void run_fib_sched_free(struct fib_sched *s);
+unsigned run_fib_sched_carriers(const struct fib_sched *s);
+unsigned run_fib_default_carriers(void);
 
 /* Starts fn(arg) as a fiber, from outside (before or while the scheduler
    runs) or from a fiber. With out, the fiber is kept (joinable, its stats
-   readable) until fib_release or fib_sched_free; without, its memory goes
+   readable) until run_fib_release or run_fib_sched_free; without, its memory goes
    back to the pool when it returns. -ENOMEM. */
-int fib_spawn(struct fib_sched *s, fib_fn fn, void *arg, struct fib **out);
+int run_fib_spawn(struct fib_sched *s, fib_fn fn, void *arg, struct fib **out);
 
-/* fib_run = fib_start + fib_wait: starts the P carriers; waits until every
+/* run_fib_run = run_fib_start + run_fib_wait: starts the P carriers; waits until every
    fiber spawned so far or later has returned, then stops the carriers.
-   fib_wait from a fiber is -EDEADLK. A scheduler can be started again. */
-int fib_start(struct fib_sched *s);
-int fib_wait(struct fib_sched *s);
-int fib_run(struct fib_sched *s);
+   run_fib_wait from a fiber is -EDEADLK. A scheduler can be started again. */
+int run_fib_start(struct fib_sched *s);
+int run_fib_wait(struct fib_sched *s);
+int run_fib_run(struct fib_sched *s);
 
 /* Waits for f to return (parks a fiber; a plain thread sleeps in futex) and
    stores its return value. -EDEADLK on itself. */
-int fib_join(struct fib *f, void **ret);
+int run_fib_join(struct fib *f, void **ret);
 /* Gives a returned fiber's memory back now (it must have been joined). */
-void fib_release(struct fib *f);
+void run_fib_release(struct fib *f);
 
 /* The running fiber, or NULL on a plain thread or a carrier's own loop. */
-struct fib *fib_self(void);
-uint64_t fib_id(const struct fib *f);
+struct fib *run_fib_self(void);
+uint64_t run_fib_id(const struct fib *f);
 
 /* The primitives (lab_prim.h semantics). Inside a fiber: a user-space
    switch, a parked fiber, a timer, a new fiber. Elsewhere: sched_yield, the
-   futex system call (woken by fib_unpark too), clock_nanosleep; fib_spawn
-   from a plain thread goes to the bound scheduler (fib_prim_bind). */
-void fib_yield(void);
-int fib_park(_Atomic uint32_t *word, uint32_t expect, uint64_t deadline_ns);
-void fib_unpark(_Atomic uint32_t *word, uint32_t n);
-void fib_sleep_until(uint64_t deadline_ns);
+   futex system call (woken by run_fib_unpark too), clock_nanosleep; run_fib_spawn
+   from a plain thread goes to the bound scheduler (run_fib_prim_bind). */
+void run_fib_yield(void);
+int run_fib_park(_Atomic uint32_t *word, uint32_t expect, uint64_t deadline_ns);
+void run_fib_unpark(_Atomic uint32_t *word, uint32_t n);
+void run_fib_sleep_until(uint64_t deadline_ns);
 
 /* The ops to install with lab_prim_install(): lab_prim_fibers. Binds s as
    the scheduler that lab_spawn from a plain thread (a variant's create()
    called by the runner's thread) starts fibers in; NULL unbinds. */
 extern const struct lab_prim_ops lab_prim_fibers;
-const struct lab_prim_ops *fib_prim_bind(struct fib_sched *s);
+const struct lab_prim_ops *run_fib_prim_bind(struct fib_sched *s);
 
-/* Per fiber, readable once it has returned (or after fib_wait). */
+/* Per fiber, readable once it has returned (or after run_fib_wait). */
 struct fib_stats {
-    uint64_t switches;          /* times it was switched to */
-    uint64_t yields, parks;     /* calls that could switch away */
-    uint64_t migrations;        /* switched in on another carrier than last time */
-    unsigned carrier;           /* where it last ran */
+    uint64_t switches;      /* times it was switched to */
+    uint64_t yields, parks; /* calls that could switch away */
+    uint64_t migrations;    /* switched in on another carrier than last time */
+    unsigned carrier;       /* where it last ran */
 };
-void fib_stats(const struct fib *f, struct fib_stats *st);
+void run_fib_stats(const struct fib *f, struct fib_stats *st);
 
-/* Per carrier, readable after fib_wait: scheduler counters and the carrier
+/* Per carrier, readable after run_fib_wait: scheduler counters and the carrier
    thread's getrusage(RUSAGE_THREAD) between its start and its end. */
 struct fib_carrier_stats {
-    uint64_t switches;          /* fiber context switches done on it */
-    uint64_t steals;            /* successful steals from another carrier */
-    uint64_t sleeps;            /* times it slept in the kernel, idle */
-    uint64_t timers;            /* deadlines it fired */
-    uint64_t user_ns, sys_ns;   /* CPU time */
-    long nvcsw, nivcsw;         /* kernel context switches: voluntary, not */
+    uint64_t switches;        /* fiber context switches done on it */
+    uint64_t steals;          /* successful steals from another carrier */
+    uint64_t sleeps;          /* times it slept in the kernel, idle */
+    uint64_t timers;          /* deadlines it fired */
+    uint64_t user_ns, sys_ns; /* CPU time */
+    long nvcsw, nivcsw;       /* kernel context switches: voluntary, not */
 };
-int fib_carrier_stats(const struct fib_sched *s, unsigned carrier, struct fib_carrier_stats *st);
+int run_fib_carrier_stats(const struct fib_sched *s, unsigned carrier,
+                          struct fib_carrier_stats *st);
 
 /* The watchdog: 1 (and *out) when a carrier has run the same fiber for at
    least threshold_ns while other fibers are runnable or while the carrier
@@ -170,15 +171,15 @@ int fib_carrier_stats(const struct fib_sched *s, unsigned carrier, struct fib_ca
    it periodically (e.g. every threshold/4) from one thread. */
 struct fib_stuck {
     unsigned carrier;
-    pid_t tid;                  /* the carrier's kernel thread id */
-    uint64_t fiber;             /* fib_id of the fiber on it */
-    uint64_t for_ns;            /* since it was first seen there */
-    char kstate;                /* /proc state: 'R' running, 'S'/'D' asleep */
-    int runnable;               /* other fibers were waiting to run */
+    pid_t tid;       /* the carrier's kernel thread id */
+    uint64_t fiber;  /* run_fib_id of the fiber on it */
+    uint64_t for_ns; /* since it was first seen there */
+    char kstate;     /* /proc state: 'R' running, 'S'/'D' asleep */
+    int runnable;    /* other fibers were waiting to run */
 };
-int fib_sched_stuck(struct fib_sched *s, uint64_t threshold_ns, struct fib_stuck *out);
+int run_fib_sched_stuck(struct fib_sched *s, uint64_t threshold_ns, struct fib_stuck *out);
 
 /* Unmaps every pooled stack (they are kept warm between trials). */
-void fib_pool_trim(void);
+void run_fib_pool_trim(void);
 
 #endif

@@ -34,20 +34,27 @@
 #endif
 #endif
 
+/* Never inlined (run_fib_carrier_self) and always inlined (the switch). */
+#define FIBER_NOINLINE __attribute__((noinline))
+#define FIBER_INLINE inline __attribute__((always_inline))
+
 /* Boost.Context's fcontext (libboost_context): plain C symbols, declared
    here because boost/context/detail/fcontext.hpp is C++. */
-typedef struct { void *fctx; void *data; } fib_transfer;
+typedef struct {
+    void *fctx;
+    void *data;
+} fib_transfer;
 void *make_fcontext(void *sp, size_t size, void (*fn)(fib_transfer));
 fib_transfer jump_fcontext(void *to, void *data);
 
-static inline uint64_t fib_now_ns(void)
+static inline uint64_t fiber_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static inline void fib_relax(void)
+static inline void fiber_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
@@ -57,19 +64,24 @@ static inline void fib_relax(void)
 /* The runtime's own lock: tiny critical sections (a queue splice, a list
    link), test-and-test-and-set, giving the CPU away after a while so that a
    preempted holder on an oversubscribed machine gets to run. */
-struct fib_lock { _Atomic uint32_t v; };
+struct fib_lock {
+    _Atomic uint32_t v;
+};
 
-static inline int fib_trylock(struct fib_lock *l)
+static inline int fiber_trylock(struct fib_lock *l)
 {
-    return !atomic_load_explicit(&l->v, memory_order_relaxed) &&
-           !atomic_exchange_explicit(&l->v, 1, memory_order_acquire);
+    return !atomic_load_explicit(&l->v, memory_order_relaxed)
+        && !atomic_exchange_explicit(&l->v, 1, memory_order_acquire);
 }
-static inline void fib_lock(struct fib_lock *l)
+static inline void fiber_lock(struct fib_lock *l)
 {
-    for (unsigned spins = 0; !fib_trylock(l);)
-        if (++spins % 128 == 0) sched_yield(); else fib_relax();
+    for (unsigned spins = 0; !fiber_trylock(l);)
+        if (++spins % 128 == 0)
+            sched_yield();
+        else
+            fiber_relax();
 }
-static inline void fib_unlock(struct fib_lock *l)
+static inline void fiber_unlock(struct fib_lock *l)
 {
     atomic_store_explicit(&l->v, 0, memory_order_release);
 }
@@ -81,53 +93,52 @@ struct fib_waiter {
     _Atomic uint32_t *word;
     struct fib *fib;
     _Atomic uint32_t flag;
-    int result;                 /* 0 woken, -ETIMEDOUT */
-    int has_timer;              /* in the timer heap (under the bucket lock) */
+    int result;    /* 0 woken, -ETIMEDOUT */
+    int has_timer; /* in the timer heap (under the bucket lock) */
 };
 
 /* Where a fiber's memory comes from; kept across reuse from the pool. */
 struct fib_mem {
-    char *map;                  /* the mapping: guard page, stack, struct fib */
+    char *map; /* the mapping: guard page, stack, struct fib */
     size_t map_size;
-    char *stack_lo;             /* lowest usable stack byte (above the guard) */
-    size_t stack_size;          /* up to the struct fib at the top */
+    char *stack_lo;    /* lowest usable stack byte (above the guard) */
+    size_t stack_size; /* up to the struct fib at the top */
     struct fib_pool *pool;
 };
 
 struct fib {
-    void *ctx;                  /* saved fcontext while not running */
+    void *ctx; /* saved fcontext while not running */
     struct fib_sched *s;
-    struct fib *next;           /* global queue, ready lists, pool free list */
-    struct fib *all_next, *all_prev;   /* s->all: every fiber not yet released */
+    struct fib *next;                /* global queue, ready lists, pool free list */
+    struct fib *all_next, *all_prev; /* s->all: every fiber not yet released */
     fib_fn fn;
     void *arg, *ret;
     uint64_t id;
-    int attached;               /* has a handle: kept until released */
-    _Atomic uint32_t done;      /* 1 once it has returned and left its stack */
-    _Atomic uint32_t sleep_word;/* parked on by fib_sleep_until; never woken */
+    int attached;                /* has a handle: kept until released */
+    _Atomic uint32_t done;       /* 1 once it has returned and left its stack */
+    _Atomic uint32_t sleep_word; /* parked on by run_fib_sleep_until; never woken */
     struct fib_waiter w;
-    uint64_t deadline;          /* the timer heap (under s->tlock) */
-    size_t timer_idx;
+    size_t timer_idx; /* in s->heap (under s->tlock), SIZE_MAX if not */
     struct fib_stats st;
-    void *tsan;                 /* TSan fiber context */
-    void *asan_fake;            /* ASan fake stack saved across a switch */
-    struct fib_mem mem;         /* last: spawn clears everything above it */
+    void *tsan;         /* TSan fiber context */
+    void *asan_fake;    /* ASan fake stack saved across a switch */
+    struct fib_mem mem; /* last: spawn clears everything above it */
 };
 
 /* What the fiber that switched away asks the one that resumes to do, once
    its context is saved (sv6's post_swtch, Go's unlockf in gopark). */
 enum fib_op { FIB_OP_NONE, FIB_OP_YIELD, FIB_OP_PARK, FIB_OP_EXIT };
 struct fib_post {
-    struct fib_carrier *c;      /* the carrier that did the switch */
+    struct fib_carrier *c; /* the carrier that did the switch */
     struct fib *from;
     int op;
-    struct fib_lock *lock;      /* FIB_OP_PARK: the bucket to unlock */
+    struct fib_lock *lock; /* FIB_OP_PARK: the bucket to unlock */
 };
 
-#define FIB_RUNQ 256u           /* a carrier's local ring (Go's P runq) */
+#define FIB_RUNQ 256u /* a carrier's local ring (Go's P runq) */
 struct fib_runq {
-    _Alignas(64) _Atomic uint32_t head;    /* taken by the owner and thieves (CAS) */
-    _Alignas(64) _Atomic uint32_t tail;    /* written by the owner only */
+    _Alignas(64) _Atomic uint32_t head; /* taken by the owner and thieves (CAS) */
+    _Alignas(64) _Atomic uint32_t tail; /* written by the owner only */
     _Atomic(struct fib *) ring[FIB_RUNQ];
 };
 
@@ -137,17 +148,22 @@ struct fib_carrier {
     unsigned id;
     pthread_t thread;
     _Atomic pid_t tid;
-    struct fib self;            /* the carrier's own context (its loop) */
-    struct fib *cur;            /* the running fiber, NULL in the loop */
+    struct fib self; /* the carrier's own context (its loop) */
+    struct fib *cur; /* the running fiber, NULL in the loop */
     struct fib_post post;
     uint64_t tick, rng;
-    int shared;                 /* FIB_SHARED_QUEUE: no ring */
+    int shared; /* FIB_SHARED_QUEUE: no ring */
     struct fib_carrier_stats st;
     struct rusage ru0;
     /* published for the watchdog (relaxed stores, one each per switch) */
     _Atomic uint64_t pub_switches;
-    _Atomic uint64_t pub_running;      /* the running fiber's id, 0 idle */
-    uint64_t wd_seen, wd_since;        /* the watchdog's own bookkeeping */
+    _Atomic uint64_t pub_running; /* the running fiber's id, 0 idle */
+    uint64_t wd_seen, wd_since;   /* the watchdog's own bookkeeping */
+};
+
+struct fib_timer {
+    uint64_t deadline;
+    struct fib *f;
 };
 
 struct fib_sched {
@@ -164,12 +180,12 @@ struct fib_sched {
     _Alignas(64) _Atomic uint32_t nidle;
     _Atomic uint32_t idle_seq;
     _Atomic int quit;
-    _Alignas(64) _Atomic uint32_t live;         /* spawned, not yet exited */
+    _Alignas(64) _Atomic uint32_t live; /* spawned, not yet exited */
     /* timers: a binary min-heap of parked fibers by deadline */
     _Alignas(64) struct fib_lock tlock;
-    struct fib **heap;
+    struct fib_timer *heap;
     size_t heap_n, heap_cap;
-    _Atomic uint64_t timer_next;                /* UINT64_MAX: none */
+    _Atomic uint64_t timer_next; /* UINT64_MAX: none */
     /* every fiber not yet released (stats after the run, freeing) */
     struct fib_lock alock;
     struct fib *all;
@@ -178,27 +194,27 @@ struct fib_sched {
 };
 
 /* fiber.c */
-struct fib_carrier *fib_carrier_self(void);
-void fib_block(struct fib_carrier *c, int op, struct fib_lock *lock);
-void fib_ready(struct fib *f);
-void fib_wake_idle(struct fib_sched *s, uint32_t n);
+struct fib_carrier *run_fib_carrier_self(void);
+void run_fib_block(struct fib_carrier *c, int op, struct fib_lock *lock);
+void run_fib_ready(struct fib *f);
+void run_fib_wake_idle(struct fib_sched *s, uint32_t n);
 
 /* fiber_queue.c */
-void fib_runq_put_slow(struct fib_carrier *c, struct fib *f);
-struct fib *fib_runq_find_slow(struct fib_carrier *c);
-void fib_global_put(struct fib_sched *s, struct fib *f);
-int fib_runnable(struct fib_sched *s);
-int fib_pool_get(size_t stack_size, struct fib **out);
-void fib_pool_put(struct fib *f);
+void run_fib_runq_put_slow(struct fib_carrier *c, struct fib *f);
+struct fib *run_fib_runq_find_slow(struct fib_carrier *c);
+void run_fib_global_put(struct fib_sched *s, struct fib *f);
+int run_fib_runnable(struct fib_sched *s);
+int run_fib_pool_get(size_t stack_size, struct fib **out);
+void run_fib_pool_put(struct fib *f);
 
 /* fiber_wait.c */
-void fib_timers_run(struct fib_carrier *c);
+void run_fib_timers_run(struct fib_carrier *c);
 
 /* ---- a carrier's ring: the owner's fast paths, inline because they run on
    every switch (a call into another file cost ~25% of a yield round trip);
    the rest is in fiber_queue.c ---- */
 
-static inline struct fib *fib_runq_local(struct fib_runq *q)
+static inline struct fib *fiber_runq_local(struct fib_runq *q)
 {
     uint32_t h = atomic_load_explicit(&q->head, memory_order_acquire);
     for (;;) {
@@ -212,7 +228,7 @@ static inline struct fib *fib_runq_local(struct fib_runq *q)
 }
 
 /* Queues f on c (c's own thread only). */
-static inline void fib_runq_put(struct fib_carrier *c, struct fib *f)
+static inline void fiber_runq_put(struct fib_carrier *c, struct fib *f)
 {
     struct fib_runq *q = &c->q;
     uint32_t h = atomic_load_explicit(&q->head, memory_order_acquire);
@@ -222,16 +238,16 @@ static inline void fib_runq_put(struct fib_carrier *c, struct fib *f)
         atomic_store_explicit(&q->tail, t + 1, memory_order_release);
         return;
     }
-    fib_runq_put_slow(c, f);
+    run_fib_runq_put_slow(c, f);
 }
 
 /* The next fiber for c: its ring, except every 61st time (fiber_queue.c
    looks at the global queue first then, as Go does); NULL when none. */
-static inline struct fib *fib_runq_find(struct fib_carrier *c)
+static inline struct fib *fiber_runq_find(struct fib_carrier *c)
 {
     struct fib *f;
-    if (++c->tick % 61 != 0 && !c->shared && (f = fib_runq_local(&c->q))) return f;
-    return fib_runq_find_slow(c);
+    if (++c->tick % 61 != 0 && !c->shared && (f = fiber_runq_local(&c->q))) return f;
+    return run_fib_runq_find_slow(c);
 }
 
 #endif

@@ -19,15 +19,17 @@ static void fiber_queue_global_append(struct fib_sched *s, struct fib *first, st
                                       uint32_t n)
 {
     last->next = NULL;
-    fib_lock(&s->glock);
-    if (s->gtail) s->gtail->next = first;
-    else s->ghead = first;
+    fiber_lock(&s->glock);
+    if (s->gtail)
+        s->gtail->next = first;
+    else
+        s->ghead = first;
     s->gtail = last;
     atomic_fetch_add_explicit(&s->gsize, n, memory_order_release);
-    fib_unlock(&s->glock);
+    fiber_unlock(&s->glock);
 }
 
-void fib_global_put(struct fib_sched *s, struct fib *f)
+void run_fib_global_put(struct fib_sched *s, struct fib *f)
 {
     fiber_queue_global_append(s, f, f, 1);
 }
@@ -36,7 +38,7 @@ void fib_global_put(struct fib_sched *s, struct fib *f)
 static struct fib *fiber_queue_global_get(struct fib_sched *s, struct fib_carrier *c, uint32_t max)
 {
     if (!atomic_load_explicit(&s->gsize, memory_order_acquire)) return NULL;
-    fib_lock(&s->glock);
+    fiber_lock(&s->glock);
     uint32_t size = atomic_load_explicit(&s->gsize, memory_order_relaxed);
     uint32_t n = size / s->ncar + 1;
     if (n > size) n = size;
@@ -49,7 +51,7 @@ static struct fib *fiber_queue_global_get(struct fib_sched *s, struct fib_carrie
         if (!s->ghead) s->gtail = NULL;
         atomic_fetch_sub_explicit(&s->gsize, n, memory_order_relaxed);
     }
-    fib_unlock(&s->glock);
+    fiber_unlock(&s->glock);
     if (!n) return NULL;
     if (n > 1) {
         struct fib_runq *q = &c->q;
@@ -74,7 +76,7 @@ static int fiber_queue_spill(struct fib_carrier *c, struct fib *f, uint32_t h)
         batch[i] = atomic_load_explicit(&q->ring[(h + i) % FIB_RUNQ], memory_order_relaxed);
     if (!atomic_compare_exchange_strong_explicit(&q->head, &h, h + half, memory_order_release,
                                                  memory_order_relaxed))
-        return 0;                       /* a thief took some: try again */
+        return 0; /* a thief took some: try again */
     batch[half] = f;
     for (uint32_t i = 0; i < half; i++) batch[i]->next = batch[i + 1];
     fiber_queue_global_append(c->s, batch[0], f, half + 1);
@@ -82,19 +84,19 @@ static int fiber_queue_spill(struct fib_carrier *c, struct fib *f, uint32_t h)
 }
 
 /* The ring is full, or there is none (FIB_SHARED_QUEUE). */
-void fib_runq_put_slow(struct fib_carrier *c, struct fib *f)
+void run_fib_runq_put_slow(struct fib_carrier *c, struct fib *f)
 {
     struct fib_runq *q = &c->q;
     while (!c->shared) {
         uint32_t h = atomic_load_explicit(&q->head, memory_order_acquire);
         uint32_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);
-        if (t - h < FIB_RUNQ) {                 /* a thief made room */
-            fib_runq_put(c, f);
+        if (t - h < FIB_RUNQ) { /* a thief made room */
+            fiber_runq_put(c, f);
             return;
         }
         if (fiber_queue_spill(c, f, h)) return;
     }
-    fib_global_put(c->s, f);
+    run_fib_global_put(c->s, f);
 }
 
 /* Moves half of victim's ring into c's empty ring; returns one of them. */
@@ -108,18 +110,18 @@ static struct fib *fiber_queue_grab(struct fib_carrier *c, struct fib_runq *v)
         uint32_t n = vt - vh;
         n -= n / 2;
         if (n == 0) return NULL;
-        if (n > FIB_RUNQ / 2) continue;         /* read head and tail apart: again */
+        if (n > FIB_RUNQ / 2) continue; /* read head and tail apart: again */
         for (uint32_t i = 0; i < n; i++) {
-            struct fib *f = atomic_load_explicit(&v->ring[(vh + i) % FIB_RUNQ],
-                                                 memory_order_relaxed);
+            struct fib *f =
+                atomic_load_explicit(&v->ring[(vh + i) % FIB_RUNQ], memory_order_relaxed);
             atomic_store_explicit(&q->ring[(t + i) % FIB_RUNQ], f, memory_order_relaxed);
         }
-        if (!atomic_compare_exchange_strong_explicit(&v->head, &vh, vh + n,
-                                                     memory_order_acq_rel, memory_order_relaxed))
+        if (!atomic_compare_exchange_strong_explicit(&v->head, &vh, vh + n, memory_order_acq_rel,
+                                                     memory_order_relaxed))
             continue;
         c->st.steals++;
-        struct fib *f = atomic_load_explicit(&q->ring[(t + n - 1) % FIB_RUNQ],
-                                             memory_order_relaxed);
+        struct fib *f =
+            atomic_load_explicit(&q->ring[(t + n - 1) % FIB_RUNQ], memory_order_relaxed);
         if (n > 1) atomic_store_explicit(&q->tail, t + n - 1, memory_order_release);
         return f;
     }
@@ -141,32 +143,32 @@ static struct fib *fiber_queue_steal(struct fib_carrier *c)
     return NULL;
 }
 
-/* After fib_runq_find's fast path: the global queue first every 61st time
+/* After fiber_runq_find's fast path: the global queue first every 61st time
    (so that it cannot starve), the ring, the global queue, then stealing. */
-struct fib *fib_runq_find_slow(struct fib_carrier *c)
+struct fib *run_fib_runq_find_slow(struct fib_carrier *c)
 {
     struct fib_sched *s = c->s;
     if (c->shared) return fiber_queue_global_get(s, c, 1);
     struct fib *f;
     if (c->tick % 61 == 0 && (f = fiber_queue_global_get(s, c, 1))) return f;
-    if ((f = fib_runq_local(&c->q))) return f;
+    if ((f = fiber_runq_local(&c->q))) return f;
     if ((f = fiber_queue_global_get(s, c, FIB_RUNQ / 2))) return f;
     return s->ncar > 1 ? fiber_queue_steal(c) : NULL;
 }
 
-int fib_runnable(struct fib_sched *s)
+int run_fib_runnable(struct fib_sched *s)
 {
     if (atomic_load_explicit(&s->gsize, memory_order_relaxed)) return 1;
     for (unsigned i = 0; i < s->ncar; i++)
-        if (atomic_load_explicit(&s->car[i].q.tail, memory_order_relaxed) !=
-            atomic_load_explicit(&s->car[i].q.head, memory_order_relaxed))
+        if (atomic_load_explicit(&s->car[i].q.tail, memory_order_relaxed)
+            != atomic_load_explicit(&s->car[i].q.head, memory_order_relaxed))
             return 1;
     return 0;
 }
 
 /* ---- the stack pool: one per stack size, process-wide ---- */
 
-#define FIBER_POOL_MAX 20000u           /* kept per size; more are unmapped */
+#define FIBER_POOL_MAX 20000u /* kept per size; more are unmapped */
 
 struct fib_pool {
     struct fib_pool *next;
@@ -181,7 +183,7 @@ static struct fib_pool *fiber_queue_pools;
 
 static struct fib_pool *fiber_queue_pool(size_t stack_size)
 {
-    fib_lock(&fiber_queue_pools_lock);
+    fiber_lock(&fiber_queue_pools_lock);
     struct fib_pool *p = fiber_queue_pools;
     while (p && p->stack_size != stack_size) p = p->next;
     if (!p && (p = calloc(1, sizeof *p))) {
@@ -189,7 +191,7 @@ static struct fib_pool *fiber_queue_pool(size_t stack_size)
         p->next = fiber_queue_pools;
         fiber_queue_pools = p;
     }
-    fib_unlock(&fiber_queue_pools_lock);
+    fiber_unlock(&fiber_queue_pools_lock);
     return p;
 }
 
@@ -212,49 +214,49 @@ static int fiber_queue_map(struct fib_pool *p, struct fib **out)
     return 0;
 }
 
-int fib_pool_get(size_t stack_size, struct fib **out)
+int run_fib_pool_get(size_t stack_size, struct fib **out)
 {
     struct fib_pool *p = fiber_queue_pool(stack_size);
     if (!p) return -ENOMEM;
-    fib_lock(&p->lock);
+    fiber_lock(&p->lock);
     struct fib *f = p->free;
     if (f) {
         p->free = f->next;
         p->n--;
     }
-    fib_unlock(&p->lock);
+    fiber_unlock(&p->lock);
     if (!f) return fiber_queue_map(p, out);
     *out = f;
     return 0;
 }
 
-void fib_pool_put(struct fib *f)
+void run_fib_pool_put(struct fib *f)
 {
     struct fib_pool *p = f->mem.pool;
-    fib_lock(&p->lock);
+    fiber_lock(&p->lock);
     if (p->n < FIBER_POOL_MAX) {
         f->next = p->free;
         p->free = f;
         p->n++;
         f = NULL;
     }
-    fib_unlock(&p->lock);
+    fiber_unlock(&p->lock);
     if (f) munmap(f->mem.map, f->mem.map_size);
 }
 
-void fib_pool_trim(void)
+void run_fib_pool_trim(void)
 {
-    fib_lock(&fiber_queue_pools_lock);
+    fiber_lock(&fiber_queue_pools_lock);
     for (struct fib_pool *p = fiber_queue_pools; p; p = p->next) {
-        fib_lock(&p->lock);
+        fiber_lock(&p->lock);
         struct fib *f = p->free;
         p->free = NULL;
         p->n = 0;
-        fib_unlock(&p->lock);
+        fiber_unlock(&p->lock);
         for (struct fib *nx; f; f = nx) {
             nx = f->next;
             munmap(f->mem.map, f->mem.map_size);
         }
     }
-    fib_unlock(&fiber_queue_pools_lock);
+    fiber_unlock(&fiber_queue_pools_lock);
 }

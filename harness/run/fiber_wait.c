@@ -26,76 +26,81 @@ static struct fiber_wait_bucket fiber_wait_lot[FIBER_WAIT_BUCKETS];
 static struct fiber_wait_bucket *fiber_wait_bucket(const void *word)
 {
     uint64_t x = (uint64_t)(uintptr_t)word * 0x9E3779B97F4A7C15ull;
-    return &fiber_wait_lot[x >> 54];            /* the top 10 bits */
+    return &fiber_wait_lot[x >> 54]; /* the top 10 bits */
 }
 
 static void fiber_wait_link(struct fiber_wait_bucket *b, struct fib_waiter *w)
 {
     w->next = NULL;
     w->prev = b->tail;
-    if (b->tail) b->tail->next = w;
-    else b->head = w;
+    if (b->tail)
+        b->tail->next = w;
+    else
+        b->head = w;
     b->tail = w;
 }
 
 static void fiber_wait_unlink(struct fiber_wait_bucket *b, struct fib_waiter *w)
 {
-    if (w->prev) w->prev->next = w->next;
-    else b->head = w->next;
-    if (w->next) w->next->prev = w->prev;
-    else b->tail = w->prev;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        b->head = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    else
+        b->tail = w->prev;
 }
 
 /* ---- timers: a binary min-heap by deadline, under s->tlock ---- */
 
-static void fiber_wait_heap_set(struct fib_sched *s, size_t i, struct fib *f)
+static void fiber_wait_heap_set(struct fib_sched *s, size_t i, struct fib_timer t)
 {
-    s->heap[i] = f;
-    f->timer_idx = i;
+    s->heap[i] = t;
+    t.f->timer_idx = i;
 }
 
 static void fiber_wait_heap_fix(struct fib_sched *s, size_t i)
 {
-    struct fib *f = s->heap[i];
-    for (; i > 0 && s->heap[(i - 1) / 2]->deadline > f->deadline; i = (i - 1) / 2)
+    struct fib_timer t = s->heap[i];
+    for (; i > 0 && s->heap[(i - 1) / 2].deadline > t.deadline; i = (i - 1) / 2)
         fiber_wait_heap_set(s, i, s->heap[(i - 1) / 2]);
     for (;;) {
         size_t k = 2 * i + 1;
         if (k >= s->heap_n) break;
-        if (k + 1 < s->heap_n && s->heap[k + 1]->deadline < s->heap[k]->deadline) k++;
-        if (s->heap[k]->deadline >= f->deadline) break;
+        if (k + 1 < s->heap_n && s->heap[k + 1].deadline < s->heap[k].deadline) k++;
+        if (s->heap[k].deadline >= t.deadline) break;
         fiber_wait_heap_set(s, i, s->heap[k]);
         i = k;
     }
-    fiber_wait_heap_set(s, i, f);
+    fiber_wait_heap_set(s, i, t);
 }
 
 static void fiber_wait_heap_next(struct fib_sched *s)
 {
-    atomic_store(&s->timer_next, s->heap_n ? s->heap[0]->deadline : UINT64_MAX);
+    atomic_store(&s->timer_next, s->heap_n ? s->heap[0].deadline : UINT64_MAX);
 }
 
 static int fiber_wait_timer_add(struct fib_sched *s, struct fib *f, uint64_t deadline)
 {
-    fib_lock(&s->tlock);
+    fiber_lock(&s->tlock);
     if (s->heap_n == s->heap_cap) {
         size_t cap = s->heap_cap ? 2 * s->heap_cap : 256;
-        struct fib **h = realloc(s->heap, cap * sizeof *h);
+        struct fib_timer *h = realloc(s->heap, cap * sizeof *h);
         if (!h) {
-            fib_unlock(&s->tlock);
+            fiber_unlock(&s->tlock);
             return -ENOMEM;
         }
         s->heap = h;
         s->heap_cap = cap;
     }
-    f->deadline = deadline;
-    fiber_wait_heap_set(s, s->heap_n++, f);
+    fiber_wait_heap_set(s, s->heap_n++, (struct fib_timer){ deadline, f });
     fiber_wait_heap_fix(s, s->heap_n - 1);
     fiber_wait_heap_next(s);
-    int earliest = s->heap[0] == f;
-    fib_unlock(&s->tlock);
+    int earliest = s->heap[0].f == f;
+    fiber_unlock(&s->tlock);
     /* an idle carrier sleeps until the old earliest deadline: re-arm it */
-    if (earliest) fib_wake_idle(s, 1);
+    if (earliest) run_fib_wake_idle(s, 1);
     return 0;
 }
 
@@ -104,7 +109,7 @@ static void fiber_wait_timer_del(struct fib_sched *s, struct fib *f)
 {
     size_t i = f->timer_idx;
     f->timer_idx = SIZE_MAX;
-    struct fib *last = s->heap[--s->heap_n];
+    struct fib_timer last = s->heap[--s->heap_n];
     if (i != s->heap_n) {
         fiber_wait_heap_set(s, i, last);
         fiber_wait_heap_fix(s, i);
@@ -112,32 +117,32 @@ static void fiber_wait_timer_del(struct fib_sched *s, struct fib *f)
     fiber_wait_heap_next(s);
 }
 
-void fib_timers_run(struct fib_carrier *c)
+void run_fib_timers_run(struct fib_carrier *c)
 {
     struct fib_sched *s = c->s;
     if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) == UINT64_MAX) return;
-    uint64_t now = fib_now_ns();
+    uint64_t now = fiber_now_ns();
     while (atomic_load_explicit(&s->timer_next, memory_order_relaxed) <= now) {
-        fib_lock(&s->tlock);
-        struct fib *f = s->heap_n ? s->heap[0] : NULL;
-        if (!f || f->deadline > now) {
-            fib_unlock(&s->tlock);
+        fiber_lock(&s->tlock);
+        struct fib *f = s->heap_n && s->heap[0].deadline <= now ? s->heap[0].f : NULL;
+        if (!f) {
+            fiber_unlock(&s->tlock);
             break;
         }
         struct fiber_wait_bucket *b = fiber_wait_bucket(f->w.word);
-        if (!fib_trylock(&b->lock)) {          /* against the lock order: back off */
-            fib_unlock(&s->tlock);
-            fib_relax();
+        if (!fiber_trylock(&b->lock)) { /* against the lock order: back off */
+            fiber_unlock(&s->tlock);
+            fiber_relax();
             continue;
         }
         fiber_wait_timer_del(s, f);
-        fib_unlock(&s->tlock);
+        fiber_unlock(&s->tlock);
         fiber_wait_unlink(b, &f->w);
         f->w.has_timer = 0;
         f->w.result = -ETIMEDOUT;
-        fib_unlock(&b->lock);
+        fiber_unlock(&b->lock);
         c->st.timers++;
-        fib_ready(f);
+        run_fib_ready(f);
     }
 }
 
@@ -148,37 +153,37 @@ static int fiber_wait_thread(_Atomic uint32_t *word, uint32_t expect, uint64_t d
 {
     struct fib_waiter w = { .word = word };
     struct fiber_wait_bucket *b = fiber_wait_bucket(word);
-    fib_lock(&b->lock);
+    fiber_lock(&b->lock);
     if (atomic_load(word) != expect) {
-        fib_unlock(&b->lock);
+        fiber_unlock(&b->lock);
         return -EAGAIN;
     }
     fiber_wait_link(b, &w);
-    fib_unlock(&b->lock);
+    fiber_unlock(&b->lock);
     while (!atomic_load_explicit(&w.flag, memory_order_acquire))
         if (lab_prim_threads.park(&w.flag, 0, deadline) == -ETIMEDOUT) break;
-    fib_lock(&b->lock);                 /* the waker is done with w after this */
+    fiber_lock(&b->lock); /* the waker is done with w after this */
     int rc = 0;
     if (!atomic_load_explicit(&w.flag, memory_order_relaxed)) {
         fiber_wait_unlink(b, &w);
         rc = -ETIMEDOUT;
     }
-    fib_unlock(&b->lock);
+    fiber_unlock(&b->lock);
     return rc;
 }
 
-int fib_park(_Atomic uint32_t *word, uint32_t expect, uint64_t deadline)
+int run_fib_park(_Atomic uint32_t *word, uint32_t expect, uint64_t deadline)
 {
-    struct fib_carrier *c = fib_carrier_self();
+    struct fib_carrier *c = run_fib_carrier_self();
     if (!c || !c->cur) return fiber_wait_thread(word, expect, deadline);
-    if (deadline && fib_now_ns() >= deadline)
+    if (deadline && fiber_now_ns() >= deadline)
         return atomic_load(word) != expect ? -EAGAIN : -ETIMEDOUT;
     struct fib *f = c->cur;
     struct fiber_wait_bucket *b = fiber_wait_bucket(word);
-    fib_lock(&b->lock);
+    fiber_lock(&b->lock);
     /* seq_cst: the waker changes *word before it takes this lock */
     if (atomic_load(word) != expect) {
-        fib_unlock(&b->lock);
+        fiber_unlock(&b->lock);
         return -EAGAIN;
     }
     f->w.word = word;
@@ -186,20 +191,20 @@ int fib_park(_Atomic uint32_t *word, uint32_t expect, uint64_t deadline)
     f->w.result = 0;
     f->w.has_timer = deadline != 0;
     if (deadline && fiber_wait_timer_add(c->s, f, deadline)) {
-        fib_unlock(&b->lock);
-        return 0;                       /* no memory for a timer: spurious */
+        fiber_unlock(&b->lock);
+        return 0; /* no memory for a timer: spurious */
     }
     f->st.parks++;
     fiber_wait_link(b, &f->w);
-    fib_block(c, FIB_OP_PARK, &b->lock);   /* the next fiber unlocks b */
+    run_fib_block(c, FIB_OP_PARK, &b->lock); /* the next fiber unlocks b */
     return f->w.result;
 }
 
-void fib_unpark(_Atomic uint32_t *word, uint32_t n)
+void run_fib_unpark(_Atomic uint32_t *word, uint32_t n)
 {
     struct fiber_wait_bucket *b = fiber_wait_bucket(word);
     struct fib *first = NULL, **last = &first;
-    fib_lock(&b->lock);
+    fiber_lock(&b->lock);
     for (struct fib_waiter *w = b->head, *nx; w && n; w = nx) {
         nx = w->next;
         if (w->word != word) continue;
@@ -212,38 +217,37 @@ void fib_unpark(_Atomic uint32_t *word, uint32_t n)
         }
         struct fib *f = w->fib;
         if (w->has_timer) {
-            fib_lock(&f->s->tlock);
+            fiber_lock(&f->s->tlock);
             fiber_wait_timer_del(f->s, f);
-            fib_unlock(&f->s->tlock);
+            fiber_unlock(&f->s->tlock);
             w->has_timer = 0;
         }
         f->next = NULL;
         *last = f;
         last = &f->next;
     }
-    fib_unlock(&b->lock);
+    fiber_unlock(&b->lock);
     for (struct fib *f = first, *nx; f; f = nx) {
         nx = f->next;
-        fib_ready(f);
+        run_fib_ready(f);
     }
 }
 
-void fib_sleep_until(uint64_t deadline)
+void run_fib_sleep_until(uint64_t deadline)
 {
-    struct fib *f = fib_self();
+    struct fib *f = run_fib_self();
     if (!f) {
         lab_prim_threads.sleep_until(deadline);
         return;
     }
-    for (int rc; (rc = fib_park(&f->sleep_word, 0, deadline)) != -ETIMEDOUT;)
-        if (rc == 0) fib_yield();       /* only spurious: nobody wakes sleep_word */
+    for (int rc; (rc = run_fib_park(&f->sleep_word, 0, deadline)) != -ETIMEDOUT;)
+        if (rc == 0) run_fib_yield(); /* only spurious: nobody wakes sleep_word */
 }
 
-int fib_join(struct fib *f, void **ret)
+int run_fib_join(struct fib *f, void **ret)
 {
-    if (f == fib_self()) return -EDEADLK;
-    while (!atomic_load_explicit(&f->done, memory_order_acquire))
-        fib_park(&f->done, 0, 0);
+    if (f == run_fib_self()) return -EDEADLK;
+    while (!atomic_load_explicit(&f->done, memory_order_acquire)) run_fib_park(&f->done, 0, 0);
     if (ret) *ret = f->ret;
     return 0;
 }
@@ -252,7 +256,7 @@ int fib_join(struct fib *f, void **ret)
 
 static struct fib_sched *_Atomic fiber_wait_bound;
 
-const struct lab_prim_ops *fib_prim_bind(struct fib_sched *s)
+const struct lab_prim_ops *run_fib_prim_bind(struct fib_sched *s)
 {
     atomic_store(&fiber_wait_bound, s);
     return &lab_prim_fibers;
@@ -260,11 +264,11 @@ const struct lab_prim_ops *fib_prim_bind(struct fib_sched *s)
 
 static int fiber_wait_spawn(lab_task_fn fn, void *arg, struct lab_task_handle *h)
 {
-    struct fib_carrier *c = fib_carrier_self();
+    struct fib_carrier *c = run_fib_carrier_self();
     struct fib_sched *s = c ? c->s : atomic_load(&fiber_wait_bound);
     if (!s) return -ENXIO;
     struct fib *f;
-    int rc = fib_spawn(s, fn, arg, &f);
+    int rc = run_fib_spawn(s, fn, arg, &f);
     if (rc) return rc;
     h->impl = f;
     h->id = f->id;
@@ -273,27 +277,27 @@ static int fiber_wait_spawn(lab_task_fn fn, void *arg, struct lab_task_handle *h
 
 static int fiber_wait_join(struct lab_task_handle *h)
 {
-    if (!h->impl) return lab_prim_threads.join(h);   /* started under threads */
-    int rc = fib_join(h->impl, NULL);
-    if (!rc) fib_release(h->impl);
+    if (!h->impl) return lab_prim_threads.join(h); /* started under threads */
+    int rc = run_fib_join(h->impl, NULL);
+    if (!rc) run_fib_release(h->impl);
     return rc;
 }
 
 const struct lab_prim_ops lab_prim_fibers = {
     .name = "fibers",
-    .yield = fib_yield,
-    .park = fib_park,
-    .unpark = fib_unpark,
-    .sleep_until = fib_sleep_until,
+    .yield = run_fib_yield,
+    .park = run_fib_park,
+    .unpark = run_fib_unpark,
+    .sleep_until = run_fib_sleep_until,
     .spawn = fiber_wait_spawn,
     .join = fiber_wait_join,
 };
 
 /* ---- statistics and the watchdog ---- */
 
-void fib_stats(const struct fib *f, struct fib_stats *st) { *st = f->st; }
+void run_fib_stats(const struct fib *f, struct fib_stats *st) { *st = f->st; }
 
-int fib_carrier_stats(const struct fib_sched *s, unsigned carrier, struct fib_carrier_stats *st)
+int run_fib_carrier_stats(const struct fib_sched *s, unsigned carrier, struct fib_carrier_stats *st)
 {
     if (carrier >= s->ncar) return -EINVAL;
     *st = s->car[carrier].st;
@@ -309,14 +313,14 @@ static char fiber_wait_kstate(pid_t tid)
     size_t n = fread(buf, 1, sizeof buf - 1, fp);
     fclose(fp);
     buf[n] = '\0';
-    char *p = strrchr(buf, ')');        /* the name may contain spaces */
+    char *p = strrchr(buf, ')'); /* the name may contain spaces */
     return p && p[1] == ' ' && p[2] ? p[2] : '?';
 }
 
-int fib_sched_stuck(struct fib_sched *s, uint64_t threshold_ns, struct fib_stuck *out)
+int run_fib_sched_stuck(struct fib_sched *s, uint64_t threshold_ns, struct fib_stuck *out)
 {
-    uint64_t now = fib_now_ns();
-    int runnable = fib_runnable(s);
+    uint64_t now = fiber_now_ns();
+    int runnable = run_fib_runnable(s);
     for (unsigned i = 0; i < s->ncar; i++) {
         struct fib_carrier *c = &s->car[i];
         uint64_t sw = atomic_load_explicit(&c->pub_switches, memory_order_relaxed);
