@@ -61,6 +61,8 @@ static int batcher_setup(struct trial_ctx *c, char *err, size_t n)
     cfg.nthreads = c->threads;
     struct lab_sink sink = { batcher_deliver, &s->sink };
     int rc = s->b->create(&cfg, &sink, &s->self);
+    c->self = s->self;
+    if (!rc && (rc = run_impl_thread_init(c)) != 0) s->b->destroy(s->self);
     if (rc) {
         snprintf(err, n, "batcher/%s: create failed: %s", c->impl->name, strerror(-rc));
         free(s);
@@ -126,6 +128,7 @@ static void batcher_finish(struct trial_ctx *c, struct trial *t)
     } else {
         t->verdict = VERDICT_OK;
     }
+    run_impl_thread_exit(c);
     s->b->destroy(s->self);
     free(s);
 }

@@ -35,6 +35,8 @@ static int counter_setup(struct trial_ctx *c, char *err, size_t n)
     s->k = (const struct lab_counter *)c->impl;
     struct lab_counter_cfg cfg = { .nthreads = c->threads, .capacity = cc->capacity };
     int rc = s->k->create(&cfg, &s->self);
+    c->self = s->self;
+    if (!rc && (rc = run_impl_thread_init(c)) != 0) s->k->destroy(s->self);
     if (rc) {
         snprintf(err, n, "counter/%s: create failed: %s", c->impl->name, strerror(-rc));
         free(s);
@@ -91,6 +93,7 @@ static void counter_finish(struct trial_ctx *c, struct trial *t)
     } else {
         t->verdict = VERDICT_OK;
     }
+    run_impl_thread_exit(c);
     s->k->destroy(s->self);
     free(s);
 }

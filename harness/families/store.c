@@ -206,6 +206,11 @@ static int store_setup(struct trial_ctx *c, char *err, size_t n)
         snprintf(err, n, "store/%s: create failed: %s", c->impl->name, strerror(-rc));
         goto fail;
     }
+    c->self = s->self;
+    if ((rc = run_impl_thread_init(c)) != 0) {
+        snprintf(err, n, "store/%s: thread_init failed: %s", c->impl->name, strerror(-rc));
+        goto fail;
+    }
     rc = -ENOMEM;
     if (!(ids = malloc(sizeof *ids * sc->wl.keys))) goto oom;
     if ((rc = store_prefill(s, c->w[0].tstate, ids, sc->wl.keys)) != 0) {
@@ -267,7 +272,8 @@ static int store_run_ops(const struct sstate *s, struct worker *w, struct sthr *
         case WL_SCAN:
         default: {
             uint64_t t0 = lab_now_ns();
-            rc = st->scan(self, store_touch_record, NULL);
+            rc = st->scan_ts ? st->scan_ts(self, ts, store_touch_record, NULL)
+                             : st->scan(self, store_touch_record, NULL);
             t->scan_ns += lab_now_ns() - t0;
             t->count[WL_SCAN]++;
             break;
@@ -339,7 +345,8 @@ static void store_finish(struct trial_ctx *c, struct trial *t)
     for (int k = 0; k < WL_NOPS; k++) t->m[STORE_M_OPS + k] = (double)op_count[k];
 
     _Atomic uint64_t live = 0;
-    int rc = s->s->scan(s->self, store_count_record, &live);
+    int rc = s->s->scan_ts ? s->s->scan_ts(s->self, c->w[0].tstate, store_count_record, &live)
+                           : s->s->scan(s->self, store_count_record, &live);
     t->expected = ((const struct store_cfg *)c->fcfg)->wl.keys + inserted - deleted;
     t->delivered = live;
     if (t->note[0])
@@ -355,6 +362,7 @@ static void store_finish(struct trial_ctx *c, struct trial *t)
         t->verdict = VERDICT_OK;
     }
     pthread_barrier_destroy(&s->bar);
+    run_impl_thread_exit(c);
     s->s->destroy(s->self);
     store_free_state(s);
 }

@@ -91,6 +91,14 @@ static json_t *output_cell(const struct cell *c, const struct run_opts *o)
     if (!cell) return NULL;
     json_t *ctr = res_ctr_cell_json(c);
     if (ctr) json_object_set_new(cell, "counters", ctr);
+    double pv[RUN_MAX_PARAMS];
+    size_t np = run_param_values(o, c->impl, pv);
+    if (np) { /* the variant's parameters: part of the benchmark's identity */
+        json_t *params = json_object();
+        for (size_t i = 0; i < np; i++)
+            json_object_set_new(params, c->impl->params[i].name, json_real(pv[i]));
+        json_object_set_new(cell, "params", params);
+    }
     json_object_set_new(cell, "outcome",
                         json_string(c->skipped[0] ? "skipped" : run_outcome_name(c->outcome)));
     if (c->skipped[0]) json_object_set_new(cell, "skipped", json_string(c->skipped));

@@ -101,6 +101,31 @@ static void options_apply_shard(struct run_opts *o)
     if (o->shard.count) o->threads.n = k;
 }
 
+/* --param NAME=VALUE (repeatable): kept as given, resolved after --impl. */
+static int options_param(const char *v, void *field, char *err, size_t n)
+{
+    struct run_param_args *a = field;
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || !eq[1]) {
+        snprintf(err, n, "'%.60s' is not NAME=VALUE or IMPL.NAME=VALUE", v);
+        return -EINVAL;
+    }
+    if (a->n == RUN_MAX_PARAMS) {
+        snprintf(err, n, "at most %d of them", RUN_MAX_PARAMS);
+        return -EINVAL;
+    }
+    a->v[a->n++] = v;
+    return 0;
+}
+
+static void options_param_format(const void *field, char *buf, size_t n)
+{
+    const struct run_param_args *a = field;
+    buf[0] = '\0';
+    for (size_t i = 0; i < a->n; i++)
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", a->v[i]);
+}
+
 static char options_family_help[512];
 
 #define O(f) offsetof(struct run_opts, f)
@@ -141,6 +166,10 @@ static const struct opt_spec options_run[] = {
       "(every implementation at one thread count), dealt\n"
       "round-robin; merge the N results with `contend merge`",
       .parse = options_shard, .format = options_shard_format },
+    { "param", OPT_CUSTOM, O(param_args), "[IMPL.]NAME=V",
+      "a variant's parameter (`contend list` shows them), for every\n"
+      "variant that declares NAME or only for IMPL; repeatable",
+      .parse = options_param, .format = options_param_format },
     { "counters", OPT_STR, O(counters_arg), "LIST",
       "per-op event counts, per worker thread: `default`, `none`\n"
       "or a comma list of libpfm4 event names (`contend counters`).\n"
@@ -233,6 +262,11 @@ static int options_impls(struct run_opts *o, char *err, size_t n)
         snprintf(name, sizeof name, "%.*s", (int)(len < 95 ? len : 95), p);
         const char *nm = strncmp(name, fam, fl) == 0 && name[fl] == '/' ? name + fl + 1 : name;
         const struct lab_impl *m = run_registry_find(fam, nm);
+        const char *needs = m ? NULL : run_registry_unavailable(fam, nm);
+        if (needs) {
+            snprintf(err, n, "--impl: %s/%s is not built here: %s, then rebuild", fam, nm, needs);
+            return -EINVAL;
+        }
         if (!m) {
             snprintf(err, n, "--impl: unknown %s implementation '%s' (try `contend list`)", fam,
                      name);
@@ -252,6 +286,68 @@ static int options_impls(struct run_opts *o, char *err, size_t n)
         p += len + 1;
     }
     return 0;
+}
+
+static const struct lab_param *options_param_decl(const struct lab_impl *m, const char *name)
+{
+    for (const struct lab_param *p = m->params; p && p->name; p++)
+        if (!strcmp(p->name, name)) return p;
+    return NULL;
+}
+
+/* Resolves each --param against the chosen implementations. */
+static int options_params(struct run_opts *o, char *err, size_t n)
+{
+    o->nparams = 0;
+    for (size_t i = 0; i < o->param_args.n; i++) {
+        const char *arg = o->param_args.v[i], *eq = strchr(arg, '='), *dot = strchr(arg, '.');
+        char impl[64] = "", name[64];
+        if (dot && dot < eq) snprintf(impl, sizeof impl, "%.*s", (int)(dot - arg), arg);
+        const char *nm = dot && dot < eq ? dot + 1 : arg;
+        snprintf(name, sizeof name, "%.*s", (int)(eq - nm), nm);
+        const struct lab_impl *only = NULL;
+        const struct lab_param *decl = NULL;
+        for (size_t k = 0; k < o->nimpls; k++) {
+            if (*impl && strcmp(o->impls[k]->name, impl)) continue;
+            if (*impl) only = o->impls[k];
+            if (!decl) decl = options_param_decl(o->impls[k], name);
+        }
+        if (*impl && !only) {
+            snprintf(err, n, "--param %.60s: '%s' is not among the implementations run", arg, impl);
+            return -EINVAL;
+        }
+        if (!decl) {
+            snprintf(err, n,
+                     "--param %.60s: no implementation run declares '%s' (see `contend "
+                     "list`)",
+                     arg, name);
+            return -EINVAL;
+        }
+        char *end;
+        double v = strtod(eq + 1, &end);
+        if (*end || !(v >= decl->min && v <= decl->max)
+            || (decl->integer && v != (double)(long long)v)) {
+            snprintf(err, n, "--param %.60s: %s wants %s in [%g, %g]", arg, decl->name,
+                     decl->integer ? "an integer" : "a number", decl->min, decl->max);
+            return -EINVAL;
+        }
+        o->params[o->nparams++] = (struct run_param){ only, decl->name, v };
+    }
+    return 0;
+}
+
+size_t run_param_values(const struct run_opts *o, const struct lab_impl *impl, double *values)
+{
+    size_t k = 0;
+    for (const struct lab_param *p = impl->params; p && p->name && k < RUN_MAX_PARAMS; p++, k++) {
+        values[k] = p->def;
+        for (int pass = 0; pass < 2; pass++) /* every variant's, then this one's */
+            for (size_t i = 0; i < o->nparams; i++)
+                if (!strcmp(o->params[i].name, p->name)
+                    && (pass ? o->params[i].impl == impl : o->params[i].impl == NULL))
+                    values[k] = o->params[i].value;
+    }
+    return k;
 }
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t n)
@@ -292,7 +388,7 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
         return -EINVAL;
     }
     if (!have_ops && !have_duration) o->ops = 1000000;
-    if ((rc = options_impls(o, err, n))) return rc;
+    if ((rc = options_impls(o, err, n)) || (rc = options_params(o, err, n))) return rc;
     options_apply_shard(o);
     for (size_t i = 0; o->ops && i < o->threads.n; i++)
         if (o->ops < o->threads.v[i]) {

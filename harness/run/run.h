@@ -23,6 +23,7 @@
 #define ERRLEN 256
 #define RUN_FCFG_MAX 512     /* bytes of a family's options */
 #define TRIAL_MAX_METRICS 16 /* a family's own metrics per trial */
+#define RUN_MAX_PARAMS 16    /* --param values per run; parameters per variant */
 
 struct family_driver;
 
@@ -35,6 +36,15 @@ struct lab_registry_entry {
 /* Generated from impls/<family>/<name>.c (and tests/faulty/ in the test build). */
 extern const struct lab_registry_entry lab_registry[];
 extern const size_t lab_registry_len;
+
+/* Variants left out of this build for want of a package, with what to
+   install; ends with a NULL family. */
+struct lab_unavailable {
+    const char *family, *name, *needs;
+};
+extern const struct lab_unavailable lab_unavailable[];
+/* Why family/name is not built here (what to install), or NULL. */
+const char *run_registry_unavailable(const char *family, const char *name);
 
 /* Checks the registries: ABI, name == stem, family known, no duplicates. */
 int run_registry_check(char *err, size_t n);
@@ -72,6 +82,17 @@ struct run_opts {
     } shard;
     /* the family's options (its driver's cfg_size bytes) */
     _Alignas(16) unsigned char fcfg[RUN_FCFG_MAX];
+    /* --param NAME=VALUE or IMPL.NAME=VALUE, as given, then resolved */
+    struct run_param_args {
+        const char *v[RUN_MAX_PARAMS];
+        size_t n;
+    } param_args;
+    struct run_param {
+        const struct lab_impl *impl; /* NULL: every variant that declares it */
+        const char *name;            /* the declaration's */
+        double value;
+    } params[RUN_MAX_PARAMS];
+    size_t nparams;
     /* as given, resolved after parsing */
     const char *family_arg, *impl_arg, *counters_arg;
     /* bookkeeping */
@@ -87,6 +108,10 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 /* run's --help, with each family's options under its own heading. */
 void run_opts_help(FILE *f);
 const char *run_pin_name(int pin);
+/* impl's parameter values under o, parallel to impl->params (defaults,
+   then values given for every variant, then values given for impl);
+   the number of parameters. */
+size_t run_param_values(const struct run_opts *o, const struct lab_impl *impl, double *values);
 /* The run-level options' values and the family's, for the result file. */
 struct json_t *run_opts_json(const struct run_opts *o);
 

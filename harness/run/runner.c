@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "family.h"
+#include "lab_param.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define STACK_SIZE (512u << 10)
@@ -42,14 +43,25 @@ static void *runner_thread_main(void *arg)
 {
     struct worker *w = arg;
     struct trial_ctx *c = w->ctx;
+    const struct lab_impl *m = c->impl;
     run_topo_pin_self(c->o->pin, w->idx);
     if (w->ctr) run_ctr_thread_open(w->ctr);
+    /* the variant's hooks: a failure releases every worker with no work
+       (run_trial sees init_failed before it opens the gate) */
+    int inited = 0, rc = m->thread_init ? m->thread_init(c->self) : 0;
+    if (!rc) inited = 1;
+    if (!rc && m->worker_init) rc = m->worker_init(c->self, w->tstate, w->idx);
+    if (rc) {
+        w->init_err = rc;
+        atomic_store(&c->init_failed, 1);
+    }
     atomic_fetch_add_explicit(&c->ready, 1, memory_order_release);
     runner_gate_wait(&c->gate);
     if (w->ctr) run_ctr_thread_start(w->ctr);
     c->o->fam->work(c, w);
     if (w->ctr) run_ctr_thread_stop(w->ctr);
     w->t_end = lab_now_ns();
+    if (inited && m->thread_exit) m->thread_exit(c->self);
     if (w->ctr) run_ctr_thread_close(w->ctr);
     return NULL;
 }
@@ -109,6 +121,9 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         w[i].ctr = ct ? &ct[i] : NULL;
     }
 
+    double pv[RUN_MAX_PARAMS];
+    run_param_values(o, impl, pv);
+    lab_param_set(impl->params, pv);
     int rc = d->setup(c, err, n);
     if (rc) {
         free(ct);
@@ -136,6 +151,10 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     }
 
     while (atomic_load_explicit(&c->ready, memory_order_acquire) < created) usleep(100);
+    if (atomic_load(&c->init_failed)) { /* as for a thread not created: no work */
+        for (unsigned i = 0; i < created; i++) w[i].quota = 0;
+        atomic_store(&c->stop, 1);
+    }
     c->t0 = lab_now_ns();
     c->deadline = c->t0 + (uint64_t)(o->duration * 1e9);
     runner_gate_open(&c->gate);
@@ -155,7 +174,10 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         if (rate[i] < t->rate_min) t->rate_min = rate[i];
         if (rate[i] > t->rate_max) t->rate_max = rate[i];
         if (w[i].err && !t->note[0])
-            snprintf(t->note, sizeof t->note, "add/op returned %s", strerror(-w[i].err));
+            snprintf(t->note, sizeof t->note, "an operation returned %s", strerror(-w[i].err));
+        if (w[i].init_err && !t->note[0])
+            snprintf(t->note, sizeof t->note, "thread_init or worker_init returned %s",
+                     strerror(-w[i].init_err));
     }
     t->seconds = (double)(t_end - c->t0) / 1e9;
     t->ops_per_s = t->seconds > 0 ? (double)t->ops / t->seconds : 0;

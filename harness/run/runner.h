@@ -19,6 +19,7 @@ struct worker {
     uint64_t ops;   /* ops done, written once at the end */
     uint64_t t_end; /* CLOCK_MONOTONIC ns when this thread finished */
     int err;        /* first error returned by the implementation */
+    int init_err;   /* what its thread_init or worker_init returned */
     void *tstate;   /* impl->thread_state bytes, or NULL */
     void *fstate;   /* the family driver's per-thread data */
     struct trial_ctx *ctx;
@@ -33,12 +34,26 @@ struct trial_ctx {
     unsigned threads;
     struct worker *w;
     void *fam;                    /* the family driver's state */
+    void *self;                   /* the variant's instance (drivers set it after create) */
+    _Atomic int init_failed;      /* a worker's thread_init/worker_init failed */
     LAB_ALIGNED _Atomic int stop; /* fixed-time stop flag, read every STOP_CHECK ops */
     LAB_ALIGNED _Atomic unsigned ready;
     _Atomic int gate;
     uint64_t t0;
     uint64_t deadline; /* fixed time: t0 + duration */
 };
+
+/* The variant's per-thread hooks (impls/lab.h) for the driver's own calls
+   on the harness's thread (prefill, close, checks): after create, before
+   destroy. Workers' threads are the runner's business. */
+static inline int run_impl_thread_init(struct trial_ctx *c)
+{
+    return c->impl->thread_init ? c->impl->thread_init(c->self) : 0;
+}
+static inline void run_impl_thread_exit(struct trial_ctx *c)
+{
+    if (c->impl->thread_exit) c->impl->thread_exit(c->self);
+}
 
 /* Fixed time: the stop flag is read once per STOP_CHECK ops (a relaxed load
    of a line nobody writes until the end). Small, so that a design that blocks

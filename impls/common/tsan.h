@@ -10,9 +10,9 @@
 #ifndef LAB_COMMON_TSAN_H
 #define LAB_COMMON_TSAN_H
 
-#if defined(__SANITIZE_THREAD__)        /* gcc */
+#if defined(__SANITIZE_THREAD__) /* gcc */
 #define LAB_TSAN 1
-#elif defined(__has_feature)            /* clang */
+#elif defined(__has_feature) /* clang */
 #if __has_feature(thread_sanitizer)
 #define LAB_TSAN 1
 #endif

@@ -13,14 +13,14 @@
  * the channel, lets the receiver drain it and joins it: as in the seed, the
  * count is complete only once the receiver has taken every item, so a
  * timing that stops before close() leaves up to `capacity` items uncounted. */
-#include "lab_prim.h"
 #include "common/chan.h"
 #include "common/counter.h"
+#include "lab_prim.h"
 
 struct channel_counter {
     struct lab_chan ch;
     struct lab_task_handle rx;
-    uint64_t count;            /* the receiver's; read after it is joined */
+    uint64_t count; /* the receiver's; read after it is joined */
     int running;
 };
 
@@ -28,7 +28,7 @@ static void *channel_receive(void *arg)
 {
     struct channel_counter *c = arg;
     uint64_t v;
-    while (lab_chan_recv(&c->ch, &v, NULL) == 0) c->count++;
+    while (lab_chan_recv(&c->ch, &v, 0) == 0) c->count++;
     return NULL;
 }
 

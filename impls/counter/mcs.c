@@ -12,13 +12,14 @@
  * see: the lock is annotated (common/tsan.h) so the TSan build stays clean.
  * close() runs on a thread with no worker state, so it takes the lock with
  * a node of its own on its stack. */
+/* contend: pkg-config ck, debian libck-dev */
 #include <ck_spinlock.h>
 
 #include "common/counter.h"
 #include "common/tsan.h"
 
 struct mcs_counter {
-    ck_spinlock_mcs_t lock;    /* the queue's tail; NULL when free */
+    ck_spinlock_mcs_t lock; /* the queue's tail; NULL when free */
     uint64_t count;
 };
 

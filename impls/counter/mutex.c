@@ -10,8 +10,8 @@
  * under a fiber runner. Unlike sync.Mutex it does not spin before parking
  * and has no starvation mode. The count shares the lock's cache line, as
  * two adjacent variables do in the seed. */
-#include "lab_prim.h"
 #include "common/counter.h"
+#include "lab_prim.h"
 
 struct mutex_counter {
     struct lab_mutex mu;

@@ -13,7 +13,12 @@ static int null_create(const struct lab_counter_cfg *cfg, void **self)
     return 0;
 }
 
-static int null_inc(void *self, void *tstate) { (void)self; (void)tstate; return 0; }
+static int null_inc(void *self, void *tstate)
+{
+    (void)self;
+    (void)tstate;
+    return 0;
+}
 
 static int null_close(void *self, uint64_t *total)
 {

@@ -10,8 +10,8 @@
  * (lab_mutex_spin_lock). Nobody ever parks, so unlock never wakes anyone.
  * This is the design the seed found faster than atomics at 10,000
  * goroutines. */
-#include "lab_prim.h"
 #include "common/counter.h"
+#include "lab_prim.h"
 
 struct spin_counter {
     struct lab_mutex mu;

@@ -14,6 +14,7 @@
  * On x86-64 CK packs both halves in 32 bits: at most 65,535 waiters.
  * CK synchronises in inline assembly TSan cannot see: the lock is
  * annotated (common/tsan.h) so that the TSan build stays clean. */
+/* contend: pkg-config ck, debian libck-dev */
 #include <ck_spinlock.h>
 
 #include "common/counter.h"
