@@ -13,7 +13,7 @@
 struct tcase {
     char args[8][48];
     int argc;
-    int check; /* 1: contend-check, 0: contend */
+    int check; /* 1: contend-check, 2: fiber-check, 0: contend */
 };
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
@@ -32,18 +32,23 @@ ParameterizedTestParameters(tsan, clean)
 {
     size_t cap = 2048, m = 0;
     struct tcase *p = cr_malloc(sizeof *p * cap);
-    FILE *f = popen(CONTEND_CHECK_BIN " --list", "r");
-    char line[256];
-    while (f && m < cap && fgets(line, sizeof line, f)) {
-        memset(&p[m], 0, sizeof p[m]);
-        p[m].check = 1;
-        char *save = NULL;
-        for (char *tok = strtok_r(line, " \n", &save); tok && p[m].argc < 8;
-             tok = strtok_r(NULL, " \n", &save))
-            snprintf(p[m].args[p[m].argc++], 48, "%s", tok);
-        m++;
+    /* every conformance check, and the fiber runtime's scenarios (fiber-check
+       caps them at 4,000 fibers under TSan) */
+    static const char *const lists[] = { CONTEND_CHECK_BIN " --list", FIBER_CHECK_BIN " --list" };
+    for (int l = 0; l < 2; l++) {
+        FILE *f = popen(lists[l], "r");
+        char line[256];
+        while (f && m < cap && fgets(line, sizeof line, f)) {
+            memset(&p[m], 0, sizeof p[m]);
+            p[m].check = l + 1;
+            char *save = NULL;
+            for (char *tok = strtok_r(line, " \n", &save); tok && p[m].argc < 8;
+                 tok = strtok_r(NULL, " \n", &save))
+                snprintf(p[m].args[p[m].argc++], 48, "%s", tok);
+            m++;
+        }
+        if (f) pclose(f);
     }
-    if (f) pclose(f);
     /* the harness itself, instrumented, over every implementation */
     static const char *const runs[][8] = {
         { "run", "--family", "batcher", "--threads", "1,4,64", "--ops", "20000", "--reps" },
@@ -60,7 +65,8 @@ ParameterizedTestParameters(tsan, clean)
 ParameterizedTest(struct tcase *c, tsan, clean, .timeout = 600)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s", c->check ? CONTEND_CHECK_BIN : CONTEND_BIN);
+    static const char *const bins[] = { CONTEND_BIN, CONTEND_CHECK_BIN, FIBER_CHECK_BIN };
+    snprintf(cmd, sizeof cmd, "%s", bins[c->check]);
     for (int i = 0; i < c->argc; i++) {
         strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
         strncat(cmd, c->args[i], sizeof cmd - strlen(cmd) - 1);
