@@ -81,11 +81,12 @@ static void batcher_work(struct trial_ctx *c, struct worker *w)
     uint64_t i = 0;
     int rc = 0;
     if (c->o->ops) {
-        for (; i < w->quota; i++)
-            if ((rc = add(self, ts, base | i)) != 0) break;
+        while (!rc && i < w->quota)
+            for (uint64_t end = trial_chunk(c, w, i); i < end; i++)
+                if ((rc = add(self, ts, base | i)) != 0) break;
     } else {
         unsigned checks = 0;
-        while (!rc && !trial_should_stop(c, &checks))
+        while (!rc && !trial_should_stop(c, w, &checks))
             for (unsigned k = 0; k < STOP_CHECK; k++, i++)
                 if ((rc = add(self, ts, base | i)) != 0) break;
     }

@@ -76,7 +76,7 @@ struct sstate {
     void *self;
     struct sthr *thr;
     unsigned nthr;
-    pthread_barrier_t bar;
+    struct lab_barrier bar;
     struct lab_alloc_totals a0;
 };
 
@@ -223,7 +223,7 @@ static int store_setup(struct trial_ctx *c, char *err, size_t n)
         store_template(&s->thr[i].tmpl, c->w[i].idx);
         if ((rc = store_build_stream(c, &g, ids, &c->w[i], &s->thr[i])) != 0) goto oom;
     }
-    if ((rc = -pthread_barrier_init(&s->bar, NULL, c->threads)) != 0) goto oom;
+    lab_barrier_init(&s->bar, c->threads);
     free(ids);
     c->fam = s;
     lab_alloc_totals(&s->a0);
@@ -239,14 +239,15 @@ fail:
 }
 
 /* Runs ops[from, to) (indices taken modulo len); returns the first hard error. */
-static int store_run_ops(const struct sstate *s, struct worker *w, struct sthr *t, uint64_t from,
-                         uint64_t to)
+static int store_run_ops(struct trial_ctx *c, const struct sstate *s, struct worker *w,
+                         struct sthr *t, uint64_t from, uint64_t to)
 {
     const struct lab_store *st = s->s;
     void *self = s->self, *ts = w->tstate;
     struct lab_task *tmpl = &t->tmpl, out;
     uint64_t id_out, i = from % t->len;
     for (uint64_t k = from; k < to; k++) {
+        if (c->preempt && !(k % STOP_CHECK)) trial_preempt_point(c, w);
         uint64_t e = t->ops[i];
         if (++i == t->len) i = 0;
         uint64_t id = e & ID_MASK;
@@ -292,16 +293,16 @@ static void store_work(struct trial_ctx *c, struct worker *w)
     if (c->o->ops) {
         if (!w->quota) return; /* the runner released us without work */
         for (int p = 0; p < NPHASES; p++) {
-            if (p) pthread_barrier_wait(&s->bar);
+            if (p) lab_barrier_wait(&s->bar);
             t->t_start[p] = lab_now_ns();
-            if (!rc) rc = store_run_ops(s, w, t, t->seg[p], t->seg[p + 1]);
+            if (!rc) rc = store_run_ops(c, s, w, t, t->seg[p], t->seg[p + 1]);
             t->t_end[p] = lab_now_ns();
         }
     } else {
         uint64_t k = 0;
         unsigned checks = 0;
-        while (!rc && !trial_should_stop(c, &checks)) {
-            rc = store_run_ops(s, w, t, k, k + STOP_CHECK);
+        while (!rc && !trial_should_stop(c, w, &checks)) {
+            rc = store_run_ops(c, s, w, t, k, k + STOP_CHECK);
             k += STOP_CHECK;
         }
     }
@@ -361,7 +362,6 @@ static void store_finish(struct trial_ctx *c, struct trial *t)
     } else {
         t->verdict = VERDICT_OK;
     }
-    pthread_barrier_destroy(&s->bar);
     run_impl_thread_exit(c);
     s->s->destroy(s->self);
     store_free_state(s);

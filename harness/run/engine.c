@@ -182,6 +182,12 @@ const char *run_cell_refusal(const struct run_opts *o, const struct lab_impl *im
                              unsigned threads, char *buf, size_t n)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if ((impl->caps & LAB_CAP_THREADS_ONLY) && o->runner.kind != RUN_RUNNER_THREADS) {
+        snprintf(buf, n,
+                 "threads only: it blocks or spins in the OS itself, which would block a "
+                 "fiber's carrier");
+        return buf;
+    }
     if (!(impl->caps & LAB_CAP_NO_OVERSUB) || cpus <= 0 || threads <= (unsigned)cpus) return NULL;
     if (o->ops)
         snprintf(buf, n,

@@ -226,10 +226,22 @@ void run_fib_ready(struct fib *f)
 
 /* The next fiber for the carrier's loop, sleeping while there is none;
    NULL when the scheduler stops. */
+/* A run_fib_on_carriers call not yet made on this carrier: make it. */
+static void fiber_call(struct fib_carrier *c)
+{
+    struct fib_sched *s = c->s;
+    uint32_t seq = atomic_load_explicit(&s->call_seq, memory_order_acquire);
+    if (seq == c->call_seen) return;
+    c->call_seen = seq;
+    s->call_fn(s->call_arg, c->id);
+    if (atomic_fetch_sub(&s->call_left, 1) == 1) lab_prim_threads.unpark(&s->call_left, 1);
+}
+
 static struct fib *fiber_idle(struct fib_carrier *c)
 {
     struct fib_sched *s = c->s;
     for (;;) {
+        fiber_call(c);
         run_fib_timers_run(c);
         struct fib *f = fiber_runq_find(c);
         if (f) return f;
@@ -237,7 +249,7 @@ static struct fib *fiber_idle(struct fib_carrier *c)
         uint32_t seq = atomic_load(&s->idle_seq);
         atomic_fetch_add(&s->nidle, 1);
         f = fiber_runq_find(c); /* a waker may have missed us */
-        if (!f && !atomic_load(&s->quit)) {
+        if (!f && !atomic_load(&s->quit) && atomic_load(&s->call_seq) == c->call_seen) {
             uint64_t dl = atomic_load(&s->timer_next);
             c->st.sleeps++;
             lab_prim_threads.park(&s->idle_seq, seq, dl == UINT64_MAX ? 0 : dl);
@@ -260,9 +272,11 @@ static void *fiber_carrier_main(void *arg)
     struct fib_carrier *c = arg;
     fiber_tls = c;
     atomic_store(&c->tid, gettid());
-    getrusage(RUSAGE_THREAD, &c->ru0);
     fiber_san_self(c);
+    if (c->s->on_start) c->s->on_start(c->s->hook_arg, c->id);
+    getrusage(RUSAGE_THREAD, &c->ru0);
     for (struct fib *f; (f = fiber_idle(c));) fiber_switch(c, &c->self, f, FIB_OP_NONE, NULL);
+    if (c->s->on_exit) c->s->on_exit(c->s->hook_arg, c->id);
     struct rusage ru;
     getrusage(RUSAGE_THREAD, &ru);
     c->st.user_ns = fiber_tv_ns(ru.ru_utime) - fiber_tv_ns(c->ru0.ru_utime);
@@ -433,4 +447,27 @@ void run_fib_sched_free(struct fib_sched *s)
     free(s->heap);
     free(s->car);
     free(s);
+}
+
+void run_fib_sched_hooks(struct fib_sched *s, void (*on_start)(void *arg, unsigned carrier),
+                         void (*on_exit)(void *arg, unsigned carrier), void *arg)
+{
+    s->on_start = on_start;
+    s->on_exit = on_exit;
+    s->hook_arg = arg;
+}
+
+int run_fib_on_carriers(struct fib_sched *s, void (*fn)(void *arg, unsigned carrier), void *arg)
+{
+    if (!s->running) return -EINVAL;
+    if (run_fib_carrier_self()) return -EDEADLK;
+    s->call_fn = fn;
+    s->call_arg = arg;
+    atomic_store(&s->call_left, s->ncar);
+    atomic_fetch_add_explicit(&s->call_seq, 1, memory_order_release);
+    atomic_fetch_add(&s->idle_seq, 1); /* every idle carrier wakes to make it */
+    lab_prim_threads.unpark(&s->idle_seq, UINT32_MAX);
+    for (uint32_t left; (left = atomic_load(&s->call_left)) != 0;)
+        lab_prim_threads.park(&s->call_left, left, 0);
+    return 0;
 }

@@ -179,6 +179,19 @@ struct fib_stuck {
 };
 int run_fib_sched_stuck(struct fib_sched *s, uint64_t threshold_ns, struct fib_stuck *out);
 
+/* Called on each carrier thread as it starts (before it runs a fiber) and
+   as it ends (after its last), with its index: per-OS-thread registration
+   (liburcu, perf counters). Set before run_fib_start. */
+void run_fib_sched_hooks(struct fib_sched *s, void (*on_start)(void *arg, unsigned carrier),
+                         void (*on_exit)(void *arg, unsigned carrier), void *arg);
+
+/* Makes each carrier call fn(arg, carrier) on its own thread the next time
+   it is between fibers (at once when idle), and waits until all have: a
+   per-OS-thread step (liburcu's rcu_unregister_thread) that must happen
+   before something the scheduler outlives. From a plain thread, while the
+   scheduler runs; -EINVAL when it does not, -EDEADLK from a carrier. */
+int run_fib_on_carriers(struct fib_sched *s, void (*fn)(void *arg, unsigned carrier), void *arg);
+
 /* Unmaps every pooled stack (they are kept warm between trials). */
 void run_fib_pool_trim(void);
 

@@ -159,6 +159,7 @@ struct fib_carrier {
     _Atomic uint64_t pub_switches;
     _Atomic uint64_t pub_running; /* the running fiber's id, 0 idle */
     uint64_t wd_seen, wd_since;   /* the watchdog's own bookkeeping */
+    uint32_t call_seen;           /* the last run_fib_on_carriers call made */
 };
 
 struct fib_timer {
@@ -191,6 +192,14 @@ struct fib_sched {
     struct fib *all;
     _Atomic uint64_t next_id;
     int running;
+    /* run on each carrier thread as it starts and before it ends */
+    void (*on_start)(void *arg, unsigned carrier);
+    void (*on_exit)(void *arg, unsigned carrier);
+    void *hook_arg;
+    /* run_fib_on_carriers: a call each carrier makes on its own thread */
+    void (*call_fn)(void *arg, unsigned carrier);
+    void *call_arg;
+    _Atomic uint32_t call_seq, call_left;
 };
 
 /* fiber.c */

@@ -3,10 +3,12 @@
  * CLI, experiment files, the tests and the fuzzer all drive it. */
 #include <errno.h>
 #include <jansson.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "family.h"
 
@@ -127,6 +129,47 @@ static void options_param_format(const void *field, char *buf, size_t n)
         snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", a->v[i]);
 }
 
+/* --runner threads | fibers[:P] */
+static int options_runner(const char *v, void *field, char *err, size_t n)
+{
+    struct run_runner *r = field;
+    if (!strcmp(v, "threads")) {
+        *r = (struct run_runner){ RUN_RUNNER_THREADS, 0 };
+        return 0;
+    }
+    if (!strncmp(v, "fibers", 6) && (!v[6] || v[6] == ':')) {
+        uint64_t p = 0;
+        char why[160];
+        if (v[6] && lab_opt_parse_u64("", v + 7, 1, 1024, 0, &p, why, sizeof why)) {
+            snprintf(err, n, "fibers:P wants P carriers in [1, 1024], not '%.40s'", v + 7);
+            return -EINVAL;
+        }
+        *r = (struct run_runner){ RUN_RUNNER_FIBERS, (unsigned)p };
+        return 0;
+    }
+    snprintf(err, n, "'%.60s' is not threads or fibers[:P]", v);
+    return -EINVAL;
+}
+
+static void options_runner_format(const void *field, char *buf, size_t n)
+{
+    run_runner_name(field, buf, n);
+}
+
+void run_runner_name(const struct run_runner *r, char *buf, size_t n)
+{
+    if (r->kind != RUN_RUNNER_FIBERS)
+        snprintf(buf, n, "threads");
+    else if (r->carriers)
+        snprintf(buf, n, "fibers:%u", r->carriers);
+    else {
+        cpu_set_t set;
+        long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                                : sysconf(_SC_NPROCESSORS_ONLN);
+        snprintf(buf, n, "fibers:%ld", cpus > 0 ? cpus : 1);
+    }
+}
+
 static char options_family_help[512];
 
 #define O(f) offsetof(struct run_opts, f)
@@ -147,6 +190,11 @@ static const struct opt_spec options_run[] = {
     { "warmup", OPT_FLAG, O(warmup), NULL, "run and discard one warm-up trial per cell" },
     { "pin", OPT_ENUM, O(pin), "MODE", "none (default) | compact | scatter  (hwloc)",
       .choices = options_pins },
+    { "runner", OPT_CUSTOM, O(runner), "R",
+      "threads (default): one OS thread per worker | fibers[:P]:\n"
+      "workers are fibers on P carrier threads, like goroutines on\n"
+      "GOMAXPROCS (default P: the CPUs this process may use)",
+      .parse = options_runner, .format = options_runner_format },
     { "start", OPT_ENUM, O(start), "MODE",
       "gate (default): the clock starts when every worker is parked\n"
       "on a start gate | seed: the clock starts, then the workers are\n"
@@ -479,6 +527,9 @@ json_t *run_opts_json(const struct run_opts *o)
                           (json_int_t)o->ops, "duration_s", o->duration, "reps", (int)o->reps,
                           "warmup", o->warmup, "pin", run_pin_name(o->pin), "start",
                           options_starts[o->start], "seed", (json_int_t)o->seed);
+    char runner[32];
+    run_runner_name(&o->runner, runner, sizeof runner);
+    if (j) json_object_set_new(j, "runner", json_string(runner));
     json_t *fj = json_object();
     for (size_t i = 0; fj && o->fam->opts && o->fam->opts[i]; i++) {
         struct opt_group g = { NULL, o->fam->opts[i], (void *)o->fcfg };

@@ -57,6 +57,16 @@ size_t run_registry_list(const char *family, const struct lab_impl **out, size_t
 
 /* ---------------- options (run/options.c) -------------------------------- */
 enum pin_mode { PIN_NONE, PIN_COMPACT, PIN_SCATTER };
+/* What runs the workers: OS threads, or fibers (M:N, on carriers threads;
+   harness/run/fiber.h). */
+enum run_runner_kind { RUN_RUNNER_THREADS, RUN_RUNNER_FIBERS };
+struct run_runner {
+    int kind;          /* enum run_runner_kind */
+    unsigned carriers; /* fibers: P; 0 = the CPUs of the affinity mask */
+};
+/* "threads", "fibers:2" (the P in force when carriers is 0). */
+void run_runner_name(const struct run_runner *r, char *buf, size_t n);
+
 /* How the clock starts: when every worker is parked on the gate, or first
    (workers created inside the timed region, as the seed did). */
 enum run_start { RUN_START_GATE, RUN_START_SEED };
@@ -77,6 +87,7 @@ struct run_opts {
     int warmup; /* discard one warm-up trial per cell */
     int pin;    /* enum pin_mode */
     int start;  /* enum run_start */
+    struct run_runner runner;
     uint64_t seed;
     const char *out;           /* JSON path or NULL */
     int quiet;                 /* no table on stdout */
