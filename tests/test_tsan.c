@@ -54,6 +54,14 @@ ParameterizedTestParameters(tsan, clean)
         { "run", "--family", "batcher", "--threads", "1,4,64", "--ops", "20000", "--reps" },
         { "run", "--family", "store", "--keys 3000 --scramble", "--threads 1,4", "--ops 8000",
           "--mix read=80,update=9,insert=5,delete=5,scan=1", "--reps" },
+        { "run", "--family", "counter", "--threads", "1,4,64", "--ops", "20000", "--reps" },
+        /* the fiber runner (GCC 12's TSan stops at 8,128 fibers and threads) */
+        { "run", "--runner fibers --family batcher", "--threads", "1,4,2000", "--ops", "40000",
+          "--reps" },
+        { "run", "--runner fibers --family counter", "--threads", "1,4,2000", "--ops", "40000",
+          "--reps" },
+        { "run", "--runner fibers --family store", "--keys 3000 --scramble", "--threads 1,64",
+          "--ops 8000", "--mix read=80,update=9,insert=5,delete=5,scan=1", "--reps" },
     };
     for (size_t r = 0; r < sizeof runs / sizeof runs[0] && m < cap; r++, m++) {
         memset(&p[m], 0, sizeof p[m]);

@@ -3,11 +3,13 @@
  * the same lab_prim calls: a yield is a user-space switch, a contended
  * lab_mutex parks the fiber, lab_spawn in create() makes a fiber.
  *
- * Order of a trial: the scheduler is made and its ops installed before the
- * driver's setup (so the variant's own tasks are fibers), the carriers
- * start after it (each calls the variant's thread_init: under fibers the
- * OS threads that call it are the carriers) and stop after the driver's
- * finish (a consumer fiber drains in close()). Counters are per carrier
+ * Order of a trial: the scheduler is made, its ops installed and its
+ * carriers started before the driver's setup (so the variant's own tasks
+ * are fibers, running when the setup needs them: an actor answering the
+ * prefill); once the variant exists each carrier calls its thread_init
+ * (under fibers the OS threads that call it are the carriers); the
+ * carriers stop after the driver's finish (a consumer fiber drains in
+ * close()). Counters are per carrier
  * thread, counting from the gate to the last worker's end; context switches
  * are the carriers' kernel switches, not fiber switches. A watchdog thread
  * reports a carrier blocked in the kernel by a fiber (a blocking call the
@@ -41,10 +43,17 @@ struct fibers {
 
 static void runner_fibers_carrier_start(void *arg, unsigned carrier)
 {
+    struct fibers *f = ((struct trial_ctx *)arg)->rstate;
+    if (f->ct) run_ctr_thread_open(&f->ct[carrier]);
+}
+
+/* The variant's thread_init on a carrier, once the variant exists. */
+static void runner_fibers_thread_init(void *arg, unsigned carrier)
+{
     struct trial_ctx *c = arg;
     struct fibers *f = c->rstate;
-    if (f->ct) run_ctr_thread_open(&f->ct[carrier]);
-    int rc = c->impl->thread_init ? c->impl->thread_init(c->self) : 0;
+    (void)carrier;
+    int rc = c->impl->thread_init(c->self);
     if (rc) {
         f->init_err = rc;
         atomic_store(&c->init_failed, 1);
@@ -121,14 +130,19 @@ static int runner_fibers_begin(struct trial_ctx *c, char *err, size_t n)
     c->preempt = 1;
     run_fib_sched_hooks(f->s, runner_fibers_carrier_start, runner_fibers_carrier_end, c);
     lab_prim_install(run_fib_prim_bind(f->s));
-    return 0;
+    /* the carriers run from here on: the driver's setup may already need a
+       fiber of the variant's (an actor answering the prefill) */
+    rc = run_fib_start(f->s);
+    f->started = !rc;
+    if (rc) snprintf(err, n, "fibers: cannot start the carriers: %s", strerror(-rc));
+    return rc;
 }
 
 static int runner_fibers_start(struct trial_ctx *c, unsigned *created, char *err, size_t n)
 {
     struct fibers *f = c->rstate;
-    int rc = run_fib_start(f->s);
-    f->started = !rc;
+    int rc = 0;
+    if (c->impl->thread_init) run_fib_on_carriers(f->s, runner_fibers_thread_init, c);
     for (*created = 0; !rc && *created < c->threads; ++*created)
         rc = run_fib_spawn(f->s, run_worker_main, &c->w[*created], &c->w[*created].fib);
     if (rc)
