@@ -65,7 +65,8 @@ ParameterizedTestParameters(tsan, clean)
     };
     for (size_t r = 0; r < sizeof runs / sizeof runs[0] && m < cap; r++, m++) {
         memset(&p[m], 0, sizeof p[m]);
-        for (int i = 0; i < 8; i++) snprintf(p[m].args[p[m].argc++], 48, "%s", runs[r][i]);
+        for (int i = 0; i < 8 && runs[r][i]; i++)
+            snprintf(p[m].args[p[m].argc++], 48, "%s", runs[r][i]);
     }
     return cr_make_param_array(struct tcase, p, m, free_params);
 }

@@ -3,6 +3,7 @@
  * a labelled reference column beside our measurements; then writes the
  * report (report/report.c) into the output directory. */
 #include <errno.h>
+#include <jansson.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "cli.h"
 #include "experiment.h"
 #include "family.h"
+#include "merge.h"
 #include "report.h"
 #include "results.h"
 #include "view.h"
@@ -19,7 +21,7 @@
 
 struct reproduce_args {
     int quick, full, render_only;
-    const char *reps, *threads, *ops, *duration, *seed, *out;
+    const char *reps, *threads, *ops, *duration, *seed, *out, *runners;
     struct reproduce_sets {
         const char *v[REPRODUCE_MAX_SET];
         size_t n;
@@ -58,6 +60,10 @@ static const struct opt_spec reproduce_opts[] = {
     { "duration", OPT_STR, O(duration), "S", "fixed time instead of its stop rule",
       .flags = OPT_NONEMPTY },
     { "seed", OPT_STR, O(seed), "S", "override its seed", .flags = OPT_NONEMPTY },
+    { "runners", OPT_STR, O(runners), "LIST",
+      "run every part under each of these runners (default: the\n"
+      "file's `runners`, else threads), e.g. threads,fibers:2",
+      .flags = OPT_NONEMPTY },
     { "set", OPT_CUSTOM, O(set), "KEY=VALUE",
       "override any other `run` option of the file (repeatable),\n"
       "e.g. --set keys=100k",
@@ -248,17 +254,72 @@ static void reproduce_print(const struct run_result *r, void *arg)
     reproduce_print_reference(r, e);
 }
 
+/* The runners an experiment runs under: --runners, else the file's
+   `runners`, else threads. */
+static size_t reproduce_runners(const struct experiment *e, char out[][24], size_t max)
+{
+    const char *list = reproduce_a.runners ? reproduce_a.runners
+        : e->runners                       ? e->runners
+                                           : "threads";
+    size_t k = 0;
+    for (const char *p = list; *p && k < max;) {
+        while (*p == ' ' || *p == ',') p++;
+        size_t len = strcspn(p, ", ");
+        if (len) snprintf(out[k++], 24, "%.*s", (int)(len < 23 ? len : 23), p);
+        p += len;
+    }
+    return k;
+}
+
+/* One run of the reproduction: part k under runner, into out. */
+static int reproduce_part(struct experiment *e, size_t k, const char *runner, const char *out,
+                          const char *const *extra, int nextra, int print, int argc, char **argv)
+{
+    const char *more[2 * (6 + REPRODUCE_MAX_SET)];
+    char err[ERRLEN];
+    int nmore = 0;
+    for (int i = 0; i < nextra; i++) more[nmore++] = extra[i];
+    more[nmore++] = "--runner";
+    more[nmore++] = runner;
+    struct run_opts o;
+    if (res_experiment_part_opts(e, k, more, nmore, &o, err, sizeof err))
+        return cli_fail("reproduce", err);
+    o.out = out;
+    o.part = e->multi ? e->parts[k].name : NULL;
+    o.quiet = !print;
+    o.argc = argc; /* record the user's command line, not the file's */
+    o.argv = argv;
+    fprintf(stderr, "contend reproduce %s (%s)%s%s under %s: %zu cells x %u reps\n", e->name,
+            e->mode, e->multi ? ", part " : "", e->multi ? e->parts[k].name : "", runner,
+            o.nimpls * o.threads.n, o.reps);
+    return cli_run("reproduce", &o, print ? reproduce_print : NULL, e);
+}
+
+/* The seed's tables on stdout, as text for a terminal. */
+static int reproduce_tables(const char *dir, const struct experiment *e, const char *mode,
+                            char *err, size_t n)
+{
+    const char *title = e->title ? e->title : e->name;
+    printf("\n%s\n", title);
+    for (size_t i = 0; title[i] && i < 80; i++) putchar('=');
+    printf("\n%s mode, measured on this machine\n\n", mode);
+    int rc = rep_reproduce_print(stdout, dir, e, err, n);
+    fflush(stdout);
+    return rc;
+}
+
 static int reproduce_one(const char *name, const char *outdir, int argc, char **argv)
 {
     const struct reproduce_args *a = &reproduce_a;
     const char *mode = a->full ? "full" : "quick";
     struct experiment e;
-    char err[ERRLEN], dir[1024], json[1100];
+    char err[ERRLEN], dir[1024];
     if (res_experiment_load(name, mode, &e, err, sizeof err) != 0)
         return cli_fail("reproduce", err);
     snprintf(dir, sizeof dir, outdir ? "%s" : "results/latest/%s", outdir ? outdir : e.name);
     if (a->render_only) {
-        int rc = rep_reproduce(dir, &e, argc, argv, err, sizeof err);
+        int rc = reproduce_tables(dir, &e, mode, err, sizeof err);
+        if (!rc) rc = rep_reproduce(dir, &e, argc, argv, err, sizeof err);
         if (rc)
             fprintf(stderr, "contend reproduce: %s\n", err);
         else
@@ -282,25 +343,45 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
         extra[nextra++] = setbuf[i];
         extra[nextra++] = eq + 1;
     }
-    struct run_opts o;
-    int rc = res_experiment_opts(&e, extra, nextra, &o, err, sizeof err);
-    if (!rc) rc = res_make_dirs(dir, err, sizeof err);
-    if (rc) {
-        res_experiment_free(&e);
-        return cli_fail("reproduce", err);
+    char runners[4][24];
+    size_t nrun = reproduce_runners(&e, runners, 4), nruns = e.nparts * nrun;
+    char(*paths)[1200] = calloc(nruns ? nruns : 1, sizeof *paths);
+    int status = paths ? 0 : cli_fail("reproduce", "out of memory");
+    if (!status && res_make_dirs(dir, err, sizeof err)) status = cli_fail("reproduce", err);
+    if (!status && nruns > 1) {
+        snprintf(paths[0], sizeof paths[0], "%s/parts", dir);
+        if (res_make_dirs(paths[0], err, sizeof err)) status = cli_fail("reproduce", err);
     }
-    snprintf(json, sizeof json, "%s/results.json", dir);
-    o.out = json;
-    o.argc = argc; /* record the user's command line, not the file's */
-    o.argv = argv;
-    fprintf(stderr, "contend reproduce %s (%s): %zu cells x %u reps\n", e.name, mode,
-            o.nimpls * o.threads.n, o.reps);
-    int status = cli_run("reproduce", &o, reproduce_print, &e);
+    /* every part under every runner; one run goes straight to results.json */
+    for (size_t k = 0, r = 0; status < 2 && k < e.nparts; k++)
+        for (size_t u = 0; status < 2 && u < nrun; u++, r++) {
+            if (nruns == 1)
+                snprintf(paths[r], sizeof paths[r], "%s/results.json", dir);
+            else
+                snprintf(paths[r], sizeof paths[r], "%s/parts/%s-%s.json", dir,
+                         *e.parts[k].name ? e.parts[k].name : "run", runners[u]);
+            int st =
+                reproduce_part(&e, k, runners[u], paths[r], extra, nextra, nruns == 1, argc, argv);
+            if (st > status) status = st;
+        }
+    if (status <= 1 && nruns > 1) { /* the runs as one file, then the seed's tables */
+        const char *in[EXP_MAX_PARTS * 4];
+        char json[1100];
+        for (size_t r = 0; r < nruns; r++) in[r] = paths[r];
+        snprintf(json, sizeof json, "%s/results.json", dir);
+        json_t *m = res_merge(in, nruns, NULL, err, sizeof err);
+        if (!m || res_write_json_atomic(json, m, err, sizeof err))
+            status = cli_fail("reproduce", err);
+        json_decref(m);
+    }
+    if (status <= 1 && reproduce_tables(dir, &e, mode, err, sizeof err))
+        status = cli_fail("reproduce", err);
     if (status <= 1 && rep_reproduce(dir, &e, argc, argv, err, sizeof err) != 0) {
-        fprintf(stderr, "contend reproduce: %s (the results are in %s)\n", err, json);
+        fprintf(stderr, "contend reproduce: %s (the results are in %s)\n", err, dir);
         status = 2;
     } else if (status <= 1)
         fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
+    free(paths);
     res_experiment_free(&e);
     return status;
 }

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
 
@@ -55,6 +56,7 @@ static void doc_data(const struct doc *d, const char *s, size_t len)
         }
         if (d->md) doc_md_data(d, buf, k);
         if (d->html) rep_html_text(d->html, buf, k);
+        if (d->tcur) fwrite(buf, 1, k, d->tcur);
         s += k;
         len -= k;
     }
@@ -168,6 +170,7 @@ static void doc_inline(struct doc *d, const char *fmt, va_list *ap)
                 fputc(c, d->md);
             }
             if (d->html) rep_html_text(d->html, &c, 1);
+            if (d->tcur) fputc(c, d->tcur);
         }
         p++;
     }
@@ -175,6 +178,136 @@ static void doc_inline(struct doc *d, const char *fmt, va_list *ap)
     if (d->in_code) doc_mark(d, &d->in_code, "`", "<code>", "</code>");
     if (d->in_b) doc_mark(d, &d->in_b, "**", "<strong>", "</strong>");
     if (d->in_i) doc_mark(d, &d->in_i, "*", "<em>", "</em>");
+}
+
+/* ---- the text document ---- */
+
+#define DOC_TEXT_WIDTH 80
+
+/* Starts capturing a block's text (nothing without a text document). */
+static void doc_text_begin(struct doc *d)
+{
+    if (d->text && !d->tcur) d->tcur = open_memstream(&d->tbuf, &d->tlen);
+}
+
+/* Ends the capture: the block's text, to be freed (or NULL). */
+static char *doc_text_end(struct doc *d)
+{
+    if (!d->tcur) return NULL;
+    fclose(d->tcur);
+    d->tcur = NULL;
+    char *t = d->tbuf;
+    d->tbuf = NULL;
+    return t;
+}
+
+/* s wrapped at DOC_TEXT_WIDTH: the first line after first, the others after
+   indent spaces. */
+static void doc_text_wrap(FILE *f, const char *s, const char *first, int indent)
+{
+    fputs(first, f);
+    int col = (int)strlen(first), start = 1;
+    while (*s) {
+        while (*s == ' ') s++;
+        size_t w = strcspn(s, " ");
+        if (!w) break;
+        if (!start && col + 1 + (int)w > DOC_TEXT_WIDTH) {
+            fprintf(f, "\n%*s", indent, "");
+            col = indent;
+            start = 1;
+        }
+        if (!start) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(s, 1, w, f);
+        col += (int)w;
+        s += w;
+        start = 0;
+    }
+    fputc('\n', f);
+}
+
+static void doc_text_block(struct doc *d, const char *first, int indent, int blank)
+{
+    char *t = doc_text_end(d);
+    if (!t) return;
+    doc_text_wrap(d->text, t, first, indent);
+    if (blank) fputc('\n', d->text);
+    free(t);
+}
+
+/* The captured cell goes into the table's list. */
+static void doc_text_cell(struct doc *d)
+{
+    char *t = doc_text_end(d);
+    if (!t) return;
+    if (d->ntcells == d->tcap) {
+        size_t cap = d->tcap ? 2 * d->tcap : 64;
+        char **g = realloc(d->tcells, cap * sizeof *g);
+        if (!g) {
+            free(t);
+            return;
+        }
+        d->tcells = g;
+        d->tcap = cap;
+    }
+    d->tcells[d->ntcells++] = t;
+}
+
+/* The table, aligned when it fits, else a row at a time. */
+static void doc_text_table(struct doc *d)
+{
+    int nc = d->tcols;
+    size_t nrow = nc ? d->ntcells / (size_t)nc : 0;
+    int w[64] = { 0 }, total = 0;
+    for (size_t i = 0; nc > 0 && nc <= 64 && i < nrow * (size_t)nc; i++) {
+        int l = (int)strlen(d->tcells[i]);
+        if (l > w[i % (size_t)nc]) w[i % (size_t)nc] = l;
+    }
+    for (int c = 0; c < nc && c < 64; c++) total += w[c] + (c ? 2 : 0);
+    if (nc > 0 && nc <= 64 && total <= DOC_TEXT_WIDTH) {
+        for (size_t r = 0; r < nrow; r++) {
+            for (int c = 0; c < nc; c++) {
+                int right = c < (int)strlen(d->align) && d->align[c] == 'r';
+                const char *v = d->tcells[r * (size_t)nc + (size_t)c];
+                int pad = c + 1 < nc || right ? w[c] : 0;
+                fprintf(d->text, right ? "%s%*s" : "%s%-*s", c ? "  " : "", pad, v);
+            }
+            fputc('\n', d->text);
+            for (int c = 0; r == 0 && c < nc; c++)
+                fprintf(d->text, "%s%.*s%s", c ? "  " : "", w[c],
+                        "--------------------------------------------------------------------"
+                        "------------",
+                        c + 1 == nc ? "\n" : "");
+        }
+    } else if (nc > 0) {
+        int hw = 0; /* the header's width, at most 36 */
+        for (int c = 1; c < nc; c++) {
+            int l = (int)strlen(d->tcells[c]);
+            if (l > hw) hw = l;
+        }
+        if (hw > 36) hw = 36;
+        for (size_t r = 1; r < nrow; r++) {
+            doc_text_wrap(d->text, d->tcells[r * (size_t)nc], "", 2);
+            for (int c = 1; c < nc; c++) {
+                char first[128];
+                if ((int)strlen(d->tcells[c]) > hw) { /* a long header: a line of its own */
+                    fprintf(d->text, "  %s\n", d->tcells[c]);
+                    snprintf(first, sizeof first, "%*s", hw + 4, "");
+                } else {
+                    snprintf(first, sizeof first, "  %-*s  ", hw, d->tcells[c]);
+                }
+                doc_text_wrap(d->text, d->tcells[r * (size_t)nc + (size_t)c], first, hw + 4);
+            }
+        }
+    }
+    fputc('\n', d->text);
+    for (size_t i = 0; i < d->ntcells; i++) free(d->tcells[i]);
+    free(d->tcells);
+    d->tcells = NULL;
+    d->ntcells = d->tcap = 0;
+    d->tcols = 0;
 }
 
 #define DOC_INLINE(d, fmt)       \
@@ -187,10 +320,14 @@ static void doc_inline(struct doc *d, const char *fmt, va_list *ap)
 
 void rep_doc_close(struct doc *d)
 {
-    if (d->list) doc_put(d, "\n", "</ul>\n");
+    if (d->list) {
+        doc_put(d, "\n", "</ul>\n");
+        if (d->text) fputc('\n', d->text);
+    }
     if (d->table) {
         if (d->cells) rep_doc_row(d);
         doc_put(d, "\n", "</table>\n");
+        if (d->text) doc_text_table(d);
     }
     d->list = d->table = d->cells = 0;
 }
@@ -216,16 +353,27 @@ void rep_doc_heading(struct doc *d, int level, const char *fmt, ...)
     int l = level < 1 ? 0 : level > 4 ? 3 : level - 1;
     rep_doc_close(d);
     doc_put(d, hashes[l], open[l]);
+    doc_text_begin(d);
     DOC_INLINE(d, fmt);
     doc_put(d, "\n\n", close[l]);
+    char *t = doc_text_end(d);
+    if (t) { /* underlined: = for the title, - below */
+        size_t n = strlen(t);
+        fprintf(d->text, "%s\n", t);
+        for (size_t i = 0; i < n && i < DOC_TEXT_WIDTH; i++) fputc(l ? '-' : '=', d->text);
+        fputs("\n\n", d->text);
+        free(t);
+    }
 }
 
 void rep_doc_para(struct doc *d, const char *fmt, ...)
 {
     rep_doc_close(d);
     doc_put(d, NULL, "<p>");
+    doc_text_begin(d);
     DOC_INLINE(d, fmt);
     doc_put(d, "\n\n", "</p>\n");
+    doc_text_block(d, "", 0, 1);
 }
 
 void rep_doc_item(struct doc *d, const char *fmt, ...)
@@ -236,8 +384,10 @@ void rep_doc_item(struct doc *d, const char *fmt, ...)
         d->list = 1;
     }
     doc_put(d, "- ", "<li>");
+    doc_text_begin(d);
     DOC_INLINE(d, fmt);
     doc_put(d, "\n", "</li>\n");
+    doc_text_block(d, "- ", 2, 0);
 }
 
 void rep_doc_table(struct doc *d, const char *align)
@@ -257,14 +407,22 @@ void rep_doc_cell(struct doc *d, const char *fmt, ...)
     doc_put(d, " ",
             d->table == 1 ? (right ? "<th class=\"r\">" : "<th>")
                           : (right ? "<td class=\"r\">" : "<td>"));
+    doc_text_begin(d);
     DOC_INLINE(d, fmt);
     doc_put(d, " |", d->table == 1 ? "</th>" : "</td>");
+    doc_text_cell(d);
     d->cells++;
 }
 
 void rep_doc_row(struct doc *d)
 {
     if (!d->table) return;
+    if (d->table == 1) d->tcols = d->cells;
+    while (d->text && d->tcols && d->cells < d->tcols) { /* a short row: empty cells */
+        doc_text_begin(d);
+        doc_text_cell(d);
+        d->cells++;
+    }
     doc_put(d, "\n", "</tr>\n");
     if (d->table == 1 && d->md) {
         fputc('|', d->md);
@@ -280,6 +438,7 @@ void rep_doc_rule(struct doc *d)
 {
     rep_doc_close(d);
     doc_put(d, "---\n\n", "<hr>\n");
+    if (d->text) fputs("--------\n\n", d->text);
 }
 
 void rep_doc_image(struct doc *d, const char *stem, const char *alt)

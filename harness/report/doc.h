@@ -11,7 +11,12 @@
  * HTML: &, <, >, " and '), control characters become spaces, and it can
  * never open a link. The only links are those the report itself writes: the
  * plots (rep_doc_image). Images are inlined into the HTML as SVG, so the
- * page is self-contained. */
+ * page is self-contained.
+ *
+ * The text document (d->text) is for a terminal: marks dropped, paragraphs
+ * wrapped at 80 columns, a table aligned when it fits 80 columns and
+ * otherwise written a row at a time, one "column: value" line per cell (as
+ * psql's expanded display), images left out. */
 #ifndef CONTEND_DOC_H
 #define CONTEND_DOC_H
 
@@ -21,6 +26,7 @@
 
 struct doc {
     FILE *md, *html;         /* either may be NULL */
+    FILE *text;              /* or plain text for a terminal (80 columns), or NULL */
     const char *dir;         /* the directory that holds plots/ (HTML inlines the SVGs) */
     int list;                /* inside a list */
     int table;               /* 0: none; 1: its header row; 2: its body */
@@ -29,6 +35,13 @@ struct doc {
     int images;              /* images written (the HTML's id prefixes) */
     int missing;             /* images the HTML could not inline */
     int in_code, in_b, in_i; /* inline state while a format is written */
+    /* the text document's current block, and a table's cells until it ends */
+    FILE *tcur;
+    char *tbuf;
+    size_t tlen;
+    char **tcells;
+    size_t ntcells, tcap;
+    int tcols;
 };
 
 /* The HTML page around the document (title escaped); no-ops without html. */

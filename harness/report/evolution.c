@@ -1,7 +1,11 @@
 /* The evolution table of a reproduction: the seed's table shape (its row
- * labels, our medians, the seed's published figures as a labelled reference
- * column), then the seed's key ratios measured here, each with the counter
- * that differs most between the two cells. */
+ * labels; our medians with their CI, one column per runner; the seed's
+ * published figures as a labelled reference column), then the seed's key
+ * ratios measured here, each with a 95% interval and a verdict against the
+ * seed's band: agrees, differs (with the counter that differs most between
+ * the two cells) or inconclusive (with why, and roughly how many trials
+ * would decide). Rows come from the runs of a reproduction: one run, or
+ * one per part and runner (experiment.h). Methods: docs/statistics.md. */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,15 +15,199 @@
 #include "doc.h"
 #include "experiment.h"
 #include "family.h"
+#include "lab_ratio.h"
 #include "report.h"
 #include "view.h"
 
-static double evolution_speed(const struct rf_cell *c, const char *metric)
+#define EVOLUTION_MAX_RUNNERS 4
+
+/* Where a row was measured: a run (an input of the report) and a cell. */
+struct evo_pick {
+    const struct rf_result *r;
+    const struct rf_cell *c;
+};
+
+static const char *evolution_cfg(const struct rf_result *r, const char *key)
+{
+    const char *v = json_string_value(json_object_get(r->config, key));
+    return v ? v : "";
+}
+
+/* "threads" for "threads", "fibers" for "fibers:2". */
+static void evolution_runner_kind(const struct rf_result *r, char *buf, size_t n)
+{
+    const char *v = evolution_cfg(r, "runner");
+    snprintf(buf, n, "%.*s", (int)strcspn(*v ? v : "threads", ":"), *v ? v : "threads");
+}
+
+/* The runners of the report's runs, in first-seen order. */
+static size_t evolution_runners(const struct report *rp, char out[][16], size_t max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < rp->nin; i++) {
+        char kind[16];
+        evolution_runner_kind(&rp->in[i].r, kind, sizeof kind);
+        size_t j = 0;
+        while (j < k && strcmp(out[j], kind)) j++;
+        if (j == k && k < max) snprintf(out[k++], 16, "%s", kind);
+    }
+    return k;
+}
+
+/* The cell of row (an index in e->rows, or -1 for impl in a file of one
+   run) under runner: the largest thread count its run measured, or the
+   experiment's focus count when it has it. */
+static struct evo_pick evolution_pick(const struct report *rp, const struct experiment *e, int row,
+                                      const char *impl, const char *runner)
+{
+    struct evo_pick p = { NULL, NULL };
+    char part[64] = "";
+    if (row >= 0 && e->rows[row].from) {
+        const char *from = e->rows[row].from, *slash = strchr(from, '/');
+        snprintf(part, sizeof part, "%.*s", (int)(slash - from), from);
+        impl = slash + 1;
+    }
+    for (size_t i = 0; i < rp->nin && !p.c; i++) {
+        const struct rf_result *r = &rp->in[i].r;
+        char kind[16];
+        evolution_runner_kind(r, kind, sizeof kind);
+        if (strcmp(kind, runner) || strcmp(evolution_cfg(r, "part"), part)) continue;
+        for (size_t k = 0; k < r->ncells; k++) {
+            const struct rf_cell *c = &r->cells[k];
+            if (strcmp(c->impl, impl)) continue;
+            if (!p.c || c->threads == e->focus_threads
+                || (p.c->threads != e->focus_threads && c->threads > p.c->threads))
+                p.r = r, p.c = c;
+        }
+    }
+    return p;
+}
+
+/* The row keys in table order (rows of table "seed" or of "beyond"), or
+   for a file of one run every implementation of its run. */
+static size_t evolution_rows(const struct report *rp, const struct experiment *e, const char *table,
+                             const char **keys, size_t max)
+{
+    size_t k = 0;
+    if (e->multi) {
+        for (size_t i = 0; i < e->nrows && k < max; i++)
+            if (!strcmp(e->rows[i].table ? e->rows[i].table : "seed", table))
+                keys[k++] = e->rows[i].key;
+        return k;
+    }
+    if (strcmp(table, "seed")) return 0;
+    for (size_t i = 0; i < rp->nin; i++)
+        for (size_t c = 0; c < rp->in[i].r.ncells; c++) {
+            const char *impl = rp->in[i].r.cells[c].impl;
+            size_t j = 0;
+            while (j < k && strcmp(keys[j], impl)) j++;
+            if (j == k && k < max) keys[k++] = impl;
+        }
+    return k;
+}
+
+static struct evo_pick evolution_row_pick(const struct report *rp, const struct experiment *e,
+                                          const char *key, const char *runner)
+{
+    return evolution_pick(rp, e, e->multi ? res_experiment_row(e, key) : -1, key, runner);
+}
+
+static void evolution_cell(struct doc *d, const struct evo_pick *p, const char *metric)
 {
     struct lab_summary s;
-    if (!rep_cell_summary(c, metric, &s) || !(s.median > 0)) return NAN;
-    return res_metric_direction(metric) == DIR_LOWER ? 1 / s.median : s.median;
+    char buf[80];
+    if (p->c && rep_cell_summary(p->c, metric, &s)) {
+        rep_med_ci(&s, buf, sizeof buf, 1);
+        rep_doc_cell(d, "%s", buf);
+    } else {
+        rep_doc_cell(d, "%s", p->c ? rep_cell_missing(p->r, p->c) : "not run");
+    }
 }
+
+/* One table: rows x (metric per runner), the reference, fairness, check. */
+static void evolution_grid(struct doc *d, const struct report *rp, const struct experiment *e,
+                           const char **keys, size_t nk, const char **cols, size_t ncol,
+                           char runners[][16], size_t nrun)
+{
+    char align[64] = "ll";
+    for (size_t i = 0; i < ncol * nrun && i < 40; i++) strcat(align, "r");
+    strcat(align, "l");
+    for (size_t i = 0; i < nrun && i < 4; i++) strcat(align, "r");
+    strcat(align, "l");
+    rep_doc_table(d, align);
+    rep_doc_cell(d, "%s", e->multi ? "Row" : "Approach");
+    rep_doc_cell(d, "measured as");
+    const struct rf_result *any = &rp->in[0].r;
+    for (size_t m = 0; m < ncol; m++)
+        for (size_t k = 0; k < nrun; k++)
+            rep_doc_cell(d, "%s (%s)%s%s", rep_metric_label(cols[m]), res_metric_unit(any, cols[m]),
+                         nrun > 1 ? ", " : "", nrun > 1 ? runners[k] : "");
+    rep_doc_cell(d, "seed's published figure (reference, not measured here)");
+    for (size_t k = 0; k < nrun; k++)
+        rep_doc_cell(d, "Jain%s%s", nrun > 1 ? ", " : "", nrun > 1 ? runners[k] : "");
+    rep_doc_cell(d, "check");
+    rep_doc_row(d);
+    for (size_t i = 0; i < nk; i++) {
+        int row = e->multi ? res_experiment_row(e, keys[i]) : -1;
+        struct evo_pick first = evolution_row_pick(rp, e, keys[i], runners[0]);
+        rep_doc_cell(d, "%s", res_experiment_label(e, keys[i]));
+        if (first.c)
+            rep_doc_cell(d, "%s/%s, %u workers", first.c->family, first.c->impl, first.c->threads);
+        else
+            rep_doc_cell(d, "%s", row >= 0 ? e->rows[row].from : keys[i]);
+        const char *verdict = "n/a";
+        for (size_t m = 0; m < ncol; m++)
+            for (size_t k = 0; k < nrun; k++) {
+                struct evo_pick p = evolution_row_pick(rp, e, keys[i], runners[k]);
+                evolution_cell(d, &p, cols[m]);
+                if (p.c && p.c->verdict && strcmp(verdict, "FAIL")) verdict = p.c->verdict;
+            }
+        rep_doc_cell(d, "%s", res_experiment_reference(e, keys[i]));
+        for (size_t k = 0; k < nrun; k++) {
+            struct evo_pick p = evolution_row_pick(rp, e, keys[i], runners[k]);
+            struct lab_summary j;
+            if (p.c && rep_cell_summary(p.c, "jain", &j))
+                rep_doc_cell(d, "%.2f", j.median);
+            else
+                rep_doc_cell(d, "n/a");
+        }
+        rep_doc_cell(d, "%s", verdict);
+        rep_doc_row(d);
+    }
+    rep_doc_close(d);
+}
+
+/* The table of rows in table ("seed" or "beyond"): one metric with a
+   column per runner side by side, or several (the task store's), then one
+   table per runner. */
+static void evolution_table(struct doc *d, const struct report *rp, const struct experiment *e,
+                            const char *table, char runners[][16], size_t nrun)
+{
+    const char *keys[EXP_MAX_ROWS * 4];
+    size_t nk = evolution_rows(rp, e, table, keys, sizeof keys / sizeof *keys);
+    if (!nk) return;
+    const char *cols[8] = { "ops_per_s" };
+    size_t ncol = 1;
+    char colbuf[256];
+    if (e->columns) { /* the experiment names its metrics (the task store's) */
+        snprintf(colbuf, sizeof colbuf, "%s", e->columns);
+        ncol = 0;
+        char *save = NULL;
+        for (char *c = strtok_r(colbuf, ", ", &save); c && ncol < 8;
+             c = strtok_r(NULL, ", ", &save))
+            cols[ncol++] = c;
+    }
+    if (ncol == 1 || nrun < 2) {
+        evolution_grid(d, rp, e, keys, nk, cols, ncol, runners, nrun);
+        return;
+    }
+    for (size_t k = 0; k < nrun; k++) {
+        rep_doc_para(d, "**Under %s:**", runners[k]);
+        evolution_grid(d, rp, e, keys, nk, cols, ncol, &runners[k], 1);
+    }
+}
+
+/* ---- ratios ---- */
 
 /* Event counters per op that can explain a ratio (task-clock ns is CPU
    time, a consequence rather than a cause: left out). */
@@ -52,9 +240,133 @@ static void evolution_counter_reason(const struct rf_cell *a, const struct rf_ce
     }
     if (best < 2)
         snprintf(buf, n,
-                 counted ? "none of the counters recorded here differs by 2x or more "
-                           "between the two, so they do not say why"
+                 counted ? "none of the counters recorded here differs by 2x or more between "
+                           "the two, so they do not say why"
                          : "this result has no counters to say why");
+}
+
+/* Speed values of a cell's trials (ops/s, or 1/x of a lower-is-better metric). */
+static size_t evolution_speeds(const struct rf_cell *c, const char *metric, double *out, size_t max)
+{
+    const struct rf_metric *m = c ? res_cell_metric(c, metric) : NULL;
+    size_t k = 0;
+    for (size_t i = 0; m && i < m->n && k < max; i++)
+        if (m->v[i] > 0) out[k++] = m->dir == DIR_LOWER ? 1 / m->v[i] : m->v[i];
+    return k;
+}
+
+/* Why a verdict cannot be trusted: others used more than a quarter of the
+   machine's CPU time while the run ran (the load average would count our
+   own earlier threads), or the run's A/A control flagged a change. */
+#define EVOLUTION_BUSY 0.25
+
+static int evolution_busy(const struct rf_result *r, char *buf, size_t n)
+{
+    const json_t *o = json_object_get(r->context, "others_cpu");
+    if (json_is_number(o) && json_number_value(o) > EVOLUTION_BUSY) {
+        snprintf(buf, n, "others used %.0f%% of the CPUs while it ran", json_number_value(o) * 100);
+        return 1;
+    }
+    if (rep_noise_failed(r)) {
+        snprintf(buf, n, "its A/A noise control failed (see Noise and environment)");
+        return 1;
+    }
+    return 0;
+}
+
+/* A ratio under one runner: the cell of the table and a sentence. */
+static void evolution_ratio(struct doc *d, const struct report *rp, const struct experiment *e,
+                            size_t k, const char *runner, char *why, size_t wn)
+{
+    const char *metric = e->ratios[k].metric ? e->ratios[k].metric : "ops_per_s";
+    struct evo_pick a = evolution_row_pick(rp, e, e->ratios[k].a, runner);
+    struct evo_pick b = evolution_row_pick(rp, e, e->ratios[k].b, runner);
+    double va[1024], vb[1024], est, lo, hi, blo, bhi;
+    size_t na = evolution_speeds(a.c, metric, va, 1024),
+           nb = evolution_speeds(b.c, metric, vb, 1024);
+    int have_band = res_experiment_band(e, k, &blo, &bhi) == 0;
+    why[0] = '\0';
+    if (!na || !nb) {
+        rep_doc_cell(d, "not measured");
+        return;
+    }
+    int rc =
+        lab_ratio_bootstrap(va, na, vb, nb, 0.95, LAB_RATIO_RESAMPLES, 0x5eed + k, &est, &lo, &hi);
+    if (rc) { /* fewer than LAB_RATIO_MIN_TRIALS: the median ratio, no interval */
+        struct lab_summary sa, sb;
+        lab_summarize(va, na, &sa);
+        lab_summarize(vb, nb, &sb);
+        rep_doc_cell(d, "%.3g, inconclusive: too few trials (%zu and %zu; %d needed)",
+                     sa.median / sb.median, na, nb, LAB_RATIO_MIN_TRIALS);
+        return;
+    }
+    enum lab_ratio_verdict v =
+        have_band ? lab_ratio_verdict(lo, hi, blo, bhi, 1) : LAB_RATIO_INCONCLUSIVE;
+    char busy[128] = "";
+    if (v != LAB_RATIO_INCONCLUSIVE
+        && (evolution_busy(a.r, busy, sizeof busy) || evolution_busy(b.r, busy, sizeof busy)))
+        v = LAB_RATIO_INCONCLUSIVE;
+    if (v == LAB_RATIO_AGREES) {
+        rep_doc_cell(d, "%.3g [%.3g, %.3g] agrees", est, lo, hi);
+        return;
+    }
+    if (v == LAB_RATIO_DIFFERS) {
+        rep_doc_cell(d, "%.3g [%.3g, %.3g] **differs**", est, lo, hi);
+        char reason[300];
+        evolution_counter_reason(a.c, b.c, e->ratios[k].a, e->ratios[k].b, reason, sizeof reason);
+        snprintf(why, wn,
+                 "under %s, %s/%s is %.3g [%.3g, %.3g] against the seed's [%.3g, %.3g]: "
+                 "%s%s",
+                 runner, e->ratios[k].a, e->ratios[k].b, est, lo, hi, blo, bhi, reason,
+                 strcmp(runner, "threads") ? ""
+                                           : "; and these are OS threads, where the seed "
+                                             "measured goroutines (the fibers column is the like "
+                                             "for like)");
+        return;
+    }
+    size_t reps = 0;
+    if (busy[0])
+        rep_doc_cell(d, "%.3g [%.3g, %.3g] inconclusive: %s", est, lo, hi, busy);
+    else if (!have_band)
+        rep_doc_cell(d, "%.3g [%.3g, %.3g] (no band from the seed)", est, lo, hi);
+    else if (lab_ratio_reps_needed(na < nb ? na : nb, est, lo, hi, blo, bhi, 1, &reps) == 0)
+        rep_doc_cell(d, "%.3g [%.3g, %.3g] inconclusive: about %zu trials a cell would decide", est,
+                     lo, hi, reps);
+    else
+        rep_doc_cell(d, "%.3g [%.3g, %.3g] inconclusive: it sits on the band's edge", est, lo, hi);
+}
+
+static void evolution_ratios(struct doc *d, const struct report *rp, const struct experiment *e,
+                             char runners[][16], size_t nrun)
+{
+    rep_doc_heading(d, 3, "The seed's ratios, measured here");
+    char align[16] = "lr";
+    for (size_t i = 0; i < nrun && i < 8; i++) strcat(align, "l");
+    rep_doc_table(d, align);
+    rep_doc_cell(d, "ratio (speed of a over b)");
+    rep_doc_cell(d, "seed's band%s", e->widen > 1 ? " (widened)" : "");
+    for (size_t k = 0; k < nrun; k++)
+        rep_doc_cell(d, "here, %s: median ratio [95%% CI]", runners[k]);
+    rep_doc_row(d);
+    char why[EXP_MAX_ROWS][EVOLUTION_MAX_RUNNERS][600];
+    for (size_t k = 0; k < e->nratios; k++) {
+        double blo = 0, bhi = 0;
+        rep_doc_cell(d, "%s/%s%s%s", e->ratios[k].a, e->ratios[k].b, e->ratios[k].metric ? " " : "",
+                     e->ratios[k].metric ? e->ratios[k].metric : "");
+        if (res_experiment_band(e, k, &blo, &bhi) == 0 && blo == bhi)
+            rep_doc_cell(d, "%.3g", blo);
+        else if (blo < bhi)
+            rep_doc_cell(d, "[%.3g, %.3g]", blo, bhi);
+        else
+            rep_doc_cell(d, "none");
+        for (size_t r = 0; r < nrun; r++) evolution_ratio(d, rp, e, k, runners[r], why[k][r], 600);
+        rep_doc_row(d);
+    }
+    rep_doc_close(d);
+    for (size_t k = 0; k < e->nratios; k++)
+        for (size_t r = 0; r < nrun; r++)
+            if (why[k][r][0]) rep_doc_item(d, "%s.", why[k][r]);
+    rep_doc_close(d);
 }
 
 /* A store-shaped run (fixed work in phases: reads, then writes, then
@@ -79,212 +391,121 @@ static double evolution_scan_share(const struct rf_cell *c)
     return share < 0 ? 0 : share;
 }
 
-/* Says when the ops/s columns measure mostly the rare GetAll: when it took
-   more than half of the run in the median cell. */
-static void evolution_scan_note(struct doc *d, const struct rf_result *r, const char *fam)
+/* Says when ops/s measures mostly the rare GetAll: when it took more than
+   half of the run in the median cell. */
+static void evolution_scan_note(struct doc *d, const struct report *rp)
 {
-    double *v = malloc((r->ncells + 1) * sizeof *v);
+    double v[4096];
     size_t n = 0;
-    for (size_t i = 0; v && i < r->ncells; i++) {
-        double s = strcmp(r->cells[i].family, fam) ? NAN : evolution_scan_share(&r->cells[i]);
-        if (isfinite(s)) v[n++] = s;
-    }
+    for (size_t i = 0; i < rp->nin; i++)
+        for (size_t c = 0; c < rp->in[i].r.ncells && n < 4096; c++) {
+            double s = evolution_scan_share(&rp->in[i].r.cells[c]);
+            if (isfinite(s)) v[n++] = s;
+        }
     struct lab_summary s;
-    if (n) lab_summarize(v, n, &s);
-    free(v);
-    if (!n || s.median < 0.5) return;
-    char share[96];
-    if (lround(s.min * 100) == lround(s.max * 100))
-        snprintf(share, sizeof share, "%.0f%%", s.median * 100);
-    else
-        snprintf(share, sizeof share, "%.0f%% (from %.0f%% to %.0f%%)", s.median * 100, s.min * 100,
-                 s.max * 100);
+    if (!n) return;
+    lab_summarize(v, n, &s);
+    if (s.median < 0.5) return;
     rep_doc_para(d,
                  "**The ops/s columns are dominated by GetAll.** They count every operation over "
-                 "the whole timed run, and the rare GetAll scans took a median %s of that time "
-                 "in the cells that ran one, so ops/s mostly measures GetAll. The read and write "
-                 "columns time those operations in phases of their own: read them for reads and "
-                 "writes.",
-                 share);
+                 "the whole timed run, and the rare GetAll scans took a median %.0f%% of that "
+                 "time, so ops/s mostly measures GetAll. The read and write columns time those "
+                 "operations in phases of their own: read them for reads and writes.",
+                 s.median * 100);
 }
 
-/* The experiment's other columns: its list, else every tested metric. */
-static int evolution_columns(const struct experiment *e, const struct rf_result *r, const char *fam,
-                             const char *prim, struct rep_names *other, char *colbuf, size_t n)
+/* A cell's median of metric, or NAN. */
+static double evolution_median(const struct rf_cell *c, const char *metric)
 {
-    int rc = 0;
-    if (e->columns) {
-        snprintf(colbuf, n, "%s", e->columns);
-        char *save = NULL;
-        for (char *c = strtok_r(colbuf, ", ", &save); c && !rc; c = strtok_r(NULL, ", ", &save))
-            rc = rep_names_add(other, c);
-        return rc;
-    }
-    struct cmp sel;
-    memset(&sel, 0, sizeof sel);
-    for (size_t i = 0; i < r->ncells; i++)
-        for (size_t m = 0; !rc && m < r->cells[i].nmetrics; m++) {
-            const char *nm = r->cells[i].metrics[m].name;
-            if (!strcmp(r->cells[i].family, fam) && strcmp(nm, prim)
-                && rep_compare_metric_selected(&sel, &r->cells[i], nm))
-                rc = rep_names_add(other, nm);
-        }
-    return rc;
+    struct lab_summary s;
+    return rep_cell_summary(c, metric, &s) ? s.median : NAN;
 }
 
-static void evolution_table(struct doc *d, const struct experiment *e, const struct rf_result *r,
-                            const struct rep_names *impl, const struct rep_uns *thr,
-                            const struct rep_names *other, unsigned focus)
+static void evolution_num(struct doc *d, double v, const char *fmt)
 {
-    const char *fam = e->family, *prim = rep_primary_metric(r, fam);
-    const char *check = json_string_value(json_object_get(r->root, "check"));
-    char align[64] = "ll";
-    for (size_t i = 2; i < sizeof align - 1 && i < thr->n + other->n + 2; i++) align[i] = 'r';
-    size_t l = strlen(align);
-    if (l + 3 < sizeof align) strcat(align, "lrl");
-    rep_doc_table(d, align);
-    rep_doc_cell(d, "Approach");
-    rep_doc_cell(d, "impl");
-    for (size_t t = 0; t < thr->n; t++)
-        rep_doc_cell(d, "%s at %u thread%s", res_metric_unit(r, prim), thr->v[t],
-                     thr->v[t] == 1 ? "" : "s");
-    const struct family_driver *fd = run_family_find(fam);
-    for (size_t o = 0; o < other->n; o++) { /* the family's short title: "read ns/op" */
-        int k = fd ? run_family_metric(fd, other->v[o]) : -1;
-        if (k >= 0 && fd->metrics[k].col)
-            rep_doc_cell(d, "%s at %u", fd->metrics[k].col, focus);
-        else
-            rep_doc_cell(d, "%s (%s) at %u", rep_metric_label(other->v[o]),
-                         res_metric_unit(r, other->v[o]), focus);
-    }
-    rep_doc_cell(d, "seed's published figure (reference, not measured here)");
-    rep_doc_cell(d, "fairness (Jain) at %u", focus);
-    rep_doc_cell(d, "%s", check ? check : "check");
+    if (isfinite(v))
+        rep_doc_cell(d, fmt, v);
+    else
+        rep_doc_cell(d, "n/a");
+}
+
+/* Where the time goes for the rows the file's `explain` names: per runner
+   and worker count, wall time per op beside CPU time and context switches
+   per op (the counters the run recorded), then the file's reading. */
+static void evolution_explain(struct doc *d, const struct report *rp, const struct experiment *e,
+                              char runners[][16], size_t nrun)
+{
+    rep_doc_heading(d, 3, "Where the time goes");
+    rep_doc_table(d, "llrrrrr");
+    static const char *const head[] = { "row",       "runner",    "workers",    "wall ns/op",
+                                        "CPU ns/op", "CPUs busy", "switches/op" };
+    for (size_t i = 0; i < sizeof head / sizeof *head; i++) rep_doc_cell(d, "%s", head[i]);
     rep_doc_row(d);
-    for (size_t i = 0; i < impl->n; i++) {
-        rep_doc_cell(d, "%s", res_experiment_label(e, impl->v[i]));
-        rep_doc_cell(d, "%s", impl->v[i]);
-        const char *verdict = "n/a";
-        for (size_t t = 0; t < thr->n; t++) {
-            const struct rf_cell *c = rep_find(r, fam, impl->v[i], thr->v[t]);
-            struct lab_summary s;
-            char buf[16];
-            rep_doc_cell(d, "%s",
-                         rep_cell_summary(c, prim, &s) ? rep_format_si(s.median, buf, sizeof buf)
-                                                       : rep_cell_missing(r, c));
-            if (c && c->verdict && (strcmp(verdict, "FAIL") != 0)) verdict = c->verdict;
-        }
-        const struct rf_cell *fc = rep_find(r, fam, impl->v[i], focus);
-        for (size_t o = 0; o < other->n; o++) {
-            struct lab_summary s;
-            char buf[16];
-            rep_doc_cell(d, "%s",
-                         rep_cell_summary(fc, other->v[o], &s)
-                             ? rep_format_si(s.median, buf, sizeof buf)
-                             : rep_cell_missing(r, fc));
-        }
-        struct lab_summary j;
-        rep_doc_cell(d, "%s", res_experiment_reference(e, impl->v[i]));
-        if (rep_cell_summary(fc, "jain", &j))
-            rep_doc_cell(d, "%.3g", j.median);
-        else
-            rep_doc_cell(d, "%s", rep_cell_missing(r, fc));
-        rep_doc_cell(d, "%s", verdict);
-        rep_doc_row(d);
+    char *keys = strdup(e->explain), *save = NULL;
+    for (char *k = keys ? strtok_r(keys, ", ", &save) : NULL; k; k = strtok_r(NULL, ", ", &save)) {
+        int row = e->multi ? res_experiment_row(e, k) : -1;
+        const char *fam = NULL, *impl = res_experiment_row_impl(e, k, &fam);
+        char part[64] = "";
+        if (row >= 0 && e->rows[row].from)
+            snprintf(part, sizeof part, "%.*s", (int)strcspn(e->rows[row].from, "/"),
+                     e->rows[row].from);
+        for (size_t r = 0; r < nrun; r++)
+            for (size_t i = 0; i < rp->nin; i++) {
+                const struct rf_result *res = &rp->in[i].r;
+                char kind[16];
+                evolution_runner_kind(res, kind, sizeof kind);
+                if (strcmp(kind, runners[r]) || strcmp(evolution_cfg(res, "part"), part)) continue;
+                for (size_t c = 0; c < res->ncells; c++) {
+                    const struct rf_cell *cell = &res->cells[c];
+                    if (strcmp(cell->impl, impl)) continue;
+                    double wall = evolution_median(cell, "ns_per_op"),
+                           cpu = evolution_median(cell, "cpu_ns_per_op");
+                    rep_doc_cell(d, "%s", res_experiment_label(e, k));
+                    rep_doc_cell(d, "%s", runners[r]);
+                    rep_doc_cell(d, "%u", cell->threads);
+                    evolution_num(d, wall, wall < 10 ? "%.2f" : "%.0f");
+                    evolution_num(d, cpu, cpu < 10 ? "%.2f" : "%.0f");
+                    evolution_num(d, cpu / wall, "%.2f");
+                    evolution_num(d, evolution_median(cell, "switches_per_op"), "%.3g");
+                    rep_doc_row(d);
+                }
+            }
     }
+    free(keys);
     rep_doc_close(d);
+    rep_doc_para(
+        d,
+        "Medians over the trials. Wall ns/op: the timed region over its operations; CPU "
+        "ns/op and switches/op: the whole process's CPU time and OS context switches "
+        "over the timed region (getrusage: every worker, the variant's own threads, the "
+        "harness), per operation; CPUs busy: CPU over wall time. A fiber switch is not an OS "
+        "context switch; a carrier that sleeps for lack of work is.%s%s",
+        e->explain_note ? " " : "", e->explain_note ? e->explain_note : "");
 }
 
-static void evolution_ratios(struct doc *d, const struct experiment *e, const struct rf_result *r,
-                             unsigned focus)
+void rep_evolution(struct doc *d, const struct experiment *e, const struct report *rp)
 {
-    const char *fam = e->family, *prim = rep_primary_metric(r, fam);
-    if (e->focus_threads && focus != e->focus_threads)
-        rep_doc_para(d,
-                     "The seed's figures are for %u threads; this run's largest count is %u, so "
-                     "the ratios below are taken there.",
-                     e->focus_threads, focus);
-    rep_doc_heading(d, 3, "The seed's ratios, measured here (at %u threads)", focus);
-    rep_doc_table(d, "lrrl");
-    rep_doc_cell(d, "ratio (speed of a over b)");
-    rep_doc_cell(d, "seed (reference)");
-    rep_doc_cell(d, "here");
-    rep_doc_cell(d, " ");
-    rep_doc_row(d);
-    for (size_t k = 0; k < e->nratios; k++) {
-        const char *metric = e->ratios[k].metric ? e->ratios[k].metric : prim;
-        const struct rf_cell *a = rep_find(r, fam, e->ratios[k].a, focus),
-                             *b = rep_find(r, fam, e->ratios[k].b, focus);
-        double ours = a && b ? evolution_speed(a, metric) / evolution_speed(b, metric) : NAN,
-               seed = e->ratios[k].value;
-        rep_doc_cell(d, "%s/%s%s%s", e->ratios[k].a, e->ratios[k].b, e->ratios[k].metric ? " " : "",
-                     e->ratios[k].metric ? e->ratios[k].metric : "");
-        rep_doc_cell(d, "%.3g", seed);
-        if (!isfinite(ours)) {
-            rep_doc_cell(d, "n/a");
-            rep_doc_cell(d, "not measured in this run");
-        } else {
-            double f = fmax(ours / seed, seed / ours);
-            rep_doc_cell(d, "%.3g", ours);
-            if ((ours > 1) != (seed > 1) && fabs(log(ours)) > log(1.1))
-                rep_doc_cell(d, "**disagrees**: the order is reversed here");
-            else if (f <= 2)
-                rep_doc_cell(d, "agrees (within a factor of %.1f)", f);
-            else
-                rep_doc_cell(d, "**disagrees in size**: off by a factor of %.1f", f);
-        }
-        rep_doc_row(d);
-    }
-    rep_doc_close(d);
-    for (size_t k = 0; k < e->nratios; k++) {
-        const char *metric = e->ratios[k].metric ? e->ratios[k].metric : prim;
-        const struct rf_cell *a = rep_find(r, fam, e->ratios[k].a, focus),
-                             *b = rep_find(r, fam, e->ratios[k].b, focus);
-        if (!a || !b) continue;
-        double ours = evolution_speed(a, metric) / evolution_speed(b, metric),
-               seed = e->ratios[k].value;
-        if (!isfinite(ours)) continue;
-        char why[300];
-        evolution_counter_reason(a, b, e->ratios[k].a, e->ratios[k].b, why, sizeof why);
-        double f = fmax(ours / seed, seed / ours);
-        int agree = !((ours > 1) != (seed > 1) && fabs(log(ours)) > log(1.1)) && f <= 2;
-        rep_doc_item(d, "%s/%s%s%s: the seed's ratio is %.3g, this machine's %.3g: it %s%s; %s.",
-                     e->ratios[k].a, e->ratios[k].b, e->ratios[k].metric ? " " : "",
-                     e->ratios[k].metric ? e->ratios[k].metric : "", seed, ours,
-                     agree ? "agrees" : "does not agree",
-                     agree ? ""
-                           : " (platforms differ: the seed measured goroutines on its own machine)",
-                     why);
-    }
-    rep_doc_close(d);
-}
-
-void rep_evolution(struct doc *d, const struct experiment *e, const struct rf_result *r)
-{
-    const char *fam = e->family, *prim = rep_primary_metric(r, fam);
-    struct rep_names impl = { 0 }, other = { 0 };
-    struct rep_uns thr = { 0 };
-    char colbuf[512];
-    int rc = rep_impls_of(r, fam, &impl);
-    if (!rc) rc = rep_threads_of(r, fam, &thr);
-    if (!rc && prim) rc = evolution_columns(e, r, fam, prim, &other, colbuf, sizeof colbuf);
+    char runners[EVOLUTION_MAX_RUNNERS][16];
+    size_t nrun = evolution_runners(rp, runners, EVOLUTION_MAX_RUNNERS);
     rep_doc_heading(d, 2, "The seed's table, measured here");
-    if (rc || !prim || !thr.n) {
-        rep_doc_para(d, "No cells of family %s in the result.", fam);
-    } else {
-        unsigned focus = thr.v[thr.n - 1];
-        for (size_t t = 0; t < thr.n; t++)
-            if (thr.v[t] == e->focus_threads) focus = thr.v[t];
-        evolution_table(d, e, r, &impl, &thr, &other, focus);
-        rep_doc_para(d,
-                     "Medians of the trials of this run. The reference column quotes the seed "
-                     "(%s: Go, goroutines, its own machine); it is not a measurement of this "
-                     "machine. Threads here are OS threads, not goroutines.",
-                     e->seed_file ? e->seed_file : "its text");
-        evolution_scan_note(d, r, fam);
-        if (e->nratios) evolution_ratios(d, e, r, focus);
+    if (e->note) rep_doc_para(d, "%s", e->note);
+    evolution_table(d, rp, e, "seed", runners, nrun);
+    rep_doc_para(d,
+                 "Each value: the median over the trials [its 95%% CI] at the row's worker count "
+                 "(the largest its run measured, or the seed's). The reference column quotes the "
+                 "seed (%s: Go, goroutines, its own machine); it is not a measurement of this "
+                 "machine. threads: one OS thread per worker; fibers: M:N user-level workers on "
+                 "as many carrier threads as CPUs, like goroutines on GOMAXPROCS: the seed's "
+                 "conditions.",
+                 e->seed_file ? e->seed_file : "its text");
+    evolution_scan_note(d, rp);
+    if (e->nratios) evolution_ratios(d, rp, e, runners, nrun);
+    if (e->explain) evolution_explain(d, rp, e, runners, nrun);
+    const char *keys[1];
+    if (evolution_rows(rp, e, "beyond", keys, 1)) {
+        rep_doc_heading(d, 2, "Beyond the seed");
+        rep_doc_para(d, "Not the seed's experiments%s%s", e->beyond_note ? ": " : ".",
+                     e->beyond_note ? e->beyond_note : "");
+        evolution_table(d, rp, e, "beyond", runners, nrun);
     }
-    rep_names_free(&impl);
-    rep_names_free(&other);
-    rep_uns_free(&thr);
 }

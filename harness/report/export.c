@@ -311,17 +311,20 @@ static void export_trials_csv(FILE *f, const struct rf_result *r)
     }
 }
 
-static void export_summary_csv(FILE *f, const struct rf_result *r)
+/* The summary's rows of r; with a run label (a reproduction's part and
+   runner), that label first. */
+static void export_summary_rows(FILE *f, const struct rf_result *r, const char *run)
 {
-    fprintf(f,
-            "family,impl,workload,threads,metric,direction,n,median,ci_low,ci_high,ci_level,"
-            "min,max,mean,cv,unstable\n");
     for (size_t i = 0; i < r->ncells; i++)
         for (size_t m = 0; m < r->cells[i].nmetrics; m++) {
             const struct rf_metric *mt = &r->cells[i].metrics[m];
             struct lab_summary s;
             if (!mt->n) continue;
             lab_summarize(mt->v, mt->n, &s);
+            if (run) {
+                export_csv_str(f, run);
+                fputc(',', f);
+            }
             export_csv_cell_key(f, &r->cells[i]);
             fputc(',', f);
             export_csv_str(f, mt->name);
@@ -331,12 +334,39 @@ static void export_summary_csv(FILE *f, const struct rf_result *r)
         }
 }
 
-/* Runs fn into memory, then writes path atomically (or stdout if NULL). */
-static int export_emit(const char *path, void (*fn)(FILE *, const struct rf_result *),
-                       const struct rf_result *r, char *err, size_t n)
+static const char export_summary_head[] = "family,impl,workload,threads,metric,direction,n,median,"
+                                          "ci_low,ci_high,ci_level,min,max,mean,cv,unstable\n";
+
+static void export_summary_csv(FILE *f, const struct rf_result *r)
+{
+    fputs(export_summary_head, f);
+    export_summary_rows(f, r, NULL);
+}
+
+/* What export_emit writes: one result in a format (fn), or the summaries
+   of several runs with a first column naming each (fn NULL). */
+struct export_job {
+    void (*fn)(FILE *, const struct rf_result *);
+    const struct rf_result *const *r;
+    const char *const *run;
+    size_t nr;
+};
+
+static void export_job_write(FILE *f, const struct export_job *j)
+{
+    if (j->fn) {
+        j->fn(f, j->r[0]);
+        return;
+    }
+    fprintf(f, "run,%s", export_summary_head);
+    for (size_t i = 0; i < j->nr; i++) export_summary_rows(f, j->r[i], j->run[i]);
+}
+
+/* Writes the job into memory, then path atomically (or stdout if NULL). */
+static int export_emit(const char *path, const struct export_job *j, char *err, size_t n)
 {
     if (!path) {
-        fn(stdout, r);
+        export_job_write(stdout, j);
         return fflush(stdout) ? -EIO : 0;
     }
     char *buf = NULL;
@@ -346,7 +376,7 @@ static int export_emit(const char *path, void (*fn)(FILE *, const struct rf_resu
         snprintf(err, n, "out of memory");
         return -ENOMEM;
     }
-    fn(m, r);
+    export_job_write(m, j);
     fclose(m);
     int rc = res_write_file_atomic(path, buf, len, err, n);
     free(buf);
@@ -395,7 +425,8 @@ int rep_export_flags(const struct rf_result *r, const char *format, unsigned fla
     }
     for (size_t i = 0; i < sizeof export_formats / sizeof *export_formats; i++)
         if (!strcmp(export_formats[i].name, format))
-            return export_emit(path, export_formats[i].fn, r, err, n);
+            return export_emit(path, &(struct export_job){ export_formats[i].fn, &r, NULL, 1 }, err,
+                               n);
     snprintf(err, n, "--format: '%s' is not one of gobench, gbench-json, csv, csv-summary", format);
     return -EINVAL;
 }
@@ -407,5 +438,11 @@ int rep_export(const struct rf_result *r, const char *format, const char *path, 
 
 int rep_export_summary_csv(const char *path, const struct rf_result *r, char *err, size_t n)
 {
-    return export_emit(path, export_summary_csv, r, err, n);
+    return export_emit(path, &(struct export_job){ export_summary_csv, &r, NULL, 1 }, err, n);
+}
+
+int rep_export_summary_runs(const char *path, const struct rf_result *const *r,
+                            const char *const *run, size_t nr, char *err, size_t n)
+{
+    return export_emit(path, &(struct export_job){ NULL, r, run, nr }, err, n);
 }

@@ -20,6 +20,10 @@ int rep_export_flags(const struct rf_result *r, const char *format, unsigned fla
                      const char *path, char *err, size_t n);
 /* The per-cell summary CSV (reproduce writes it beside every report). */
 int rep_export_summary_csv(const char *path, const struct rf_result *r, char *err, size_t n);
+/* The same over several runs, with a first column "run" holding run[i]
+   (reproduce: one run per part and runner). */
+int rep_export_summary_runs(const char *path, const struct rf_result *const *r,
+                            const char *const *run, size_t nr, char *err, size_t n);
 /* google/benchmark JSON of r. */
 struct json_t *rep_export_gbench(const struct rf_result *r);
 

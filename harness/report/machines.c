@@ -15,7 +15,7 @@
 
 int rep_machines_merged(const struct report *rp)
 {
-    return rp->nin == 1 && res_merge_count(&rp->in[0].r) > 1;
+    return !rp->e && rp->nin == 1 && res_merge_count(&rp->in[0].r) > 1;
 }
 
 int rep_machines_write(const struct report *rp, char *err, size_t n)
@@ -97,24 +97,40 @@ static void machines_ratios(struct doc *d, const struct report *rp, const char *
         struct experiment e;
         if (res_experiment_load(path, "quick", &e, err, sizeof err)) continue;
         unsigned at = machines_common_threads(rp, fam, e.focus_threads);
-        if (e.family && !strcmp(e.family, fam) && e.nratios && at && rp->nin + 2 < sizeof align) {
+        const char *ia[EXP_MAX_ROWS], *ib[EXP_MAX_ROWS];
+        size_t mine = 0; /* the ratios whose two rows are of fam */
+        for (size_t k = 0; k < e.nratios; k++) {
+            const char *fa = NULL, *fb = NULL;
+            ia[k] = res_experiment_row_impl(&e, e.ratios[k].a, &fa);
+            ib[k] = res_experiment_row_impl(&e, e.ratios[k].b, &fb);
+            if (!fa || !fb || strcmp(fa, fam) || strcmp(fb, fam)) ia[k] = NULL;
+            mine += ia[k] != NULL;
+        }
+        if (mine && at && rp->nin + 2 < sizeof align) {
             rep_doc_para(
                 d, "The seed's key ratios (`%s`, speed of a over b) at %u threads:", e.name, at);
             snprintf(align, sizeof align, "lr%.*s", (int)rp->nin, "rrrrrrrrrrrrrrrr");
             rep_doc_table(d, align);
             rep_doc_cell(d, "ratio");
-            rep_doc_cell(d, "seed (reference)");
+            rep_doc_cell(d, "seed's band (reference)");
             for (size_t i = 0; i < rp->nin; i++) rep_doc_cell(d, "m%zu", i + 1);
             rep_doc_row(d);
             for (size_t k = 0; k < e.nratios; k++) {
                 const char *m = e.ratios[k].metric ? e.ratios[k].metric : prim;
+                double lo, hi;
+                if (!ia[k]) continue;
                 rep_doc_cell(d, "%s/%s%s%s", e.ratios[k].a, e.ratios[k].b,
                              e.ratios[k].metric ? " " : "", e.ratios[k].metric ? m : "");
-                rep_doc_cell(d, "%.3g", e.ratios[k].value);
+                if (res_experiment_band(&e, k, &lo, &hi))
+                    rep_doc_cell(d, " ");
+                else if (lo == hi)
+                    rep_doc_cell(d, "%.3g", lo);
+                else
+                    rep_doc_cell(d, "[%.3g, %.3g]", lo, hi);
                 for (size_t i = 0; i < rp->nin; i++) {
                     const struct rf_result *r = &rp->in[i].r;
-                    double q = machines_speed(rep_find(r, fam, e.ratios[k].a, at), m)
-                        / machines_speed(rep_find(r, fam, e.ratios[k].b, at), m);
+                    double q = machines_speed(rep_find(r, fam, ia[k], at), m)
+                        / machines_speed(rep_find(r, fam, ib[k], at), m);
                     if (isfinite(q))
                         rep_doc_cell(d, "%.3g", q);
                     else
@@ -175,7 +191,8 @@ static int machines_family(struct doc *d, const struct report *rp, const char *f
 
 int rep_machines_table(struct doc *d, const struct report *rp)
 {
-    if (rp->nin < 2 || rp->baseline) return 0; /* a baseline: builds compared, not machines */
+    /* a baseline: builds compared; a reproduction: parts and runners */
+    if (rp->nin < 2 || rp->baseline || rp->e) return 0;
     rep_doc_heading(d, 2, "Machines side by side");
     for (size_t i = 0; i < rp->nin; i++) {
         char mach[400];

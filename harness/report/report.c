@@ -3,6 +3,7 @@
  * self-contained report.html out, both written by the same calls (doc.h)
  * into a private directory that becomes DIR only when all is written
  * (outdir.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -16,6 +17,7 @@
 #include "experiment.h"
 #include "export.h"
 #include "machines.h"
+#include "merge.h"
 #include "outdir.h"
 #include "plot.h"
 #include "report.h"
@@ -148,64 +150,143 @@ static int report_baseline(const struct report *rp, const struct plotctx *p, siz
 }
 
 /* The A/A control: odd against even repetitions of the same run. */
-static void report_noise(struct doc *d, const struct report_input *in)
+struct report_noise {
+    int ok;               /* the control ran */
+    size_t flagged, rows; /* rows flagged as changed, of rows */
+    double med, max;      /* the halves' medians differ by (fraction) */
+    int few;              /* too few trials per half to flag anything */
+    char why[256];        /* when !ok */
+};
+
+static void report_noise_of(const struct rf_result *r, struct report_noise *z)
 {
-    struct rf_result h[2];
+    memset(z, 0, sizeof *z);
     size_t maxn = 0;
-    for (size_t i = 0; i < in->r.ncells; i++)
-        if (in->r.cells[i].ntrials > maxn) maxn = in->r.cells[i].ntrials;
+    for (size_t i = 0; i < r->ncells; i++)
+        if (r->cells[i].ntrials > maxn) maxn = r->cells[i].ntrials;
     if (maxn < 2) {
-        rep_doc_item(d, "noise (A/A control) for `%s`: not possible, fewer than 2 trials per cell",
-                     in->path);
+        snprintf(z->why, sizeof z->why, "not possible, fewer than 2 trials per cell");
         return;
     }
-    char err[256];
+    struct rf_result h[2];
     struct cmp c;
-    if (report_split_halves(&in->r, h) != 0) {
+    if (report_split_halves(r, h) != 0) {
+        snprintf(z->why, sizeof z->why, "out of memory");
         res_free(&h[0]);
         res_free(&h[1]);
         return;
     }
     rep_cmp_init(&c, "odd trials", &h[0], "even trials", &h[1]);
-    if (rep_compare_rows(&c, err, sizeof err) == 0) {
+    if (rep_compare_rows(&c, z->why, sizeof z->why) == 0) {
         rep_compare_warnings(&c);
-        size_t flagged = 0;
         double *dv = malloc(c.nrows * sizeof *dv);
         for (size_t i = 0; i < c.nrows; i++) {
-            flagged += c.rows[i].change != CMP_SAME;
+            z->flagged += c.rows[i].change != CMP_SAME;
             if (dv) dv[i] = isfinite(c.rows[i].delta) ? fabs(c.rows[i].delta) : 0;
         }
-        double med = 0, max = 0;
         if (dv) {
             struct lab_summary s;
             lab_summarize(dv, c.nrows, &s);
-            med = s.median;
-            max = s.max;
+            z->med = s.median;
+            z->max = s.max;
         }
         free(dv);
-        rep_doc_item(d,
-                     "noise (A/A control: odd against even repetitions of `%s`, the same build): "
-                     "%zu of %zu rows flagged as changed (expected: 0); the halves' medians "
-                     "differ by %.1f%% typically, %.1f%% at most%s",
-                     in->path, flagged, c.nrows, med * 100, max * 100,
-                     json_array_size(c.warnings)
-                         ? "; with so few trials per half the control cannot flag anything "
-                           "(see the warnings of compare), so read the spread"
-                         : "");
-    } else
-        rep_doc_item(d, "noise (A/A control) for `%s`: %s", in->path, err);
+        z->ok = 1;
+        z->rows = c.nrows;
+        z->few = json_array_size(c.warnings) > 0;
+    }
     rep_cmp_done(&c);
     res_free(&h[0]);
     res_free(&h[1]);
 }
 
+static void report_noise(struct doc *d, const struct report_input *in)
+{
+    struct report_noise z;
+    report_noise_of(&in->r, &z);
+    if (!z.ok) {
+        rep_doc_item(d, "noise (A/A control) for `%s`: %s", in->path, z.why);
+        return;
+    }
+    rep_doc_item(d,
+                 "noise (A/A control: odd against even repetitions of `%s`, the same build): "
+                 "%zu of %zu rows flagged as changed (expected: 0); the halves' medians differ "
+                 "by %.1f%% typically, %.1f%% at most%s",
+                 in->path, z.flagged, z.rows, z.med * 100, z.max * 100,
+                 z.few ? "; with so few trials per half the control cannot flag anything (see "
+                         "the warnings of compare), so read the spread"
+                       : "");
+}
+
+int rep_noise_failed(const struct rf_result *r)
+{
+    struct report_noise z;
+    report_noise_of(r, &z);
+    return z.ok && !z.few && z.flagged > 0;
+}
+
+/* A reproduction's run, named by its part and runner ("channel, threads"). */
+static const char *report_run_name(const struct report_input *in)
+{
+    const char *p = strstr(in->path, ": ");
+    return p ? p + 2 : in->path;
+}
+
+/* A reproduction's noise, one row per run: the A/A control, the share of
+   the CPUs others used while it ran, the load average when it started. */
+static void report_noise_table(struct doc *d, const struct report *rp)
+{
+    rep_doc_table(d, "lrrrr");
+    rep_doc_cell(d, "run (part, runner)");
+    rep_doc_cell(d, "A/A rows flagged");
+    rep_doc_cell(d, "A/A halves differ: typically, at most");
+    rep_doc_cell(d, "others' share of the CPUs");
+    rep_doc_cell(d, "load average at start");
+    rep_doc_row(d);
+    int few = 0;
+    for (size_t i = 0; i < rp->nin; i++) {
+        const struct report_input *in = &rp->in[i];
+        struct report_noise z;
+        report_noise_of(&in->r, &z);
+        rep_doc_cell(d, "%s", report_run_name(in));
+        if (z.ok) {
+            rep_doc_cell(d, "%zu of %zu%s", z.flagged, z.rows, z.few ? " (too few trials)" : "");
+            rep_doc_cell(d, "%.1f%%, %.1f%%", z.med * 100, z.max * 100);
+        } else {
+            rep_doc_cell(d, "%s", z.why);
+            rep_doc_cell(d, " ");
+        }
+        few |= z.ok && z.few;
+        const json_t *oc = json_object_get(in->r.context, "others_cpu");
+        const json_t *la = json_array_get(json_object_get(in->r.context, "loadavg"), 0);
+        if (json_is_number(oc))
+            rep_doc_cell(d, "%.0f%%", json_number_value(oc) * 100);
+        else
+            rep_doc_cell(d, "unknown");
+        if (json_is_number(la))
+            rep_doc_cell(d, "%.2f", json_number_value(la));
+        else
+            rep_doc_cell(d, "unknown");
+        rep_doc_row(d);
+    }
+    rep_doc_close(d);
+    rep_doc_para(d,
+                 "A/A: each run's odd repetitions against its even ones, the same build; any "
+                 "row flagged is noise%s. Others' share: the machine's busy CPU time (steal "
+                 "included) not spent by contend while the run ran; a ratio measured with "
+                 "more than a quarter is called inconclusive (docs/statistics.md).",
+                 few ? ", and with so few trials per half the control cannot flag anything, "
+                       "so read the spread"
+                     : "");
+}
+
 /* Load average and governor recorded in the context; cells not run. */
-static void report_env_warnings(struct doc *d, const struct report_input *in)
+static void report_env_warnings(struct doc *d, const struct report_input *in, int loadavg)
 {
     const json_t *la = json_array_get(json_object_get(in->r.context, "loadavg"), 0);
     const json_t *cpus = json_object_get(in->r.context, "online_cpus");
     const char *gov = rep_ctx_str(&in->r, "governor");
-    if (json_is_number(la) && json_is_integer(cpus)
+    if (loadavg && json_is_number(la) && json_is_integer(cpus)
         && json_number_value(la) > 0.5 * (double)json_integer_value(cpus))
         rep_doc_item(d,
                      "warning: `%s` was measured on a busy machine (load average %.2f on %d "
@@ -304,6 +385,9 @@ static int report_full_table(struct doc *d, const struct report *rp, const char 
 
 static void report_footer(struct doc *d, const struct report *rp)
 {
+    rep_doc_para(d,
+                 "How to read this report: docs/reports.md. Threads are OS threads, not "
+                 "goroutines; fibers are contend's M:N workers (docs/runners.md).");
     rep_doc_rule(d);
     for (size_t i = 0; i < rp->nin; i++) {
         const struct rf_result *r = &rp->in[i].r;
@@ -344,6 +428,38 @@ static int report_has_family(const struct rf_result *r, const char *fam)
     return 0;
 }
 
+/* A reproduction's runs, one section each: its cells and its plots, named
+   by part and runner. */
+static int report_runs_sections(const struct report *rp, struct plotctx *p)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && i < rp->nin; i++) {
+        struct report one = *rp;
+        one.in[0] = rp->in[i]; /* borrowed: the copy frees nothing */
+        one.nin = 1;
+        const char *name = report_run_name(&rp->in[i]);
+        char tag[64];
+        size_t k = 0;
+        for (const char *c = name; *c && k + 1 < sizeof tag; c++)
+            if (isalnum((unsigned char)*c))
+                tag[k++] = *c;
+            else if (k && tag[k - 1] != '-')
+                tag[k++] = '-';
+        tag[k] = '\0';
+        struct rep_names fams = { 0 };
+        rc = rep_families(&rp->in[i].r, &fams);
+        for (size_t f = 0; !rc && f < fams.n; f++) {
+            rep_doc_heading(p->doc, 2, "Run %s: family %s, all cells", name, fams.v[f]);
+            rc = report_full_table(p->doc, &one, fams.v[f]);
+            rep_machine_short(&rp->in[i].r, p->caption, sizeof p->caption);
+            if (!rc) rc = rep_plots_for(p, &rp->in[i].r, fams.v[f], tag);
+        }
+        rep_names_free(&fams);
+    }
+    if (!rc) report_footer(p->doc, rp);
+    return rc;
+}
+
 /* The body of the report, into d (and its plots into p's directory). */
 static int report_body(const struct report *rp, struct plotctx *p, const char *title)
 {
@@ -351,9 +467,13 @@ static int report_body(const struct report *rp, struct plotctx *p, const char *t
     int rc = 0;
     rep_doc_heading(d, 1, "%s", title);
     for (size_t i = 0; i < rp->nin; i++) {
-        char mach[400];
+        char mach[400], prev[400] = "";
         rep_machine_label(&rp->in[i].r, mach, sizeof mach);
-        rep_doc_item(d, "m%zu: `%s` on %s", i + 1, rp->in[i].path, mach);
+        if (i) rep_machine_label(&rp->in[i - 1].r, prev, sizeof prev);
+        if (!rp->e)
+            rep_doc_item(d, "m%zu: `%s` on %s", i + 1, rp->in[i].path, mach);
+        else if (strcmp(mach, prev)) /* a reproduction: its runs share a machine */
+            rep_doc_item(d, "measured on %s", mach);
     }
     int regressions = 0;
     for (size_t i = 0; !rc && rp->baseline && i < rp->nin; i++) {
@@ -365,15 +485,21 @@ static int report_body(const struct report *rp, struct plotctx *p, const char *t
                      "**Headline: %d confirmed regression(s).** `contend compare` gives the same "
                      "rows and exits 1 on a confirmed regression.",
                      regressions);
+    if (rp->e) rep_evolution(d, rp->e, rp); /* a reproduction: its tables first */
     rep_doc_heading(d, 2, "Noise and environment");
+    if (rp->e && rp->nin > 1) report_noise_table(d, rp);
     for (size_t i = 0; !rc && i < rp->nin; i++) {
-        report_noise(d, &rp->in[i]);
-        report_env_warnings(d, &rp->in[i]);
+        int table = rp->e && rp->nin > 1; /* the table shows noise and load */
+        if (!table) report_noise(d, &rp->in[i]);
+        report_env_warnings(d, &rp->in[i], !table);
     }
     if (!rc) rc = rep_machines_table(d, rp); /* machines.c: machines in columns */
-    if (rp->e && !rc) rep_evolution(d, rp->e, &rp->in[0].r);
     struct rep_names fams = { 0 };
     for (size_t i = 0; !rc && i < rp->nin; i++) rc = rep_families(&rp->in[i].r, &fams);
+    if (rp->e && rp->nin > 1) { /* a reproduction: each run's cells and plots */
+        rep_names_free(&fams);
+        return rc ? rc : report_runs_sections(rp, p);
+    }
     for (size_t f = 0; !rc && f < fams.n; f++) {
         rep_doc_heading(d, 2, "Family %s: all cells", fams.v[f]);
         rc = report_full_table(d, rp, fams.v[f]);
@@ -387,12 +513,7 @@ static int report_body(const struct report *rp, struct plotctx *p, const char *t
         }
     }
     rep_names_free(&fams);
-    if (!rc) {
-        rep_doc_para(d,
-                     "How to read this report: docs/reports.md. Threads are OS threads, not "
-                     "goroutines.");
-        report_footer(d, rp);
-    }
+    if (!rc) report_footer(d, rp);
     return rc;
 }
 
@@ -417,7 +538,17 @@ int rep_write(const struct report *rp, char *err, size_t n)
     if (!rc && rp->summary) { /* reproduce: the summary CSV beside the report */
         char path[4200];
         snprintf(path, sizeof path, "%s/summary.csv", out.tmp);
-        rc = rep_export_summary_csv(path, &rp->in[0].r, err, n);
+        if (rp->nin == 1)
+            rc = rep_export_summary_csv(path, &rp->in[0].r, err, n);
+        else {
+            const struct rf_result *r[REPORT_MAX_INPUTS];
+            const char *run[REPORT_MAX_INPUTS];
+            for (size_t i = 0; i < rp->nin; i++) {
+                r[i] = &rp->in[i].r;
+                run[i] = report_run_name(&rp->in[i]);
+            }
+            rc = rep_export_summary_runs(path, r, run, rp->nin, err, n);
+        }
     }
     if (!rc) {
         rep_doc_begin(&d, title);
@@ -441,19 +572,73 @@ int rep_write(const struct report *rp, char *err, size_t n)
     return rc;
 }
 
-int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **argv, char *err,
-                  size_t n)
+/* A reproduction's runs as the report's inputs: results.json, or each run
+   of it when it holds several (parts, runners). all owns what the inputs
+   borrow; free with report_runs_free. */
+static int report_runs(const char *dir, struct report *rp, struct rf_result *all, char names[][96],
+                       char *err, size_t n)
 {
-    struct report rp = { .dir = dir, .nin = 1, .e = e, .argc = argc, .argv = argv, .summary = 1 };
     size_t plen = strlen(dir) + 16;
     char *path = malloc(plen);
     if (!path) return -ENOMEM;
     snprintf(path, plen, "%s/results.json", dir);
-    rp.in[0].path = "results.json";
-    int rc = res_load(path, &rp.in[0].r, err, n);
+    int rc = res_load(path, all, err, n);
     free(path);
     if (rc) return rc;
-    rc = rep_write(&rp, err, n);
-    res_free(&rp.in[0].r);
+    size_t runs = res_merge_count(all);
+    if (runs > REPORT_MAX_INPUTS) {
+        snprintf(err, n, "%s/results.json holds %zu runs; a report shows at most %d", dir, runs,
+                 REPORT_MAX_INPUTS);
+        res_free(all);
+        return -E2BIG;
+    }
+    rp->nin = 0;
+    for (size_t i = 0; !rc && i < runs; i++) {
+        struct report_input *in = &rp->in[rp->nin];
+        if (runs == 1) {
+            in->r = *all;
+            in->path = "results.json";
+        } else if (!(rc = res_merge_run(all, i, &in->r, err, n))) {
+            const char *part = json_string_value(json_object_get(in->r.config, "part"));
+            const char *runner = json_string_value(json_object_get(in->r.config, "runner"));
+            snprintf(names[i], 96, "results.json: %s%s%s", part && *part ? part : "run",
+                     runner ? ", " : "", runner ? runner : "");
+            in->path = names[i];
+        }
+        if (!rc) rp->nin++;
+    }
     return rc;
+}
+
+static void report_runs_free(struct report *rp, struct rf_result *all)
+{
+    for (size_t i = 0; res_merge_count(all) > 1 && i < rp->nin; i++) res_free(&rp->in[i].r);
+    res_free(all);
+}
+
+int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **argv, char *err,
+                  size_t n)
+{
+    struct report rp = { .dir = dir, .e = e, .argc = argc, .argv = argv, .summary = 1 };
+    struct rf_result all;
+    char names[REPORT_MAX_INPUTS][96];
+    int rc = report_runs(dir, &rp, &all, names, err, n);
+    if (rc) return rc;
+    rc = rep_write(&rp, err, n);
+    report_runs_free(&rp, &all);
+    return rc;
+}
+
+int rep_reproduce_print(FILE *f, const char *dir, const struct experiment *e, char *err, size_t n)
+{
+    struct report rp = { .dir = dir, .e = e };
+    struct rf_result all;
+    char names[REPORT_MAX_INPUTS][96];
+    int rc = report_runs(dir, &rp, &all, names, err, n);
+    if (rc) return rc;
+    struct doc d = { .text = f, .dir = dir };
+    rep_evolution(&d, e, &rp);
+    rep_doc_close(&d);
+    report_runs_free(&rp, &all);
+    return 0;
 }

@@ -15,7 +15,7 @@
 
 struct experiment;
 
-#define REPORT_MAX_INPUTS 8
+#define REPORT_MAX_INPUTS 32
 
 struct report_input {
     const char *path;
@@ -43,8 +43,16 @@ int rep_write(const struct report *rp, char *err, size_t n);
 int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **argv, char *err,
                   size_t n);
 
+/* The evolution tables of the reproduction in DIR (results.json), as
+   Markdown on f: what `contend reproduce` prints. */
+int rep_reproduce_print(FILE *f, const char *dir, const struct experiment *e, char *err, size_t n);
+
+/* Did r's A/A control fail: its odd against its even repetitions, with
+   enough trials per half to decide, flag a row as changed? */
+int rep_noise_failed(const struct rf_result *r);
+
 /* The seed-shaped evolution table of a reproduction (report/evolution.c). */
 struct doc;
-void rep_evolution(struct doc *d, const struct experiment *e, const struct rf_result *r);
+void rep_evolution(struct doc *d, const struct experiment *e, const struct report *rp);
 
 #endif

@@ -6,26 +6,52 @@
 
 #define EXP_MAX_ARGS 64
 #define EXP_MAX_ROWS 32
+#define EXP_MAX_PARTS 16
 
+/* One run of an experiment: `contend run` argv from its keys. */
+struct exp_part {
+    char *name; /* "" for a file of one run ([run], [quick], [full]) */
+    char *argv[EXP_MAX_ARGS];
+    int argc;
+    /* what res_experiment_part_opts parsed last: argv with the extra
+       options (borrowed strings; run_opts points into them) */
+    char *run_argv[3 * EXP_MAX_ARGS];
+    int run_argc;
+};
+
+/* An experiment file is one run, or, for a table whose rows come from
+   different runs (the seed's own conditions row by row), several [part
+   NAME] sections; docs/experiments.md describes both. */
 struct experiment {
     char path[512];
     char name[64];
-    char *title, *family, *impl, *seed_file;
-    char *columns; /* metrics of the evolution table, in order (or NULL) */
+    char *title, *family, *impl, *seed_file, *note;
+    char *beyond_note;  /* the paragraph above the beyond-the-seed table */
+    char *explain;      /* rows whose time the report breaks down (keys) */
+    char *explain_note; /* and what that breakdown shows, in words */
+    char *columns;      /* metrics of the evolution table, in order (or NULL) */
+    char *runners;      /* "threads,fibers": each part runs under each; NULL: threads */
+    double widen;       /* a ratio band widened by this factor each way (another
+                      platform); 0: 1 */
     unsigned focus_threads;
-    /* `contend run` argv built from [run] and the chosen mode's section */
-    char *argv[EXP_MAX_ARGS];
-    int argc;
+    struct exp_part parts[EXP_MAX_PARTS];
+    size_t nparts;
+    /* rows of the seed's table: [label] + [reference] keyed by impl (one
+       run), or [row KEY] sections (from = part/impl) */
     struct {
-        char *key, *label, *reference;
+        char *key, *label, *reference, *from, *table;
+        double range_lo, range_hi; /* the seed's published range; 0: none */
     } rows[EXP_MAX_ROWS];
     size_t nrows;
-    /* [ratio]: "a/b" (or "a/b@metric") = the seed's speed ratio of a over b */
+    /* [ratio] a/b[@metric] = the seed's speed ratio of a over b: a number,
+       a band LO-HI, or nothing (the band from the rows' ranges); a and b are
+       row keys (or impls in a file of one run) */
     struct {
         char *a, *b, *metric;
-        double value;
+        double value, band_lo, band_hi;
     } ratios[EXP_MAX_ROWS];
     size_t nratios;
+    int multi;        /* rows come from [part] sections */
     const char *mode; /* "quick" or "full" */
 };
 
@@ -38,13 +64,23 @@ int res_experiment_load_string(const char *text, const char *mode, struct experi
                                size_t n);
 void res_experiment_free(struct experiment *e);
 struct run_opts;
-/* Appends extra (`contend run` options overriding the file's; --ops or
-   --duration replaces the file's stop rule) and parses the result into o.
-   0, or -EINVAL/-E2BIG with "PATH: reason" in err. */
+/* Part i's options with extra appended (`contend run` options overriding
+   the file's; --ops or --duration replaces the file's stop rule), parsed
+   into o. 0, or -EINVAL/-E2BIG with "PATH: reason" in err. */
+int res_experiment_part_opts(struct experiment *e, size_t i, const char *const *extra, int nextra,
+                             struct run_opts *o, char *err, size_t n);
+/* The same for an experiment of one run (part 0). */
 int res_experiment_opts(struct experiment *e, const char *const *extra, int nextra,
                         struct run_opts *o, char *err, size_t n);
-/* Removes every "OPT VALUE" pair from the experiment's run options. */
-void res_experiment_drop_option(struct experiment *e, const char *opt);
+/* The row called key, or -1. */
+int res_experiment_row(const struct experiment *e, const char *key);
+/* The band [lo, hi] (widened) of ratio k: 0, or -ENOENT when the file
+   gives none (no value, no band, no ranges for its rows). */
+int res_experiment_band(const struct experiment *e, size_t k, double *lo, double *hi);
+/* The implementation row key measures (its from's IMPL; in a file of one
+   run, key itself), and in *family the family its part runs (or NULL). */
+const char *res_experiment_row_impl(const struct experiment *e, const char *key,
+                                    const char **family);
 const char *res_experiment_label(const struct experiment *e, const char *impl);
 const char *res_experiment_reference(const struct experiment *e, const char *impl);
 const char *res_workloads_dir(void); /* $CONTEND_WORKLOADS, else DATA/workloads */

@@ -198,7 +198,9 @@ json_t *res_merge(const char *const *paths, size_t n, json_t *warn, char *err, s
         u[i].group = ng;
         for (size_t j = 0; j < i; j++) {
             if (json_equal(json_object_get(u[i].doc, "context"),
-                           json_object_get(u[j].doc, "context"))) {
+                           json_object_get(u[j].doc, "context"))
+                && json_equal(json_object_get(u[i].doc, "config"),
+                              json_object_get(u[j].doc, "config"))) {
                 snprintf(err, en, "%s and %s hold the same run", u[j].path, u[i].path);
                 goto done;
             }

@@ -48,6 +48,10 @@ json_t *res_trial_json(const struct trial *t, const struct family_driver *fam)
     if (t->stderr_tail[0]) json_object_set_new(j, "stderr_tail", json_string(t->stderr_tail));
     json_t *ctr = res_ctr_trial_json(&t->counters);
     if (ctr) json_object_set_new(j, "counters", ctr);
+    if (isfinite(t->cpu_ns_per_op) && isfinite(t->csw_per_op))
+        json_object_set_new(j, "process",
+                            json_pack("{s:f, s:f}", "cpu_ns_per_op", t->cpu_ns_per_op,
+                                      "switches_per_op", t->csw_per_op));
     return j;
 }
 
@@ -130,6 +134,9 @@ json_t *res_result_json(const struct run_result *r)
                   run_opts_json(o), "counters", res_ctr_spec_json(&o->counters), "metrics",
                   output_metrics(o->fam), "cells", cells);
     if (root && r->interrupted) json_object_set_new(root, "interrupted", json_true());
+    if (root && r->others_cpu >= 0) /* others' share of the CPUs while it ran */
+        json_object_set_new(json_object_get(root, "context"), "others_cpu",
+                            json_real(r->others_cpu));
     return root;
 }
 

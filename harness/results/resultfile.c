@@ -104,10 +104,30 @@ static const struct {
     { "task_clock_ns", "task_clock_ns_per_op" },
 };
 
+/* The process's usage over a trial (trial.process), as metrics of their
+   own names: counter-like, they explain rather than gate. */
+static const char *const process_metrics[] = { "cpu_ns_per_op", "switches_per_op" };
+
 int res_is_counter_metric(const char *name)
 {
     for (size_t e = 0; e < sizeof counter_metrics / sizeof *counter_metrics; e++)
         if (strcmp(name, counter_metrics[e].metric) == 0) return 1;
+    for (size_t e = 0; e < sizeof process_metrics / sizeof *process_metrics; e++)
+        if (strcmp(name, process_metrics[e]) == 0) return 1;
+    return 0;
+}
+
+/* Adds the numbers of obj's keys in names as metrics of c. */
+static int resultfile_add_known(struct rf_cell *c, const json_t *obj, const char *const *names,
+                                size_t nnames)
+{
+    for (size_t e = 0; json_is_object(obj) && e < nnames; e++) {
+        const json_t *v = json_object_get(obj, names[e]);
+        if (!json_is_number(v) || !isfinite(json_number_value(v))) continue;
+        int rc = resultfile_add_value(c, names[e], json_number_value(v), c->ntrials,
+                                      res_metric_direction(names[e]));
+        if (rc) return rc;
+    }
     return 0;
 }
 
@@ -180,6 +200,13 @@ static int resultfile_load_cell(const json_t *j, const struct rf_result *r, stru
                 snprintf(err, n, "%s: out of memory", name);
                 return rc;
             }
+        }
+        int prc = resultfile_add_known(c, json_object_get(t, "process"), process_metrics,
+                                       sizeof process_metrics / sizeof *process_metrics);
+        if (prc == -E2BIG) return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
+        if (prc) {
+            snprintf(err, n, "%s: out of memory", name);
+            return prc;
         }
         /* counters: trial.counters.per_op.<event> (null: not counted, skipped) */
         const json_t *per_op = json_object_get(json_object_get(t, "counters"), "per_op");

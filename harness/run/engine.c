@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "family.h"
@@ -42,6 +43,28 @@ double run_cell_ctr_median(const struct cell *c, size_t i, int total)
     lab_summarize_finite(v, c->ntrials, &s);
     free(v);
     return s.median;
+}
+
+double run_machine_busy(double *ours)
+{
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    *ours = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec
+                     + kids.ru_stime.tv_sec)
+        + (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec
+                   + kids.ru_stime.tv_usec)
+            / 1e6;
+    FILE *f = fopen("/proc/stat", "r");
+    unsigned long long v[8] = { 0 };
+    int k = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                       &v[4], &v[5], &v[6], &v[7])
+              : 0;
+    if (f) fclose(f);
+    if (k != 8) return -1;
+    /* user nice system idle iowait irq softirq steal: all but idle, iowait */
+    long hz = sysconf(_SC_CLK_TCK);
+    return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)(hz > 0 ? hz : 100);
 }
 
 int run_status(const struct run_result *r)
@@ -210,6 +233,8 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
     memset(r, 0, sizeof *r);
     if (getloadavg(r->loadavg_start, 3) != 3)
         r->loadavg_start[0] = r->loadavg_start[1] = r->loadavg_start[2] = -1;
+    double ours0, busy0 = run_machine_busy(&ours0);
+    uint64_t wall0 = lab_now_ns();
     r->opts = o;
     r->ncells = o->threads.n * o->nimpls;
     r->cells = calloc(r->ncells, sizeof *r->cells);
@@ -302,6 +327,12 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
     run_progress_done();
     free(done);
     for (size_t i = 0; i < r->ncells; i++) engine_finish_cell(&r->cells[i], o->reps);
+    double ours1, busy1 = run_machine_busy(&ours1);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    double wall = (double)(lab_now_ns() - wall0) / 1e9;
+    r->others_cpu = busy0 < 0 || busy1 < 0 || cpus <= 0 || wall < 0.05
+        ? -1
+        : fmax(0, fmin(1, ((busy1 - busy0) - (ours1 - ours0)) / (wall * (double)cpus)));
     if (r->interrupted) return 0;
     if (rc) {
         run_result_free(r);

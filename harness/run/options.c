@@ -530,6 +530,7 @@ json_t *run_opts_json(const struct run_opts *o)
     char runner[32];
     run_runner_name(&o->runner, runner, sizeof runner);
     if (j) json_object_set_new(j, "runner", json_string(runner));
+    if (j && o->part) json_object_set_new(j, "part", json_string(o->part));
     json_t *fj = json_object();
     for (size_t i = 0; fj && o->fam->opts && o->fam->opts[i]; i++) {
         struct opt_group g = { NULL, o->fam->opts[i], (void *)o->fcfg };

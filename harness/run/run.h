@@ -88,6 +88,7 @@ struct run_opts {
     int pin;    /* enum pin_mode */
     int start;  /* enum run_start */
     struct run_runner runner;
+    const char *part; /* the experiment's part this run is (reproduce), or NULL */
     uint64_t seed;
     const char *out;           /* JSON path or NULL */
     int quiet;                 /* no table on stdout */
@@ -148,9 +149,13 @@ struct trial {
     uint64_t expected, delivered; /* what the family's check expected and saw */
     char note[128];               /* why a verdict failed, or an error */
     enum outcome outcome;
-    char outcome_detail[48];     /* "SIGSEGV", "after 30 s", "exit status 3" */
-    char stderr_tail[2048];      /* last lines the trial wrote to stderr */
-    struct ctr_result counters;  /* per-op event counts; n == 0 when off */
+    char outcome_detail[48];    /* "SIGSEGV", "after 30 s", "exit status 3" */
+    char stderr_tail[2048];     /* last lines the trial wrote to stderr */
+    struct ctr_result counters; /* per-op event counts; n == 0 when off */
+    /* the whole process over the timed region, from getrusage (every
+       thread: workers, the variant's helpers, the harness): CPU time and
+       OS context switches per op; NAN when unknown */
+    double cpu_ns_per_op, csw_per_op;
     double m[TRIAL_MAX_METRICS]; /* the family's metrics (family.h); NAN: not measured */
 };
 
@@ -173,7 +178,11 @@ struct run_result {
     size_t ncells;
     int interrupted;         /* SIGINT/SIGTERM stopped the run */
     double loadavg_start[3]; /* when the run started; -1 if unknown */
-    char journal[1024];      /* the journal path, when there is one */
+    /* the share of the machine's CPU time others used while the run ran
+       (all CPUs' busy time, steal included, minus this process's and its
+       children's), in [0, 1]; -1 if unknown */
+    double others_cpu;
+    char journal[1024]; /* the journal path, when there is one */
 };
 
 /* A trial finished earlier (a journal being resumed). */
@@ -201,6 +210,11 @@ const char *run_cell_refusal(const struct run_opts *o, const struct lab_impl *im
 int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_result *r, char *err,
                size_t n);
 void run_result_free(struct run_result *r);
+/* The machine's busy CPU time (all CPUs, steal included) and this
+   process's own (itself and its waited-for children), in seconds; -1 when
+   /proc/stat cannot be read. */
+double run_machine_busy(double *ours);
+
 /* Median over a cell's trials of counter i (per op, or total); NaN if none. */
 double run_cell_ctr_median(const struct cell *c, size_t i, int total);
 /* 1 if any cell failed (crashed, timed out, failed its check), else 0. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,8 +132,23 @@ static void runner_release(struct trial_ctx *c, unsigned created)
     atomic_store(&c->stop, 1);
 }
 
+/* The process's CPU seconds (user + system, every thread) and context
+   switches (voluntary + involuntary) so far. */
+static void runner_usage(double *cpu, double *csw)
+{
+    struct rusage u;
+    if (getrusage(RUSAGE_SELF, &u)) {
+        *cpu = *csw = NAN;
+        return;
+    }
+    *cpu = (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec)
+        + (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    *csw = (double)(u.ru_nvcsw + u.ru_nivcsw);
+}
+
 static void runner_open_gate(struct trial_ctx *c)
 {
+    runner_usage(&c->cpu0, &c->csw0);
     c->t0 = lab_now_ns();
     c->deadline = c->t0 + (uint64_t)(c->o->duration * 1e9);
     atomic_store_explicit(&c->gate, 1, memory_order_release);
@@ -172,6 +188,7 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     const struct family_driver *d = o->fam;
     memset(t, 0, sizeof *t);
     for (size_t i = 0; i < TRIAL_MAX_METRICS; i++) t->m[i] = NAN;
+    t->cpu_ns_per_op = t->csw_per_op = NAN;
 
     struct trial_ctx *c = lab_calloc_aligned(sizeof *c);
     struct worker *w = lab_calloc_aligned(sizeof *w * threads);
@@ -240,7 +257,11 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     c->kind->join(c, created);
     for (unsigned i = created; i < threads; i++) w[i].t_end = c->t0; /* never ran */
 
+    double cpu1, csw1;
+    runner_usage(&cpu1, &csw1);
     runner_rates(c, t);
+    t->cpu_ns_per_op = t->ops ? (cpu1 - c->cpu0) * 1e9 / (double)t->ops : NAN;
+    t->csw_per_op = t->ops ? (csw1 - c->csw0) / (double)t->ops : NAN;
     if (ct && !rc) run_ctr_collect(&plan, ct, threads, t->ops, &t->counters);
     d->finish(c, t);
     if (c->kind->end) c->kind->end(c, rc ? NULL : t);

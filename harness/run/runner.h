@@ -45,6 +45,7 @@ struct trial_ctx {
     _Atomic uint32_t gate; /* parked on through lab_park, whatever the runner */
     uint64_t t0;
     uint64_t deadline; /* fixed time: t0 + duration */
+    double cpu0, csw0; /* the process's CPU seconds and context switches at t0 */
     const struct runner_kind *kind;
     void *rstate; /* the runner's own */
     int preempt;  /* fibers: workers yield at preemption points once a tick passed */

@@ -143,6 +143,11 @@ static int runner_fibers_start(struct trial_ctx *c, unsigned *created, char *err
     struct fibers *f = c->rstate;
     int rc = 0;
     if (c->impl->thread_init) run_fib_on_carriers(f->s, runner_fibers_thread_init, c);
+    /* --start seed: the workers run as they are made, so the carriers are
+       busy from here on and would make a later call only when idle, at the
+       end: count from now */
+    if (f->ct && c->o->start == RUN_START_SEED)
+        run_fib_on_carriers(f->s, runner_fibers_count_start, c);
     for (*created = 0; !rc && *created < c->threads; ++*created)
         rc = run_fib_spawn(f->s, run_worker_main, &c->w[*created], &c->w[*created].fib);
     if (rc)
@@ -155,7 +160,8 @@ static int runner_fibers_start(struct trial_ctx *c, unsigned *created, char *err
 static void runner_fibers_go(struct trial_ctx *c)
 {
     struct fibers *f = c->rstate;
-    if (f->ct) run_fib_on_carriers(f->s, runner_fibers_count_start, c);
+    if (f->ct && c->o->start != RUN_START_SEED)
+        run_fib_on_carriers(f->s, runner_fibers_count_start, c);
 }
 
 static void runner_fibers_join(struct trial_ctx *c, unsigned created)

@@ -19,10 +19,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[ERRLEN];
     if (res_experiment_load_string(text, "quick", &e, err, sizeof err) == 0) {
         struct run_opts o;
-        run_opts_parse(e.argc, e.argv, &o, err, sizeof err);
+        for (size_t k = 0; k < e.nparts; k++)
+            run_opts_parse(e.parts[k].argc, e.parts[k].argv, &o, err, sizeof err);
         for (size_t i = 0; i < e.nrows; i++) {
             res_experiment_label(&e, e.rows[i].key);
             res_experiment_reference(&e, e.rows[i].key);
+        }
+        for (size_t k = 0; k < e.nratios; k++) {
+            double lo, hi;
+            res_experiment_band(&e, k, &lo, &hi);
         }
         res_experiment_free(&e);
     }
