@@ -1,5 +1,6 @@
 /* contend compare BASE.json NEW.json: benchstat-style comparison of two
  * result files (report/compare.c). Exit 0 / 1 (confirmed regression) / 2. */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -51,6 +52,35 @@ static const struct cli_spec compare_spec = {
 
 void cmd_compare_help(FILE *f) { cli_help(f, &compare_spec); }
 
+static int compare_has_metric(const struct rf_result *r, const char *name, size_t len)
+{
+    for (size_t i = 0; i < r->ncells; i++)
+        for (size_t m = 0; m < r->cells[i].nmetrics; m++)
+            if (strlen(r->cells[i].metrics[m].name) == len
+                && !strncmp(r->cells[i].metrics[m].name, name, len))
+                return 1;
+    return 0;
+}
+
+/* Each --metric name is a metric of both files; else say which has it. */
+static int compare_check_metrics(const struct cmp *c, char *err, size_t n)
+{
+    for (const char *p = c->metrics; p && *p;) {
+        size_t len = strcspn(p, ",");
+        int b = compare_has_metric(&c->base, p, len), nw = compare_has_metric(&c->new_, p, len);
+        if (!b || !nw) {
+            snprintf(err, n, "--metric: '%.*s' is %s", (int)(len > 60 ? 60 : len), p,
+                     b ? "not in NEW.json"
+                         : nw
+                         ? "not in BASE.json"
+                         : "a metric of neither file (see `contend export FILE --format csv`)");
+            return -EINVAL;
+        }
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
 int cmd_compare(int argc, char **argv)
 {
     compare_a = (struct compare_args){ .alpha = 0.05, .threshold = 0.03 };
@@ -76,7 +106,8 @@ int cmd_compare(int argc, char **argv)
     if (res_load(c.base_path, &c.base, err, sizeof err) == 0
         && res_load(c.new_path, &c.new_, err, sizeof err) == 0) {
         rep_compare_diff_config(c.notes, "", c.base.config, c.new_.config);
-        if (rep_compare_rows(&c, err, sizeof err) == 0) {
+        if (compare_check_metrics(&c, err, sizeof err) == 0
+            && rep_compare_rows(&c, err, sizeof err) == 0) {
             rep_compare_warnings(&c);
             size_t i;
             const json_t *v;

@@ -2,14 +2,14 @@
  * section ([quick] or [full]) become `contend run` arguments, so an
  * experiment is validated by exactly the same code as the command line. */
 #include "experiment.h"
-#include "run.h"
+#include "results.h"
 
 #include <errno.h>
 #include <ini.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #ifndef CONTEND_SOURCE_DIR
 #define CONTEND_SOURCE_DIR "."
@@ -53,8 +53,9 @@ static int experiment_add_ratio(struct load_ctx *l, const char *key, const char 
     char *end;
     double v = strtod(value, &end);
     if (!slash || slash == key || (at && at < slash) || end == value || *end || !(v > 0)
-        || e->nratios == EXP_MAX_ROWS) {
-        snprintf(l->err, l->n, "%s: [ratio] wants 'a/b = positive number', not '%s = %s'", e->path,
+        || !isfinite(v) || e->nratios == EXP_MAX_ROWS) {
+        snprintf(l->err, l->n,
+                 "%s: [ratio] wants 'a/b = finite positive number', not '%.60s = %.60s'", e->path,
                  key, value);
         l->failed = 1;
         return 0;
@@ -132,20 +133,14 @@ static int experiment_handler(void *user, const char *section, const char *key, 
     return 0;
 }
 
-/* Parses text (an INI document named path, for messages) into e. */
+/* Parses text (an INI document named e->path, for messages) into e. */
 static int experiment_parse(const char *text, struct experiment *e, char *err, size_t n)
 {
     experiment_add_arg(e, "run");
     struct load_ctx l = { e, err, n, 0 };
-    int rc = text ? ini_parse_string(text, experiment_handler, &l)
-                  : ini_parse(e->path, experiment_handler, &l);
+    int rc = ini_parse_string(text, experiment_handler, &l);
     if (rc != 0 || l.failed) {
-        if (!l.failed) {
-            if (rc > 0)
-                snprintf(err, n, "%s:%d: syntax error", e->path, rc);
-            else
-                snprintf(err, n, "%s: cannot read", e->path);
-        }
+        if (!l.failed) snprintf(err, n, "%s:%d: syntax error", e->path, rc);
         res_experiment_free(e);
         return -EINVAL;
     }
@@ -168,7 +163,7 @@ int res_experiment_load_string(const char *text, const char *mode, struct experi
 {
     memset(e, 0, sizeof *e);
     e->mode = mode;
-    snprintf(e->path, sizeof e->path, "(string)");
+    if (!(e->path = strdup("(string)"))) return -ENOMEM;
     snprintf(e->name, sizeof e->name, "string");
     return experiment_parse(text, e, err, n);
 }
@@ -178,19 +173,36 @@ int res_experiment_load(const char *name, const char *mode, struct experiment *e
 {
     memset(e, 0, sizeof *e);
     e->mode = mode;
-    if (strchr(name, '/') || strstr(name, ".ini"))
-        snprintf(e->path, sizeof e->path, "%s", name);
-    else
-        snprintf(e->path, sizeof e->path, "%s/%s.ini", res_workloads_dir(), name);
+    int len = strchr(name, '/') || strstr(name, ".ini")
+        ? asprintf(&e->path, "%s", name)
+        : asprintf(&e->path, "%s/%s.ini", res_workloads_dir(), name);
+    if (len < 0) {
+        e->path = NULL;
+        snprintf(err, n, "out of memory");
+        return -ENOMEM;
+    }
     const char *base = strrchr(e->path, '/');
     snprintf(e->name, sizeof e->name, "%.63s", base ? base + 1 : e->path);
     e->name[strcspn(e->name, ".")] = '\0';
-    if (access(e->path, R_OK) != 0) {
-        int x = errno;
-        snprintf(err, n, "no experiment '%s' (%s: %s)", name, e->path, strerror(x));
-        return -ENOENT;
+    char *text, why[ERRLEN];
+    size_t tlen;
+    int rc = res_read_file(e->path, RES_EXPERIMENT_MAX_BYTES, &text, &tlen, why, sizeof why);
+    if (rc == -ENOENT)
+        snprintf(err, n, "no experiment '%.100s' (%s)", name, why);
+    else if (rc)
+        snprintf(err, n, "experiment: %s", why);
+    else if (strlen(text) != tlen) {
+        snprintf(err, n, "%s: a NUL byte in an experiment file", e->path);
+        free(text);
+        rc = -EINVAL;
     }
-    return experiment_parse(NULL, e, err, n);
+    if (rc) {
+        res_experiment_free(e);
+        return rc;
+    }
+    rc = experiment_parse(text, e, err, n);
+    free(text);
+    return rc;
 }
 
 void res_experiment_free(struct experiment *e)
@@ -211,6 +223,7 @@ void res_experiment_free(struct experiment *e)
     free(e->impl);
     free(e->seed_file);
     free(e->columns);
+    free(e->path);
     memset(e, 0, sizeof *e);
 }
 

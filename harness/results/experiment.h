@@ -8,7 +8,7 @@
 #define EXP_MAX_ROWS 32
 
 struct experiment {
-    char path[512];
+    char *path; /* the file (owned) */
     char name[64];
     char *title, *family, *impl, *seed_file;
     char *columns; /* metrics of the evolution table, in order (or NULL) */

@@ -9,6 +9,7 @@
 #define CONTEND_RESULTS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "run.h"
 
@@ -26,6 +27,19 @@ void res_context_set_cmdline(int argc, char **argv);
 struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const double *loadavg_start);
 /* One-line stderr warnings when the machine is busy or scales frequency. */
 void res_context_warn(FILE *f, const char *who);
+
+/* ---------------- files (results/files.c) -------------------------------- */
+/* What readers accept: regular files of at most this many bytes. */
+#define RES_RESULT_MAX_BYTES (512u << 20) /* result files and journals */
+#define RES_EXPERIMENT_MAX_BYTES (1u << 20)
+/* "a directory", "a FIFO", "a character device", ... */
+const char *res_file_type(mode_t mode);
+/* Reads path whole (NUL-terminated, malloc'ed into *out): a regular file of
+   at most max bytes, opened non-blocking, so a FIFO or a device is refused
+   instead of hanging. 0, or a negative errno with a one-line err. */
+int res_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t n);
+/* The same from an open descriptor (path names it in messages). */
+int res_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, char *err, size_t n);
 
 /* ---------------- writing results (results/output.c) --------------------- */
 /* A summary as JSON (null when it has no finite median). */

@@ -1,0 +1,132 @@
+/* Hostile input, as a careful attacker and a careless user would give it:
+ * every subcommand's options, result files, experiment files and journals
+ * of every file type (directories, FIFOs, devices, symlinks, huge, empty,
+ * negative or out-of-range values). Each must exit 2 with one line on
+ * stderr that says what is wrong, never hang, never write. The faults
+ * (full disks, broken pipes, signals, concurrent runs) are in
+ * test_hostile_faults.c. (issue 16) */
+#include <jansson.h>
+
+#include "hostile.h"
+
+/* "@D" in an argument is the fixture directory, "@L" a path of 1,100 bytes. */
+struct hcase {
+    int status;       /* exit status wanted */
+    const char *want; /* in the one line on stderr */
+    const char *args[10];
+};
+
+static const struct hcase cases[] = {
+    /* result files: file types (item 10), messages (25) */
+    { 2, "is a directory", { "compare", "@D/adir", "@D/good.json" } },
+    { 2, "not a regular file", { "compare", "@D/fifo", "@D/good.json" } },
+    { 2, "not a regular file", { "compare", "/dev/zero", "@D/good.json" } },
+    { 2, "not a regular file", { "compare", "@D/good.json", "/dev/null" } },
+    { 2, "No such file", { "compare", "@D/dangling", "@D/good.json" } },
+    { 2, "not valid JSON", { "compare", "@D/empty", "@D/good.json" } },
+    { 2, "too large", { "compare", "@D/big.json", "@D/good.json" } },
+    { 2, "not a regular file", { "export", "@D/fifo", "--format", "csv" } },
+    { 2, "is a directory", { "export", "@D/adir", "--format", "gobench" } },
+    { 2, "not a regular file", { "export", "/dev/zero", "--format", "gbench-json" } },
+    { 2, "is a directory", { "report", "@D/adir", "--out", "@D/rep" } },
+    { 2, "not a regular file", { "report", "@D/fifo", "--out", "@D/rep" } },
+    { 2, "not a regular file", { "report", "@D/good.json", "--baseline", "@D/fifo" } },
+    /* values: negative (16), out of range (9), strings (25), "metric" (25) */
+    { 2, "\"ops_per_s\"", { "compare", "@D/neg.json", "@D/good.json" } },
+    { 2, "\"seconds\"", { "compare", "@D/good.json", "@D/negsec.json" } },
+    { 2, "\"ops_per_s\"", { "export", "@D/neg.json", "--format", "gobench" } },
+    { 2, "\"ops_per_s\"", { "export", "@D/neg.json", "--format", "csv" } },
+    { 2, "\"ops\"", { "export", "@D/huge.json", "--format", "gbench-json" } },
+    { 2, "\"ops\"", { "compare", "@D/huge.json", "@D/good.json" } },
+    { 2, "\"ns_per_op\"", { "export", "@D/hugens.json", "--format", "gbench-json" } },
+    { 2, "\"ops_per_s\" is a string", { "compare", "@D/str.json", "@D/good.json" } },
+    { 2, "\"ops_per_s\" is a string", { "export", "@D/str.json", "--format", "csv" } },
+    { 2, "\"delivered\"", { "report", "@D/negcount.json", "--out", "@D/rep" } },
+    { 2, "nosuch", { "compare", "@D/good.json", "@D/good.json", "--metric", "nosuch" } },
+    { 2, "nosuch", { "compare", "@D/good.json", "@D/good.json", "--metric", "ops_per_s,nosuch" } },
+    /* experiment files (10, 25, 26) */
+    { 2, "is a directory", { "reproduce", "@D/adir", "--out", "@D/rep" } },
+    { 2, "not a regular file", { "reproduce", "@D/fifo.ini", "--out", "@D/rep" } },
+    { 2, "not a regular file", { "reproduce", "/dev/zero", "--out", "@D/rep" } },
+    { 2, "too large", { "reproduce", "@D/big.ini", "--out", "@D/rep" } },
+    { 2, "[ratio]", { "reproduce", "@D/ratio-inf.ini", "--out", "@D/rep" } },
+    { 2, "[ratio]", { "reproduce", "@D/ratio-nan.ini", "--out", "@D/rep" } },
+    { 2, "[ratio]", { "reproduce", "@D/ratio-huge.ini", "--out", "@D/rep" } },
+    { 2, "needs family and impl", { "reproduce", "@D/empty.ini", "--out", "@D/rep" } },
+    { 2, "No such file", { "reproduce", "@D/nowhere.ini", "--out", "@D/rep" } },
+};
+
+static void fixtures(const char *d)
+{
+    char p[512], q[512];
+#define P(name) (snprintf(p, sizeof p, "%s/%s", d, name), p)
+    cr_assert_eq(mkdir(P("adir"), 0755), 0);
+    cr_assert_eq(mkfifo(P("fifo"), 0644), 0);
+    cr_assert_eq(mkfifo(P("fifo.ini"), 0644), 0);
+    hx_result(P("good.json"), NULL);
+    hx_result(P("neg.json"), "\"ops_per_s\": -5");
+    hx_result(P("negsec.json"), "\"seconds\": -1");
+    hx_result(P("negcount.json"), "\"delivered\": -1");
+    hx_result(P("huge.json"), "\"ops\": 1e300");
+    hx_result(P("hugens.json"), "\"ns_per_op\": 1e300");
+    hx_result(P("str.json"), "\"ops_per_s\": \"fast\"");
+    hx_write(P("empty"), "");
+    snprintf(q, sizeof q, "%s/nowhere", d);
+    cr_assert_eq(symlink(q, P("dangling")), 0);
+    int fd = open(P("big.json"), O_WRONLY | O_CREAT, 0644);
+    cr_assert_eq(ftruncate(fd, (off_t)600 << 20), 0); /* sparse: costs nothing */
+    close(fd);
+    fd = open(P("big.ini"), O_WRONLY | O_CREAT, 0644);
+    cr_assert_eq(ftruncate(fd, (off_t)4 << 20), 0);
+    close(fd);
+    const char *ini = "[experiment]\nfamily = batcher\nimpl = mutex,spin\n[ratio]\nspin/mutex = ";
+    snprintf(q, sizeof q, "%sinf\n", ini);
+    hx_write(P("ratio-inf.ini"), q);
+    snprintf(q, sizeof q, "%snan\n", ini);
+    hx_write(P("ratio-nan.ini"), q);
+    snprintf(q, sizeof q, "%s1e999\n", ini);
+    hx_write(P("ratio-huge.ini"), q);
+    hx_write(P("empty.ini"), "");
+#undef P
+}
+
+ParameterizedTestParameters(hostile, bad_input)
+{
+    static int idx[sizeof cases / sizeof *cases];
+    for (size_t i = 0; i < sizeof idx / sizeof *idx; i++) idx[i] = (int)i;
+    return cr_make_param_array(int, idx, sizeof idx / sizeof *idx);
+}
+
+ParameterizedTest(int *i, hostile, bad_input, .timeout = 60)
+{
+    const struct hcase *c = &cases[*i];
+    char dir[64], longp[1200], buf[10][1300], shown[2048] = "";
+    hx_tmpdir(dir, sizeof dir);
+    fixtures(dir);
+    snprintf(longp, sizeof longp, "%s/", dir);
+    while (strlen(longp) < 1100) strcat(longp, "a");
+    const char *args[11] = { 0 };
+    for (int k = 0; k < 10 && c->args[k]; k++) {
+        const char *a = c->args[k];
+        if (!strncmp(a, "@D", 2))
+            snprintf(buf[k], sizeof buf[k], "%s%s", dir, a + 2);
+        else if (!strncmp(a, "@L", 2))
+            snprintf(buf[k], sizeof buf[k], "%s%s", longp, a + 2);
+        else
+            snprintf(buf[k], sizeof buf[k], "%s", a);
+        args[k] = buf[k];
+        snprintf(shown + strlen(shown), sizeof shown - strlen(shown), " %.80s", buf[k]);
+    }
+    struct proc_result r;
+    cr_assert_eq(run_contend_with(&r, NULL, args), 0);
+    cr_expect_eq(r.status, c->status, "contend%s: exit %d, stderr: %s", shown, r.status, r.err);
+    cr_expect_eq(count_lines(r.err), 1, "contend%s: want one line on stderr: %s", shown, r.err);
+    cr_expect(strstr(r.err, c->want), "contend%s: want '%s' in: %s", shown, c->want, r.err);
+    for (const char *p = r.err; *p; p++)
+        cr_expect((*p >= ' ' && *p < 127) || *p == '\n', "contend%s: byte 0x%02x on stderr", shown,
+                  (unsigned char)*p);
+    cr_expect_eq(r.out[0], '\0', "contend%s: nothing on stdout: %s", shown, r.out);
+    cr_expect_neq(access(strcat(strcpy(buf[0], dir), "/rep"), F_OK), 0, "contend%s: wrote a report",
+                  shown);
+    hx_rmtree(dir);
+}
