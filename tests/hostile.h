@@ -103,7 +103,9 @@ static inline void hx_result(const char *path, const char *first_trial_extra)
 {
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f, "%s", path);
-    fprintf(f, "{\"schema\": \"contend-result\", \"schema_version\": 2, \"cells\": [");
+    fprintf(f,
+            "{\"schema\": \"contend-result\", \"schema_version\": 2, \"context\": {\"host\": "
+            "\"h\", \"date\": \"2026-01-01T00:00:00Z\", \"kernel\": \"Linux\"}, \"cells\": [");
     const char *impls[] = { "mutex", "spin" };
     for (int c = 0; c < 2; c++) {
         fprintf(f, "%s{\"family\": \"batcher\", \"impl\": \"%s\", \"threads\": 1, \"trials\": [",

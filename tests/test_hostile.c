@@ -44,6 +44,9 @@ static const struct hcase cases[] = {
     { 2, "\"delivered\"", { "report", "@D/negcount.json", "--out", "@D/rep" } },
     { 2, "nosuch", { "compare", "@D/good.json", "@D/good.json", "--metric", "nosuch" } },
     { 2, "nosuch", { "compare", "@D/good.json", "@D/good.json", "--metric", "ops_per_s,nosuch" } },
+    /* a result without a context: exports what it has (a crash before) */
+    { 0, "", { "export", "@D/noctx.json", "--format", "gobench" } },
+    { 0, "", { "export", "@D/noctx.json", "--format", "gbench-json" } },
     /* experiment files (10, 25, 26) */
     { 2, "is a directory", { "reproduce", "@D/adir", "--out", "@D/rep" } },
     { 2, "not a regular file", { "reproduce", "@D/fifo.ini", "--out", "@D/rep" } },
@@ -54,6 +57,33 @@ static const struct hcase cases[] = {
     { 2, "[ratio]", { "reproduce", "@D/ratio-huge.ini", "--out", "@D/rep" } },
     { 2, "needs family and impl", { "reproduce", "@D/empty.ini", "--out", "@D/rep" } },
     { 2, "No such file", { "reproduce", "@D/nowhere.ini", "--out", "@D/rep" } },
+    /* --out: symlinks, directories, devices are never replaced (items 2, 5, 22) */
+    { 2, "dangling symbolic link", { "run", "--out", "@D/dangling" } },
+    { 2, "symbolic link to a regular file", { "run", "--out", "@D/link.json" } },
+    { 2, "is a directory", { "run", "--out", "@D/adir" } },
+    { 2,
+      "dangling symbolic link",
+      { "export", "@D/good.json", "--format", "gobench", "--out", "@D/dangling" } },
+    { 2,
+      "symbolic link to a regular file",
+      { "export", "@D/good.json", "--format", "gbench-json", "--out", "@D/link.json" } },
+    { 2,
+      "is a directory",
+      { "export", "@D/good.json", "--format", "gobench", "--out", "@D/adir" } },
+    { 2,
+      "no process is reading",
+      { "export", "@D/good.json", "--format", "gobench", "--out", "@D/fifo" } },
+    { 2, "- (standard output)", { "report", "@D/good.json", "--out", "-" } },
+    { 2, "- (standard output)", { "reproduce", "snail", "--out", "-" } },
+    /* long and non-UTF-8 paths (items 21, 6) */
+    { 2, "too long", { "reproduce", "snail", "--out", "@L" } },
+    { 2, "too long", { "reproduce", "all", "--out", "@L" } },
+    { 2, "too long", { "report", "@D/good.json", "--out", "@L" } },
+    { 2, "too long", { "export", "@D/good.json", "--format", "csv", "--out", "@L" } },
+    { 2, "too long", { "export", "@D/good.json", "--format", "gobench", "--out", "@L" } },
+    { 2, "too long", { "run", "--out", "@L" } },
+    { 2, "not valid UTF-8", { "run", "--out", "@D/\xff.json" } },
+    { 2, "not valid UTF-8", { "run", "--out", "@D/a\xc3(.json" } },
 };
 
 static void fixtures(const char *d)
@@ -65,12 +95,17 @@ static void fixtures(const char *d)
     cr_assert_eq(mkfifo(P("fifo.ini"), 0644), 0);
     hx_result(P("good.json"), NULL);
     hx_result(P("neg.json"), "\"ops_per_s\": -5");
+    hx_write(P("noctx.json"),
+             "{\"schema\": \"contend-result\", \"schema_version\": 2, \"cells\": "
+             "[{\"family\": \"b\", \"impl\": \"i\", \"threads\": 1, \"trials\": "
+             "[{\"ns_per_op\": 5}, {\"ns_per_op\": 6}]}]}");
     hx_result(P("negsec.json"), "\"seconds\": -1");
     hx_result(P("negcount.json"), "\"delivered\": -1");
     hx_result(P("huge.json"), "\"ops\": 1e300");
     hx_result(P("hugens.json"), "\"ns_per_op\": 1e300");
     hx_result(P("str.json"), "\"ops_per_s\": \"fast\"");
     hx_write(P("empty"), "");
+    cr_assert_eq(symlink("good.json", P("link.json")), 0);
     snprintf(q, sizeof q, "%s/nowhere", d);
     cr_assert_eq(symlink(q, P("dangling")), 0);
     int fd = open(P("big.json"), O_WRONLY | O_CREAT, 0644);
@@ -103,8 +138,9 @@ ParameterizedTest(int *i, hostile, bad_input, .timeout = 60)
     char dir[64], longp[1200], buf[10][1300], shown[2048] = "";
     hx_tmpdir(dir, sizeof dir);
     fixtures(dir);
-    snprintf(longp, sizeof longp, "%s/", dir);
-    while (strlen(longp) < 1100) strcat(longp, "a");
+    snprintf(longp, sizeof longp, "%s", dir); /* components a kernel takes */
+    while (strlen(longp) < 1100)
+        strcat(longp, "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     const char *args[11] = { 0 };
     for (int k = 0; k < 10 && c->args[k]; k++) {
         const char *a = c->args[k];
@@ -120,13 +156,26 @@ ParameterizedTest(int *i, hostile, bad_input, .timeout = 60)
     struct proc_result r;
     cr_assert_eq(run_contend_with(&r, NULL, args), 0);
     cr_expect_eq(r.status, c->status, "contend%s: exit %d, stderr: %s", shown, r.status, r.err);
-    cr_expect_eq(count_lines(r.err), 1, "contend%s: want one line on stderr: %s", shown, r.err);
+    /* a failure: one line that says why, nothing on stdout; a success:
+       output, no complaint */
+    cr_expect_eq(count_lines(r.err), !!c->status, "contend%s: stderr: %s", shown, r.err);
     cr_expect(strstr(r.err, c->want), "contend%s: want '%s' in: %s", shown, c->want, r.err);
     for (const char *p = r.err; *p; p++)
         cr_expect((*p >= ' ' && *p < 127) || *p == '\n', "contend%s: byte 0x%02x on stderr", shown,
                   (unsigned char)*p);
-    cr_expect_eq(r.out[0], '\0', "contend%s: nothing on stdout: %s", shown, r.out);
+    cr_expect_eq(!r.out[0], !!c->status, "contend%s: stdout: %s", shown, r.out);
     cr_expect_neq(access(strcat(strcpy(buf[0], dir), "/rep"), F_OK), 0, "contend%s: wrote a report",
                   shown);
+    snprintf(buf[0], sizeof buf[0], "%.*s", (int)strlen(dir) + 50, longp);
+    cr_expect_neq(access(buf[0], F_OK), 0, "contend%s: created part of a long path", shown);
+    struct stat st;
+    const char *links[] = { "dangling", "link.json" };
+    for (int k = 0; k < 2; k++) {
+        snprintf(buf[0], sizeof buf[0], "%s/%s", dir, links[k]);
+        cr_expect(lstat(buf[0], &st) == 0 && S_ISLNK(st.st_mode), "contend%s: replaced %s", shown,
+                  links[k]);
+    }
+    snprintf(buf[0], sizeof buf[0], "%s/nowhere", dir);
+    cr_expect_neq(lstat(buf[0], &st), 0, "contend%s: created a dangling link's target", shown);
     hx_rmtree(dir);
 }

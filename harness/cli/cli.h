@@ -37,6 +37,9 @@ void cli_help(FILE *f, const struct cli_spec *s);
 int cli_parse(const struct cli_spec *s, int argc, char **argv, struct opt_result *res, int *status);
 /* Prints "contend NAME: msg" on stderr; returns 2. */
 int cli_fail(const char *name, const char *msg);
+/* 0 if dir can be an output directory (not "-"; with extra more bytes, at
+   most RES_DIR_MAX), else cli_fail's 2. */
+int cli_out_dir(const char *name, const char *dir, size_t extra);
 
 /* Runs o (journal next to o->out, resume from o->resume), prints the table
    (or calls print), saves o->out, returns the exit status. */

@@ -27,7 +27,10 @@ static const struct opt_spec export_opts[] = {
       "  DIR/summary.csv\n"
       "csv-summary: summary.csv: per cell and metric, median, CI, cv",
       .choices = export_formats },
-    { "out", OPT_STR, O(out), "PATH", "write there (atomically) instead of stdout",
+    { "out", OPT_STR, O(out), "PATH",
+      "write there instead of stdout (- is stdout): a file is\n"
+      "replaced atomically, a device or FIFO written through\n"
+      "(docs/files.md)",
       .flags = OPT_NONEMPTY },
     { 0 }
 };
@@ -56,17 +59,19 @@ int cmd_export(int argc, char **argv)
     if (!res.npos || export_a.format < 0)
         return cli_fail("export", "need RESULT.json and --format");
     const char *format = export_formats[export_a.format], *out = export_a.out;
+    if (out && !strcmp(out, "-")) out = NULL;    /* standard output */
+    int rc, dir = out && !strcmp(format, "csv"); /* csv --out DIR: both files */
     char err[ERRLEN] = "";
+    if (dir && cli_out_dir("export", out, strlen("/summary.csv"))) return 2;
     struct rf_result r;
     if (res_load(res.pos[0], &r, err, sizeof err)) return cli_fail("export", err);
-    int rc;
-    if (strcmp(format, "csv") || !out) {
+    if (!dir) {
         rc = rep_export(&r, format, out, err, sizeof err);
-    } else if (mkdir(out, 0777) && errno != EEXIST) { /* csv --out DIR: both files */
+    } else if (mkdir(out, 0777) && errno != EEXIST) {
         rc = -errno;
-        snprintf(err, sizeof err, "--out: cannot create directory '%s': %s", out, strerror(errno));
+        snprintf(err, sizeof err, "--out: cannot create directory '%s': %s", out, strerror(-rc));
     } else {
-        char p1[4096], p2[4096];
+        char p1[RES_DIR_MAX + 16], p2[RES_DIR_MAX + 16];
         snprintf(p1, sizeof p1, "%s/trials.csv", out);
         snprintf(p2, sizeof p2, "%s/summary.csv", out);
         if (!(rc = rep_export(&r, "csv", p1, err, sizeof err)))

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "results.h"
 
 struct report_args {
     const char *baseline, *out;
@@ -46,6 +47,7 @@ int cmd_report(int argc, char **argv)
     int status;
     if (cli_parse(&report_spec, argc, argv, &res, &status)) return status;
     if (!res.npos) return cli_fail("report", "name at least one result file");
+    if (cli_out_dir("report", report_a.out, 0)) return 2;
     if (res.npos > REPORT_MAX_INPUTS) {
         char msg[64];
         snprintf(msg, sizeof msg, "at most %d result files", REPORT_MAX_INPUTS);

@@ -175,7 +175,7 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     const struct reproduce_args *a = &reproduce_a;
     const char *mode = a->full ? "full" : "quick";
     struct experiment e;
-    char err[ERRLEN], dir[1024], json[1100];
+    char err[ERRLEN], dir[RES_DIR_MAX + 80], json[RES_DIR_MAX + 96];
     if (res_experiment_load(name, mode, &e, err, sizeof err) != 0)
         return cli_fail("reproduce", err);
     snprintf(dir, sizeof dir, outdir ? "%s" : "results/latest/%s", outdir ? outdir : e.name);
@@ -236,16 +236,21 @@ int cmd_reproduce(int argc, char **argv)
     if (reproduce_a.quick && reproduce_a.full)
         return cli_fail("reproduce", "--quick or --full, not both");
     if (res.npos != 1) return cli_fail("reproduce", "name one experiment (e.g. snail)");
-    if (strcmp(res.pos[0], "all") != 0)
-        return reproduce_one(res.pos[0], reproduce_a.out, argc, argv);
+    int all = !strcmp(res.pos[0], "all");
+    /* all: DIR/NAME for each experiment (the longest NAME is 9 bytes) */
+    if (reproduce_a.out && cli_out_dir("reproduce", reproduce_a.out, all ? 10 : 0)) return 2;
+    if (!all) return reproduce_one(res.pos[0], reproduce_a.out, argc, argv);
     /* all: every seed experiment present in workloads/, each into its own
        directory (DIR/NAME with --out DIR); the worst status wins */
     static const char *const names[] = { "snail", "taskstore" };
     int worst = 0;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char ini[1100], dir[1100];
-        snprintf(ini, sizeof ini, "%s/%s.ini", res_workloads_dir(), names[i]);
-        if (access(ini, R_OK) != 0) continue;
+        char *ini, dir[RES_DIR_MAX + 16];
+        if (asprintf(&ini, "%s/%s.ini", res_workloads_dir(), names[i]) < 0)
+            return cli_fail("reproduce", "out of memory");
+        int present = access(ini, F_OK) == 0;
+        free(ini);
+        if (!present) continue;
         if (reproduce_a.out) snprintf(dir, sizeof dir, "%s/%s", reproduce_a.out, names[i]);
         int st = reproduce_one(names[i], reproduce_a.out ? dir : NULL, argc, argv);
         if (st > worst) worst = st;

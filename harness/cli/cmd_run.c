@@ -39,13 +39,11 @@ int cmd_run(int argc, char **argv)
         res_journal_data_free(&jd);
         return fflush(stdout) ? 2 : 0;
     }
-    if (!rc && o.out && !resume) rc = res_check_writable(o.out, err, sizeof err);
     if (rc) {
         fprintf(stderr, "contend run: %s%s\n", resume ? "journal options: " : "", err);
         res_journal_data_free(&jd);
         return 2;
     }
-    res_context_warn(stderr, "contend run");
     int status = cli_run("run", &o, NULL, NULL);
     res_journal_data_free(&jd);
     return status;

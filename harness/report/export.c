@@ -50,13 +50,20 @@ static void export_bench_name(const struct rf_cell *c, char *buf, size_t n)
     snprintf(buf, n, "%s/impl=%s%s%s", fam, impl, *wl ? "/workload=" : "", wl);
 }
 
+/* A context string, "" when the file has none (the context is optional). */
+static const char *export_ctx(const struct rf_result *r, const char *key)
+{
+    const char *s = rep_ctx_str(r, key);
+    return s ? s : "";
+}
+
 static void export_gobench(FILE *f, const struct rf_result *r)
 {
     static const char *const keys[] = { "commit", "host", "kernel", "compiler", "date" };
     fprintf(f, "goos: linux\npkg: contend\n");
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char v[200];
-        export_go_token(rep_ctx_str(r, keys[i]), v, sizeof v);
+        export_go_token(export_ctx(r, keys[i]), v, sizeof v);
         if (*v) fprintf(f, "contend-%s: %s\n", keys[i], v);
     }
     for (size_t i = 0; i < r->ncells; i++) {
@@ -107,8 +114,8 @@ static json_t *export_gbench_run(const char *name, size_t family, const struct r
 json_t *rep_export_gbench(const struct rf_result *r)
 {
     json_t *ctx =
-        json_pack("{s:s, s:s, s:s, s:I, s:b, s:s}", "date", rep_ctx_str(r, "date"), "host_name",
-                  rep_ctx_str(r, "host"), "executable", "contend", "num_cpus",
+        json_pack("{s:s, s:s, s:s, s:I, s:b, s:s}", "date", export_ctx(r, "date"), "host_name",
+                  export_ctx(r, "host"), "executable", "contend", "num_cpus",
                   (json_int_t)json_integer_value(
                       r->context ? json_object_get(r->context, "online_cpus") : NULL),
                   "cpu_scaling_enabled",

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,28 +120,64 @@ json_t *res_result_json(const struct run_result *r)
     return root;
 }
 
-int res_check_writable(const char *path, char *err, size_t n)
+/* --out rules (docs/files.md): "-" is standard output; a missing path or a
+   regular file is (re)placed atomically; a device, FIFO or socket (directly
+   or through a symlink) is written through; anything else is refused:
+   a directory, a block device, a dangling symlink, a symlink to a regular
+   file (replacing it would replace the link, following it would let a
+   planted link aim the write anywhere). */
+int res_out_check(const char *path, char *err, size_t n)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(err, n, "--out: '%s' is a directory", path);
-        return -EISDIR;
+    size_t len = strlen(path);
+    if (len > RES_OUT_MAX) {
+        snprintf(err, n, "--out: '%.40s...' is too long (%zu bytes; at most %d)", path, len,
+                 RES_OUT_MAX);
+        return -ENAMETOOLONG;
     }
+    if (!strcmp(path, "-")) return RES_OUT_STDOUT;
+    struct stat st, target;
+    int e = lstat(path, &st) == 0 ? 0 : errno;
+    if (!e && S_ISLNK(st.st_mode)) {
+        if (stat(path, &target) != 0) {
+            snprintf(err, n,
+                     "--out: '%s' is a dangling symbolic link (contend does not create "
+                     "its target)",
+                     path);
+            return -ENOENT;
+        }
+        if (S_ISREG(target.st_mode)) {
+            snprintf(err, n,
+                     "--out: '%s' is a symbolic link to a regular file: name the file "
+                     "itself (contend replaces files atomically, never a link)",
+                     path);
+            return -ELOOP;
+        }
+        st = target;
+    }
+    if (e && e != ENOENT) {
+        snprintf(err, n, "--out: '%s': %s", path, strerror(e));
+        return -e;
+    }
+    if (!e && (S_ISDIR(st.st_mode) || S_ISBLK(st.st_mode))) {
+        snprintf(err, n, "--out: '%s' is %s", path, res_file_type(st.st_mode));
+        return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+    }
+    if (!e && !S_ISREG(st.st_mode)) return RES_OUT_STREAM;
     char *copy = strdup(path);
     if (!copy) return -ENOMEM;
     const char *dir = dirname(copy);
     int ok = access(dir, W_OK | X_OK) == 0;
-    int e = errno;
+    e = errno;
     if (!ok) snprintf(err, n, "--out: cannot write in directory '%s': %s", dir, strerror(e));
     free(copy);
-    return ok ? 0 : -EACCES;
+    return ok ? RES_OUT_FILE : -e;
 }
 
 int res_make_dirs(const char *path, char *err, size_t n)
 {
-    char buf[1024];
+    char buf[RES_OUT_MAX + 1];
     if (strlen(path) >= sizeof buf) {
-        snprintf(err, n, "path too long: '%.60s...'", path);
+        snprintf(err, n, "'%.40s...' is too long (at most %d bytes)", path, RES_OUT_MAX);
         return -ENAMETOOLONG;
     }
     snprintf(buf, sizeof buf, "%s", path);
@@ -159,8 +196,54 @@ int res_make_dirs(const char *path, char *err, size_t n)
     return 0;
 }
 
-/* The file gets the usual 0666 & ~umask mode (mkstemp's is 0600). */
-int res_write_file_atomic(const char *path, const char *buf, size_t len, char *err, size_t n)
+static int output_write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t k = write(fd, buf, len);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return k < 0 ? -errno : -EIO;
+        buf += k, len -= (size_t)k;
+    }
+    return 0;
+}
+
+/* Standard output, a device, a FIFO or a socket: written in place. Opened
+   non-blocking without O_CREAT (a FIFO without a reader is refused, not
+   waited for), and checked again on the descriptor. */
+static int output_write_through(const char *path, const char *buf, size_t len, char *err, size_t n)
+{
+    if (fflush(stdout) != 0) { /* what was printed comes first */
+        snprintf(err, n, "cannot write to standard output: %s", strerror(errno));
+        return -EIO;
+    }
+    int stdo = !strcmp(path, "-");
+    int fd = stdo ? STDOUT_FILENO : open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+    int rc = fd < 0 ? -errno : 0;
+    if (rc == -ENXIO)
+        snprintf(err, n, "cannot write '%s': no process is reading it", path);
+    else if (rc)
+        snprintf(err, n, "cannot write '%s': %s", path, strerror(-rc));
+    else if (!stdo
+             && (fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)
+                 || S_ISBLK(st.st_mode))) {
+        rc = -EINVAL;
+        snprintf(err, n, "cannot write '%s': it changed while contend ran", path);
+    } else if (!stdo && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+        rc = -errno;
+        snprintf(err, n, "cannot write '%s': %s", path, strerror(-rc));
+    } else if ((rc = output_write_all(fd, buf, len)) != 0) {
+        snprintf(err, n, "cannot write %s%s%s: %s", stdo ? "to standard output" : "'",
+                 stdo ? "" : path, stdo ? "" : "'", strerror(-rc));
+    }
+    if (fd >= 0 && !stdo) close(fd);
+    return rc;
+}
+
+/* A regular file: a temporary file in the same directory, fsynced and
+   renamed, so the path holds the old file or the new one, never half of
+   one. The file gets the usual 0666 & ~umask mode (mkstemp's is 0600). */
+static int output_atomic(const char *path, const char *buf, size_t len, char *err, size_t n)
 {
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 16);
@@ -176,13 +259,7 @@ int res_write_file_atomic(const char *path, const char *buf, size_t len, char *e
     mode_t um = umask(0);
     umask(um);
     if (fchmod(fd, 0666 & ~um) != 0) rc = -errno;
-    for (const char *p = buf; !rc && len;) {
-        ssize_t k = write(fd, p, len);
-        if (k <= 0)
-            rc = k < 0 ? -errno : -EIO;
-        else
-            p += k, len -= (size_t)k;
-    }
+    if (!rc) rc = output_write_all(fd, buf, len);
     if (!rc && fsync(fd) != 0) rc = -errno;
     if (close(fd) != 0 && !rc) rc = -errno;
     if (!rc && rename(tmp, path) != 0) rc = -errno;
@@ -192,6 +269,14 @@ int res_write_file_atomic(const char *path, const char *buf, size_t len, char *e
     }
     free(tmp);
     return rc;
+}
+
+int res_write_file_atomic(const char *path, const char *buf, size_t len, char *err, size_t n)
+{
+    int kind = res_out_check(path, err, n);
+    if (kind < 0) return kind;
+    return kind == RES_OUT_FILE ? output_atomic(path, buf, len, err, n)
+                                : output_write_through(path, buf, len, err, n);
 }
 
 int res_write_json_atomic(const char *path, json_t *j, char *err, size_t n)

@@ -47,13 +47,25 @@ struct json_t *res_summary_json(const struct lab_summary *s);
 struct json_t *res_trial_json(const struct trial *t, const struct family_driver *fam);
 /* The whole result document of a run. */
 struct json_t *res_result_json(const struct run_result *r);
-/* Writes buf to path through a temporary file in the same directory,
-   fsynced and renamed (the old file or the new one, never half of one). */
+/* The --out rules (docs/files.md). An output path is at most RES_OUT_MAX
+   bytes; an output directory at most RES_DIR_MAX (its files' names fit). */
+#define RES_OUT_MAX 1000
+#define RES_DIR_MAX 900
+enum res_out_kind {
+    RES_OUT_FILE,   /* missing or a regular file: replaced atomically */
+    RES_OUT_STREAM, /* a character device, FIFO or socket: written through */
+    RES_OUT_STDOUT, /* "-" */
+};
+/* Which kind path is, or a negative errno with a one-line err: too long, a
+   directory, a block device, a dangling symlink, a symlink to a regular
+   file, or a directory contend cannot write in. */
+int res_out_check(const char *path, char *err, size_t n);
+/* Writes buf to path by those rules: through a temporary file in the same
+   directory, fsynced and renamed (the old file or the new one, never half
+   of one); or through the device, FIFO or standard output. */
 int res_write_file_atomic(const char *path, const char *buf, size_t len, char *err, size_t n);
 int res_write_json_atomic(const char *path, struct json_t *j, char *err, size_t n);
 int res_write_result(const char *path, const struct run_result *r, char *err, size_t n);
-/* Checks that path's directory is writable before a long run. */
-int res_check_writable(const char *path, char *err, size_t n);
 /* mkdir -p */
 int res_make_dirs(const char *path, char *err, size_t n);
 
