@@ -75,6 +75,14 @@ static const struct hcase cases[] = {
       { "export", "@D/good.json", "--format", "gobench", "--out", "@D/fifo" } },
     { 2, "- (standard output)", { "report", "@D/good.json", "--out", "-" } },
     { 2, "- (standard output)", { "reproduce", "snail", "--out", "-" } },
+    /* journals: file types, a planted symlink (items 5, 10) */
+    { 2, "symbolic link", { "run", "--out", "@D/j.json" } },
+    { 2, "not a regular file", { "run", "--resume", "@D/fifo" } },
+    { 2, "is a directory", { "run", "--resume", "@D/adir" } },
+    { 2, "not a regular file", { "run", "--resume", "/dev/zero" } },
+    { 2, "No such file", { "run", "--resume", "@D/dangling" } },
+    { 2, "not a contend journal", { "run", "--resume", "@D/good.json" } },
+    { 2, "empty journal", { "run", "--resume", "@D/empty" } },
     /* long and non-UTF-8 paths (items 21, 6) */
     { 2, "too long", { "reproduce", "snail", "--out", "@L" } },
     { 2, "too long", { "reproduce", "all", "--out", "@L" } },
@@ -108,6 +116,7 @@ static void fixtures(const char *d)
     cr_assert_eq(symlink("good.json", P("link.json")), 0);
     snprintf(q, sizeof q, "%s/nowhere", d);
     cr_assert_eq(symlink(q, P("dangling")), 0);
+    cr_assert_eq(symlink(q, P("j.json.journal")), 0);
     int fd = open(P("big.json"), O_WRONLY | O_CREAT, 0644);
     cr_assert_eq(ftruncate(fd, (off_t)600 << 20), 0); /* sparse: costs nothing */
     close(fd);

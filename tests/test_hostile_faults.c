@@ -3,6 +3,8 @@
  * runs on one output; a parent killed under its trial. (issue 16) */
 #include <dirent.h>
 #include <jansson.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/sysmacros.h>
 
 #include "hostile.h"
@@ -115,4 +117,270 @@ Test(out, fifo_with_a_reader_is_written_through, .timeout = 120)
     struct stat st;
     cr_expect(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
     hx_rmtree(dir);
+}
+
+/* ---------------- journals (items 4, 5, 7, 13, 26) ---------------------- */
+
+static int lines_of(const char *path)
+{
+    char *t = hx_read(path, NULL);
+    int k = t ? count_lines(t) : -1;
+    free(t);
+    return k;
+}
+
+/* OUT.journal of an interrupted run (SIGKILL) with at least `lines` lines:
+   the header, then trials of mutex and spin at 1 thread, 6 reps each. */
+static void make_journal(const char *out, int lines)
+{
+    char jpath[300], errf[300];
+    snprintf(jpath, sizeof jpath, "%s.journal", out);
+    snprintf(errf, sizeof errf, "%s.err", out);
+    const char *args[] = { "run",        "--impl",  "mutex,spin", "--threads", "1",
+                           "--duration", "0.2",     "--reps",     "6",         "--counters",
+                           "none",       "--quiet", "--out",      out,         NULL };
+    pid_t pid = hx_start(NULL, args, errf);
+    for (double end = hx_now() + 120; hx_now() < end && lines_of(jpath) < lines;) usleep(5000);
+    kill(pid, SIGKILL);
+    hx_wait(pid, 30);
+    unlink(errf);
+    cr_assert_geq(lines_of(jpath), lines, "no journal of %d lines at %s", lines, jpath);
+}
+
+/* The first run blocks in a deadlocked trial until it is interrupted. */
+static pid_t start_blocked_run(const char *out, const char *errf)
+{
+    static const struct spawn_opts faulty = { .bin = CONTEND_FAULTY_BIN };
+    const char *args[] = { "run",   "--impl", "deadlock", "--threads", "2",
+                           "--ops", "20000",  "--reps",   "1",         "--cell-timeout",
+                           "600",   "--out",  out,        NULL };
+    return hx_start(&faulty, args, errf);
+}
+
+Test(journal, a_second_run_on_the_same_out_is_refused_naming_the_first, .timeout = 180)
+{
+    char dir[64], out[128], jpath[160], errf[160], want[64];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    snprintf(jpath, sizeof jpath, "%s.journal", out);
+    snprintf(errf, sizeof errf, "%s/a.err", dir);
+    pid_t a = start_blocked_run(out, errf);
+    cr_assert(hx_wait_file(jpath, 60), "no journal");
+    const char *b[] = { RUN_SMALL, "--reps", "1", "--out", out, NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend_with(&r, NULL, b), 0);
+    cr_expect_eq(r.status, 2, "the second run: exit %d: %s", r.status, r.err);
+    snprintf(want, sizeof want, "pid %d", (int)a);
+    cr_expect(strstr(r.err, want), "want '%s' in: %s", want, r.err);
+    kill(a, SIGINT);
+    cr_expect_eq(hx_wait(a, 60), 130, "the first run, interrupted");
+    char *text = hx_read(out, NULL);
+    cr_expect(text && strstr(text, "\"impl\": \"deadlock\""), "the first run's result: %.200s",
+              text);
+    free(text);
+    hx_rmtree(dir);
+}
+
+Test(journal, two_runs_started_together_never_share_one, .timeout = 300)
+{
+    for (int round = 0; round < 3; round++) {
+        char dir[64], out[128], e1[160], e2[160];
+        hx_tmpdir(dir, sizeof dir);
+        snprintf(out, sizeof out, "%s/r.json", dir);
+        snprintf(e1, sizeof e1, "%s/1.err", dir);
+        snprintf(e2, sizeof e2, "%s/2.err", dir);
+        pid_t p[2] = { start_blocked_run(out, e1), start_blocked_run(out, e2) };
+        /* one is refused; the other holds the journal, blocked */
+        int st = -1, which = -1;
+        for (double end = hx_now() + 120; which < 0 && hx_now() < end; usleep(20000))
+            for (int i = 0; i < 2 && which < 0; i++)
+                if (waitpid(p[i], &st, WNOHANG) == p[i]) which = i;
+        cr_assert_geq(which, 0, "round %d: neither run was refused", round);
+        cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 2, "round %d: the refused run: %d", round,
+                  st);
+        char *msg = hx_read(which ? e2 : e1, NULL);
+        cr_expect(msg && (strstr(msg, "is running") || strstr(msg, "exists")), "round %d: %s",
+                  round, msg);
+        free(msg);
+        kill(p[!which], SIGINT);
+        cr_expect_eq(hx_wait(p[!which], 60), 130, "round %d: the other run", round);
+        hx_rmtree(dir);
+    }
+}
+
+Test(journal, a_symlink_is_never_followed, .timeout = 180)
+{
+    char dir[64], out[128], jpath[160], link[160];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    snprintf(jpath, sizeof jpath, "%s.journal", out);
+    snprintf(link, sizeof link, "%s/link.journal", dir);
+    make_journal(out, 3);
+    cr_assert_eq(symlink(jpath, link), 0);
+    const char *args[] = { "run", "--resume", link, NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend_with(&r, NULL, args), 0);
+    cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+    cr_expect(strstr(r.err, "symbolic link"), "%s", r.err);
+    hx_rmtree(dir);
+}
+
+/* One rule, in resume and in readers of a journal: a complete line that
+   is garbage is an error, every time, and the journal is left as it is; a
+   torn last line is a write that never finished, dropped. */
+Test(journal, garbage_is_refused_every_time_and_a_torn_line_dropped, .timeout = 240)
+{
+    char dir[64], out[128], jpath[160], want[32];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    snprintf(jpath, sizeof jpath, "%s.journal", out);
+    make_journal(out, 3);
+    size_t len;
+    char *orig = hx_read(jpath, &len);
+    int n = count_lines(orig);
+    const char *garbage = "{\"family\": \"batcher\", garbage}\n";
+    FILE *f = fopen(jpath, "a");
+    fputs(garbage, f);
+    fclose(f);
+    snprintf(want, sizeof want, ":%d: corrupt", n + 1);
+    const char *resume[] = { "run", "--resume", jpath, NULL };
+    const char *cmp[] = { "compare", jpath, jpath, NULL };
+    struct proc_result r;
+    for (int i = 0; i < 2; i++) {
+        cr_assert_eq(run_contend_with(&r, NULL, i ? cmp : resume), 0);
+        cr_expect_eq(r.status, 2, "%s: exit %d: %s", i ? "compare" : "resume", r.status, r.err);
+        cr_expect(strstr(r.err, want), "want '%s' in: %s", want, r.err);
+    }
+    cr_assert_eq(run_contend_with(&r, NULL, resume), 0);
+    cr_expect_eq(r.status, 2, "a second resume: exit %d: %s", r.status, r.err);
+    size_t now;
+    char *after = hx_read(jpath, &now);
+    cr_expect(now == len + strlen(garbage) && !memcmp(orig, after, len), "the journal was changed");
+    free(after);
+    /* torn: the first half of a trial line, as a killed run leaves it */
+    f = fopen(jpath, "w");
+    fwrite(orig, 1, len, f);
+    const char *last = orig + len - 1;
+    while (last > orig && last[-1] != '\n') last--;
+    fwrite(last, 1, (size_t)(orig + len - last) / 2, f);
+    fclose(f);
+    cr_assert_eq(run_contend_with(&r, NULL, cmp), 0);
+    cr_expect_neq(r.status, 2, "compare of a torn journal: %s", r.err);
+    cr_assert_eq(run_contend_with(&r, NULL, resume), 0);
+    cr_expect_eq(r.status, 0, "resume of a torn journal: %s", r.err);
+    json_t *res = json_load_file(out, 0, NULL);
+    cr_assert_not_null(res, "no result");
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(res, "cells"), i, c)
+        cr_expect_eq(json_array_size(json_object_get(c, "trials")), 6);
+    json_decref(res);
+    free(orig);
+    hx_rmtree(dir);
+}
+
+Test(journal, one_without_out_is_not_resumed, .timeout = 180)
+{
+    char dir[64], out[128], jpath[160];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    snprintf(jpath, sizeof jpath, "%s.journal", out);
+    make_journal(out, 2);
+    char *text = hx_read(jpath, NULL), *nl = strchr(text, '\n');
+    *nl = '\0';
+    json_t *h = json_loads(text, 0, NULL), *argv = json_object_get(h, "argv"), *v;
+    size_t i;
+    json_array_foreach(argv, i, v) if (!strcmp(json_string_value(v), "--out"))
+    {
+        json_array_remove(argv, i);
+        json_array_remove(argv, i);
+        break;
+    }
+    char *hs = json_dumps(h, JSON_COMPACT);
+    FILE *f = fopen(jpath, "w");
+    fprintf(f, "%s\n%s", hs, nl + 1);
+    fclose(f);
+    free(hs);
+    json_decref(h);
+    free(text);
+    const char *args[] = { "run", "--resume", jpath, NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend_with(&r, NULL, args), 0);
+    cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+    cr_expect(strstr(r.err, "no --out"), "%s", r.err);
+    hx_rmtree(dir);
+}
+
+/* A full disk, by RLIMIT_FSIZE (EFBIG): the run stops at the first trial it
+   cannot record, says why and how many the journal holds, and resumes. */
+Test(full_disk, the_run_stops_at_the_first_failed_append, .timeout = 300)
+{
+    char dir[64], out[128], jpath[160], want[64];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    snprintf(jpath, sizeof jpath, "%s.journal", out);
+    const struct spawn_opts limited = { .fsize = 30000 }; /* the header and ~3 trials */
+    const char *args[] = { "run",   "--impl",  "mutex,spin", "--threads", "1",
+                           "--ops", "2000",    "--reps",     "6",         "--counters",
+                           "none",  "--quiet", "--out",      out,         NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend_with(&r, &limited, args), 0);
+    cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+    cr_expect(strstr(r.err, strerror(EFBIG)), "want the errno in: %s", r.err);
+    int held = lines_of(jpath) - 1;
+    cr_expect(held >= 1 && held < 12, "the journal holds %d trials", held);
+    snprintf(want, sizeof want, "holds the %d trials", held);
+    cr_expect(strstr(r.err, want), "want '%s' in: %s", want, r.err);
+    const char *resume[] = { "run", "--resume", jpath, NULL };
+    ok(&r, NULL, resume);
+    json_t *res = json_load_file(out, 0, NULL);
+    cr_assert_not_null(res, "no result after the resume");
+    cr_expect_eq(json_array_size(
+                     json_object_get(json_array_get(json_object_get(res, "cells"), 1), "trials")),
+                 6);
+    json_decref(res);
+    hx_rmtree(dir);
+}
+
+Test(full_disk, a_header_that_cannot_be_written_says_why, .timeout = 120)
+{
+    char dir[64], out[128];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    const struct spawn_opts limited = { .fsize = 200 };
+    const char *args[] = { RUN_SMALL, "--reps", "1", "--out", out, NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend_with(&r, &limited, args), 0);
+    cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+    cr_expect(strstr(r.err, strerror(EFBIG)), "want the errno in: %s", r.err);
+    cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+    cr_expect_eq(entries(dir), 0, "something was left behind");
+    hx_rmtree(dir);
+}
+
+/* A real full disk: a 64 KiB tmpfs in a mount namespace of this test's own
+   (root only; skipped elsewhere). */
+Test(full_disk, a_small_tmpfs_gives_enospc, .timeout = 300)
+{
+    char dir[64], out[128];
+    hx_tmpdir(dir, sizeof dir);
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0
+        || mount("tmpfs", dir, "tmpfs", 0, "size=64k") != 0) {
+        rmdir(dir);
+        cr_skip_test("no private tmpfs here: %s", strerror(errno));
+    }
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    const char *args[] = { "run",   "--impl",  "mutex,spin", "--threads", "1",
+                           "--ops", "2000",    "--reps",     "6",         "--counters",
+                           "none",  "--quiet", "--out",      out,         NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend_with(&r, NULL, args), 0);
+    cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+    cr_expect(strstr(r.err, strerror(ENOSPC)), "want the errno in: %s", r.err);
+    char jpath[160], want[64];
+    snprintf(jpath, sizeof jpath, "%s.journal", out);
+    snprintf(want, sizeof want, "holds the %d trials", lines_of(jpath) - 1);
+    cr_expect(strstr(r.err, want), "want '%s' in: %s", want, r.err);
+    umount(dir);
+    rmdir(dir);
 }

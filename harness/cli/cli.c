@@ -81,6 +81,23 @@ static int cli_check_utf8(const struct run_opts *o, char *err, size_t n)
     return 0;
 }
 
+/* The journal next to a file output (none for "-" or a device), locked,
+   and, when resuming, what it holds (read under the lock). */
+static int cli_journal(const struct run_opts *o, int kind, char *jpath, size_t jn,
+                       struct res_journal **j, struct res_journal_data *resumed, char *err,
+                       size_t n)
+{
+    if (!o->out || (!o->resume && kind != RES_OUT_FILE)) return 0;
+    snprintf(jpath, jn, o->resume ? "%s" : "%s.journal", o->resume ? o->resume : o->out);
+    if (!(*j = res_journal_open(jpath, o, err, n))) return -EINVAL;
+    if (o->resume && res_journal_load(o->resume, resumed, err, n)) {
+        res_journal_close(*j, 0);
+        *j = NULL;
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_result *, void *),
             void *arg)
 {
@@ -90,35 +107,39 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
     int kind = RES_OUT_FILE;
     if (o->resume && strlen(o->resume) > RES_OUT_MAX)
         return cli_fail(cmd, "--resume: the journal's path is too long");
+    if (o->resume && !o->out)
+        return cli_fail(cmd,
+                        "--resume: the journal's options have no --out, so the resumed "
+                        "run would save nothing");
     if (cli_check_utf8(o, err, sizeof err)
         || (o->out && (kind = res_out_check(o->out, err, sizeof err)) < 0))
+        return cli_fail(cmd, err);
+    if (cli_journal(o, kind, jpath, sizeof jpath, &j, &resumed, err, sizeof err))
         return cli_fail(cmd, err);
     char who[64];
     snprintf(who, sizeof who, "contend %s", cmd);
     res_context_warn(stderr, who);
-    if (o->resume) {
-        if (res_journal_load(o->resume, &resumed, err, sizeof err)) return cli_fail(cmd, err);
+    if (o->resume)
         fprintf(stderr, "contend: resuming %s: %zu trials already done\n", o->resume,
                 resumed.ndone);
-    }
-    /* a journal sits next to a file; "-" and devices get none */
-    if (o->out && (o->resume || kind == RES_OUT_FILE)) {
-        if (o->resume)
-            snprintf(jpath, sizeof jpath, "%s", o->resume);
-        else
-            snprintf(jpath, sizeof jpath, "%s.journal", o->out);
-        if (!(j = res_journal_open(jpath, o, err, sizeof err))) {
-            res_journal_data_free(&resumed);
-            return cli_fail(cmd, err);
-        }
-    }
     struct run_hooks h = { j ? res_journal_append : NULL, j, resumed.done, resumed.ndone };
     struct run_result r;
     int rc = run_engine(o, &h, &r, err, sizeof err);
-    res_journal_close(j, 0);
     res_journal_data_free(&resumed);
-    if (rc) return cli_fail(cmd, err);
-    snprintf(r.journal, sizeof r.journal, "%s", jpath);
+    size_t held;
+    int jerr = res_journal_error(j, &held);
+    if (rc && jerr)
+        fprintf(stderr,
+                "contend %s: cannot write the journal '%s': %s; the run stopped there, and the "
+                "journal holds the %zu trials before it: resume with `contend run --resume %s` "
+                "once there is room\n",
+                cmd, jpath, strerror(-jerr), held, jpath);
+    else if (rc)
+        cli_fail(cmd, err);
+    if (rc) {
+        res_journal_close(j, 0);
+        return 2;
+    }
 
     if (print)
         print(&r, arg);
@@ -126,19 +147,19 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
         rep_print_table(stdout, &r);
     fflush(stdout);
     int status = run_status(&r);
-    if (o->out) {
-        if (res_write_result(o->out, &r, err, sizeof err) != 0) {
-            fprintf(stderr, "contend %s: %s (the journal %s keeps the trials)\n", cmd, err,
-                    r.journal);
-            run_result_free(&r);
-            return 2;
-        }
-        if (!r.interrupted && r.journal[0]) remove(r.journal);
+    if (o->out && res_write_result(o->out, &r, err, sizeof err) != 0) {
+        fprintf(stderr, "contend %s: %s%s%s%s\n", cmd, err,
+                j ? " (the journal " : "; nothing saved", j ? jpath : "",
+                j ? " keeps the trials)" : "");
+        res_journal_close(j, 0);
+        run_result_free(&r);
+        return 2;
     }
+    res_journal_close(j, !r.interrupted); /* done: the result holds it all */
     if (r.interrupted) {
         fprintf(stderr, "contend %s: interrupted; %s%s%s\n", cmd,
                 o->out ? "partial results in " : "nothing saved (no --out)", o->out ? o->out : "",
-                o->out ? ", resume with --resume on the journal" : "");
+                j ? ", resume with --resume on the journal" : "");
         status = 130;
     } else if (status == 1) {
         fprintf(stderr, "contend %s: a cell failed (see the table)\n", cmd);

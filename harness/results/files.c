@@ -2,7 +2,8 @@
  * an experiment is a regular file of bounded size. It is opened
  * non-blocking (a FIFO without a writer must not hang us), checked with
  * fstat on the descriptor it is then read from (no race between the check
- * and the read), and refused with a one-line reason otherwise. */
+ * and the read), and refused with a one-line reason otherwise. Writers
+ * share one write loop (res_write_all). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -105,4 +106,15 @@ int res_read_file(const char *path, size_t max, char **out, size_t *len, char *e
     int rc = res_read_fd(fd, path, max, out, len, err, n);
     close(fd);
     return rc;
+}
+
+int res_write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t k = write(fd, buf, len);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return k < 0 ? -errno : -EIO;
+        buf += k, len -= (size_t)k;
+    }
+    return 0;
 }

@@ -196,17 +196,6 @@ int res_make_dirs(const char *path, char *err, size_t n)
     return 0;
 }
 
-static int output_write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t k = write(fd, buf, len);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) return k < 0 ? -errno : -EIO;
-        buf += k, len -= (size_t)k;
-    }
-    return 0;
-}
-
 /* Standard output, a device, a FIFO or a socket: written in place. Opened
    non-blocking without O_CREAT (a FIFO without a reader is refused, not
    waited for), and checked again on the descriptor. */
@@ -232,7 +221,7 @@ static int output_write_through(const char *path, const char *buf, size_t len, c
     } else if (!stdo && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
         rc = -errno;
         snprintf(err, n, "cannot write '%s': %s", path, strerror(-rc));
-    } else if ((rc = output_write_all(fd, buf, len)) != 0) {
+    } else if ((rc = res_write_all(fd, buf, len)) != 0) {
         snprintf(err, n, "cannot write %s%s%s: %s", stdo ? "to standard output" : "'",
                  stdo ? "" : path, stdo ? "" : "'", strerror(-rc));
     }
@@ -259,7 +248,7 @@ static int output_atomic(const char *path, const char *buf, size_t len, char *er
     mode_t um = umask(0);
     umask(um);
     if (fchmod(fd, 0666 & ~um) != 0) rc = -errno;
-    if (!rc) rc = output_write_all(fd, buf, len);
+    if (!rc) rc = res_write_all(fd, buf, len);
     if (!rc && fsync(fd) != 0) rc = -errno;
     if (close(fd) != 0 && !rc) rc = -errno;
     if (!rc && rename(tmp, path) != 0) rc = -errno;

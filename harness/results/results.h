@@ -41,6 +41,10 @@ int res_read_file(const char *path, size_t max, char **out, size_t *len, char *e
 /* The same from an open descriptor (path names it in messages). */
 int res_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, char *err, size_t n);
 
+/* Writes all of buf to fd (restarting after EINTR and short writes): 0 or
+   a negative errno. */
+int res_write_all(int fd, const char *buf, size_t len);
+
 /* ---------------- writing results (results/output.c) --------------------- */
 /* A summary as JSON (null when it has no finite median). */
 struct json_t *res_summary_json(const struct lab_summary *s);
@@ -75,14 +79,22 @@ struct json_t *res_ctr_trial_json(const struct ctr_result *r); /* NULL when off 
 struct json_t *res_ctr_cell_json(const struct cell *c);        /* NULL when off */
 
 /* ---------------- the journal (results/journal.c) ------------------------ */
-/* JSON lines next to the output file, one per finished trial, flushed and
-   fsynced; line 1 holds the run's options. */
+/* JSON lines next to the output file, one per finished trial, written and
+   synced; line 1 holds the run's options. Locked while a run holds it. */
 struct res_journal;
-/* Creates path (or appends to it when resuming o->resume). */
+/* Creates path, complete with its header and never over anything already
+   there (or, when resuming o->resume, opens it, cut back to its last
+   complete line). NULL with err when it exists, another run holds it (its
+   pid is named), it is a symlink or not a regular file, or on an error. */
 struct res_journal *res_journal_open(const char *path, const struct run_opts *o, char *err,
                                      size_t n);
-/* A struct run_hooks on_trial: appends one trial. */
+/* A struct run_hooks on_trial: appends one trial; a negative errno when it
+   cannot (then the journal is cut back to the trials it held, and every
+   later append fails the same way). */
 int res_journal_append(void *journal, const struct cell *c, int round, const struct trial *t);
+/* The first failed append's negative errno (0 if none); the trials held. */
+int res_journal_error(const struct res_journal *j, size_t *ntrials);
+/* Closes j (removing the file first, while still locked, if asked). */
 void res_journal_close(struct res_journal *j, int remove_file);
 
 /* A journal read back: its options (argv, to parse again), its trials (to

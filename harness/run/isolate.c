@@ -96,7 +96,10 @@ static void isolate_child(const struct run_opts *o, const struct lab_impl *impl,
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     dup2(errfd, STDERR_FILENO);
-    close(errfd);
+    /* nothing of the parent's but the result pipe: a journal's descriptor
+       would keep its lock alive in a trial that outlives the run */
+    if (resfd > 3) close_range(3, (unsigned)resfd - 1, 0);
+    close_range((unsigned)resfd + 1, ~0U, 0);
     struct trial t;
     char err[ERRLEN] = "";
     int rc = run_trial(o, impl, threads, &t, err, sizeof err);
