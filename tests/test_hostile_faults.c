@@ -384,3 +384,78 @@ Test(full_disk, a_small_tmpfs_gives_enospc, .timeout = 300)
     umount(dir);
     rmdir(dir);
 }
+
+/* ---------------- standard output: full, or closed (items 12, 20) -------- */
+
+struct out_case {
+    const char *args[16]; /* "@G": a result file */
+};
+static const struct out_case out_cases[] = {
+    { { "list" } },
+    { { "list", "batcher" } },
+    { { "--help" } },
+    { { "--version" } },
+    { { "help", "run" } },
+    { { "compare", "--help" } },
+    { { "counters" } },
+    { { "keys", "--count", "10" } },
+    { { "keys", "--count", "1000000" } },
+    { { "compare", "@G", "@G" } },
+    { { "compare", "@G", "@G", "--format", "json" } },
+    { { "compare", "@G", "@G", "--format", "csv" } },
+    { { "export", "@G", "--format", "gobench" } },
+    { { "export", "@G", "--format", "gbench-json" } },
+    { { "export", "@G", "--format", "csv" } },
+    { { "export", "@G", "--format", "csv-summary", "--out", "-" } },
+    { { RUN_SMALL, "--reps", "1", "--out", "-" } },
+    { { RUN_SMALL, "--reps", "1" } },
+};
+
+ParameterizedTestParameters(stdout, full_or_closed)
+{
+    static int idx[2 * sizeof out_cases / sizeof *out_cases];
+    for (size_t i = 0; i < sizeof idx / sizeof *idx; i++) idx[i] = (int)i;
+    return cr_make_param_array(int, idx, sizeof idx / sizeof *idx);
+}
+
+/* Even cases: stdout is /dev/full (ENOSPC); odd: a pipe nobody reads
+   (EPIPE; SIGPIPE must not kill contend). Exit 2, the reason on one line. */
+ParameterizedTest(int *i, stdout, full_or_closed, .timeout = 120)
+{
+    const struct out_case *c = &out_cases[*i / 2];
+    int full = *i % 2 == 0;
+    char dir[64], good[128];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(good, sizeof good, "%s/good.json", dir);
+    hx_result(good, NULL);
+    const char *args[17] = { 0 };
+    for (int k = 0; k < 16 && c->args[k]; k++)
+        args[k] = strcmp(c->args[k], "@G") ? c->args[k] : good;
+    const struct spawn_opts o = { .stdout_to = full ? "/dev/full" : NULL, .stdout_gone = !full };
+    struct proc_result r;
+    cr_assert_eq(run_contend_with(&r, &o, args), 0);
+    const char *why = strerror(full ? ENOSPC : EPIPE);
+    cr_expect_eq(r.status, 2, "contend %s %s: exit %d: %s", args[0], args[1], r.status, r.err);
+    cr_expect(strstr(r.err, why), "contend %s %s: want '%s' in: %s", args[0], args[1], why, r.err);
+    cr_expect_eq(hx_count(r.err, why), 1, "contend %s %s: said once: %s", args[0], args[1], r.err);
+    hx_rmtree(dir);
+}
+
+Test(stdout, a_run_saves_its_results_before_printing, .timeout = 120)
+{
+    char dir[64], out[128];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    const char *args[] = { RUN_SMALL, "--reps", "2", "--out", out, NULL };
+    const struct spawn_opts gone = { .stdout_gone = 1 };
+    struct proc_result r;
+    cr_assert_eq(run_contend_with(&r, &gone, args), 0);
+    cr_expect_eq(r.status, 2, "exit %d (141: killed by SIGPIPE): %s", r.status, r.err);
+    json_t *res = json_load_file(out, 0, NULL);
+    cr_expect_not_null(res, "no result written");
+    cr_expect_eq(json_array_size(
+                     json_object_get(json_array_get(json_object_get(res, "cells"), 0), "trials")),
+                 2);
+    json_decref(res);
+    hx_rmtree(dir);
+}

@@ -2,8 +2,11 @@
  * one-line errors, and running a matrix with its journal. */
 #include <errno.h>
 #include <jansson.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "results.h"
@@ -17,9 +20,58 @@ void cli_help(FILE *f, const struct cli_spec *s)
     if (s->epilogue) fputs(s->epilogue, f);
 }
 
+/* Whether an error line was printed, and standard output's first write
+   error: main reports that one, unless an error was already said. */
+static int cli_said;
+static int cli_stdout_errno;
+
+void cli_errorf(const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "contend %s: ", name);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    cli_said = 1;
+}
+
 int cli_fail(const char *name, const char *msg)
 {
-    fprintf(stderr, "contend %s: %s\n", name, msg);
+    cli_errorf(name, "%s", msg);
+    return 2;
+}
+
+/* Standard output through a cookie stream that keeps the errno of its first
+   failed write (a FILE's error flag forgets why). SIGPIPE is ignored, so a
+   closed pipe is EPIPE, an error like any other, reported once at the end
+   (after the results are saved: cli_run saves before it prints). */
+static ssize_t cli_stdout_write(void *cookie, const char *buf, size_t len)
+{
+    (void)cookie;
+    int rc = res_write_all(STDOUT_FILENO, buf, len);
+    if (!rc) return (ssize_t)len;
+    if (!cli_stdout_errno) cli_stdout_errno = -rc;
+    return 0; /* an error, for stdio */
+}
+
+void cli_stdout_init(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    FILE *f = fopencookie(NULL, "w", (cookie_io_functions_t){ .write = cli_stdout_write });
+    if (!f) return;
+    setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, BUFSIZ);
+    stdout = f;
+}
+
+int cli_stdout_failed(void) { return cli_stdout_errno || ferror(stdout); }
+
+int cli_stdout_close(const char *name, int status)
+{
+    if (fflush(stdout) == 0 && !cli_stdout_failed()) return status;
+    if (!cli_said)
+        cli_errorf(name, "cannot write to standard output: %s",
+                   strerror(cli_stdout_errno ? cli_stdout_errno : EIO));
     return 2;
 }
 
@@ -129,11 +181,11 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
     size_t held;
     int jerr = res_journal_error(j, &held);
     if (rc && jerr)
-        fprintf(stderr,
-                "contend %s: cannot write the journal '%s': %s; the run stopped there, and the "
-                "journal holds the %zu trials before it: resume with `contend run --resume %s` "
-                "once there is room\n",
-                cmd, jpath, strerror(-jerr), held, jpath);
+        cli_errorf(cmd,
+                   "cannot write the journal '%s': %s; the run stopped there, and the "
+                   "journal holds the %zu trials before it: resume with `contend run --resume %s` "
+                   "once there is room\n",
+                   jpath, strerror(-jerr), held, jpath);
     else if (rc)
         cli_fail(cmd, err);
     if (rc) {
@@ -141,25 +193,26 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
         return 2;
     }
 
+    /* saved first: printing may fail (a closed pipe) */
+    int status = run_status(&r);
+    if (o->out && res_write_result(o->out, &r, err, sizeof err) != 0) {
+        cli_errorf(cmd, "%s%s%s%s", err, j ? " (the journal " : "; nothing saved", j ? jpath : "",
+                   j ? " keeps the trials)" : "");
+        res_journal_close(j, 0);
+        run_result_free(&r);
+        return 2;
+    }
+    int journaled = j != NULL;
+    res_journal_close(j, !r.interrupted); /* done: the result holds it all */
     if (print)
         print(&r, arg);
     else if (!o->quiet && kind != RES_OUT_STDOUT) /* there the JSON is the output */
         rep_print_table(stdout, &r);
     fflush(stdout);
-    int status = run_status(&r);
-    if (o->out && res_write_result(o->out, &r, err, sizeof err) != 0) {
-        fprintf(stderr, "contend %s: %s%s%s%s\n", cmd, err,
-                j ? " (the journal " : "; nothing saved", j ? jpath : "",
-                j ? " keeps the trials)" : "");
-        res_journal_close(j, 0);
-        run_result_free(&r);
-        return 2;
-    }
-    res_journal_close(j, !r.interrupted); /* done: the result holds it all */
     if (r.interrupted) {
         fprintf(stderr, "contend %s: interrupted; %s%s%s\n", cmd,
                 o->out ? "partial results in " : "nothing saved (no --out)", o->out ? o->out : "",
-                j ? ", resume with --resume on the journal" : "");
+                journaled ? ", resume with --resume on the journal" : "");
         status = 130;
     } else if (status == 1) {
         fprintf(stderr, "contend %s: a cell failed (see the table)\n", cmd);

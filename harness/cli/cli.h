@@ -37,6 +37,14 @@ void cli_help(FILE *f, const struct cli_spec *s);
 int cli_parse(const struct cli_spec *s, int argc, char **argv, struct opt_result *res, int *status);
 /* Prints "contend NAME: msg" on stderr; returns 2. */
 int cli_fail(const char *name, const char *msg);
+/* The same, printf-style, without the status. */
+void cli_errorf(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Standard output that remembers why a write failed (and SIGPIPE ignored);
+   whether one has; and, at exit, the status: 2, with the reason on one
+   line (unless an error was already printed), once a write has failed. */
+void cli_stdout_init(void);
+int cli_stdout_failed(void);
+int cli_stdout_close(const char *name, int status);
 /* 0 if dir can be an output directory (not "-"; with extra more bytes, at
    most RES_DIR_MAX), else cli_fail's 2. */
 int cli_out_dir(const char *name, const char *dir, size_t extra);

@@ -114,16 +114,14 @@ int cmd_compare(int argc, char **argv)
             json_array_foreach(c.warnings, i, v)
                 fprintf(stderr, "contend compare: warning: %s\n", json_string_value(v));
             int regressions = rep_compare_print(stdout, &c);
-            if (fflush(stdout))
-                snprintf(err, sizeof err, "cannot write the output");
-            else if (regressions) {
+            if (regressions) {
                 fprintf(stderr, "contend compare: %d confirmed regression(s)\n", regressions);
                 status = 1;
             } else
                 status = 0;
         }
     }
-    if (status == 2) fprintf(stderr, "contend compare: %s\n", err);
+    if (status == 2) cli_fail("compare", err);
     res_free(&c.base);
     res_free(&c.new_);
     rep_cmp_done(&c);

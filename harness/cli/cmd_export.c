@@ -78,9 +78,6 @@ int cmd_export(int argc, char **argv)
             rc = rep_export(&r, "csv-summary", p2, err, sizeof err);
     }
     res_free(&r);
-    if (!rc && !out && fflush(stdout)) {
-        rc = -EIO;
-        snprintf(err, sizeof err, "cannot write to standard output");
-    }
-    return rc ? cli_fail("export", err) : 0;
+    /* standard output's errors are main's to report */
+    return rc && !(cli_stdout_failed() && !*err) ? cli_fail("export", err) : rc ? 2 : 0;
 }

@@ -68,7 +68,7 @@ int cmd_report(int argc, char **argv)
     }
     if (!rc) rc = rep_write(&rp, err, sizeof err);
     if (rc)
-        fprintf(stderr, "contend report: %s\n", err);
+        cli_fail("report", err);
     else
         printf("contend report: wrote %s/report.md and %s/report.html\n", rp.dir, rp.dir);
     for (size_t i = 0; i < rp.nin; i++) res_free(&rp.in[i].r);

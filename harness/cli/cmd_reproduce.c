@@ -182,7 +182,7 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     if (a->render_only) {
         int rc = rep_reproduce(dir, &e, argc, argv, err, sizeof err);
         if (rc)
-            fprintf(stderr, "contend reproduce: %s\n", err);
+            cli_fail("reproduce", err);
         else
             fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
         res_experiment_free(&e);
@@ -219,7 +219,7 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
             o.nimpls * o.threads.n, o.reps);
     int status = cli_run("reproduce", &o, reproduce_print, &e);
     if (status <= 1 && rep_reproduce(dir, &e, argc, argv, err, sizeof err) != 0) {
-        fprintf(stderr, "contend reproduce: %s (the results are in %s)\n", err, json);
+        cli_errorf("reproduce", "%s (the results are in %s)", err, json);
         status = 2;
     } else if (status <= 1)
         fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);

@@ -40,7 +40,7 @@ int cmd_run(int argc, char **argv)
         return fflush(stdout) ? 2 : 0;
     }
     if (rc) {
-        fprintf(stderr, "contend run: %s%s\n", resume ? "journal options: " : "", err);
+        cli_errorf("run", "%s%s", resume ? "journal options: " : "", err);
         res_journal_data_free(&jd);
         return 2;
     }

@@ -201,31 +201,34 @@ int res_make_dirs(const char *path, char *err, size_t n)
    waited for), and checked again on the descriptor. */
 static int output_write_through(const char *path, const char *buf, size_t len, char *err, size_t n)
 {
-    if (fflush(stdout) != 0) { /* what was printed comes first */
-        snprintf(err, n, "cannot write to standard output: %s", strerror(errno));
-        return -EIO;
+    if (!strcmp(path, "-")) { /* through stdio: after what was printed, errors in one place */
+        if (fwrite(buf, 1, len, stdout) == len && fflush(stdout) == 0) return 0;
+        int e = errno ? errno : EIO;
+        snprintf(err, n, "cannot write to standard output: %s", strerror(e));
+        return -e;
     }
-    int stdo = !strcmp(path, "-");
-    int fd = stdo ? STDOUT_FILENO : open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    if (fflush(stdout) != 0) { /* a device may be our stdout: what was printed comes first */
+        int e = errno ? errno : EIO;
+        snprintf(err, n, "cannot write to standard output: %s", strerror(e));
+        return -e;
+    }
+    int fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     int rc = fd < 0 ? -errno : 0;
     if (rc == -ENXIO)
         snprintf(err, n, "cannot write '%s': no process is reading it", path);
     else if (rc)
         snprintf(err, n, "cannot write '%s': %s", path, strerror(-rc));
-    else if (!stdo
-             && (fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)
-                 || S_ISBLK(st.st_mode))) {
+    else if (fstat(fd, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)
+             || S_ISBLK(st.st_mode)) {
         rc = -EINVAL;
         snprintf(err, n, "cannot write '%s': it changed while contend ran", path);
-    } else if (!stdo && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
-        rc = -errno;
+    } else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0
+               || (rc = res_write_all(fd, buf, len)) != 0) {
+        rc = rc ? rc : -errno;
         snprintf(err, n, "cannot write '%s': %s", path, strerror(-rc));
-    } else if ((rc = res_write_all(fd, buf, len)) != 0) {
-        snprintf(err, n, "cannot write %s%s%s: %s", stdo ? "to standard output" : "'",
-                 stdo ? "" : path, stdo ? "" : "'", strerror(-rc));
     }
-    if (fd >= 0 && !stdo) close(fd);
+    if (fd >= 0) close(fd);
     return rc;
 }
 
