@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/sysmacros.h>
 
 #include "hostile.h"
@@ -457,5 +458,89 @@ Test(stdout, a_run_saves_its_results_before_printing, .timeout = 120)
                      json_object_get(json_array_get(json_object_get(res, "cells"), 0), "trials")),
                  2);
     json_decref(res);
+    hx_rmtree(dir);
+}
+
+/* ---------------- trials: signals, errors, an orphan (items 11, 17, 18) --- */
+
+Test(trial, no_isolate_honours_ctrl_c, .timeout = 180)
+{
+    char dir[64], out[128], jpath[160], errf[160];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    snprintf(jpath, sizeof jpath, "%s.journal", out);
+    snprintf(errf, sizeof errf, "%s/err", dir);
+    const char *args[] = { "run",        "--no-isolate", "--impl", "mutex", "--threads",  "1",
+                           "--duration", "0.5",          "--reps", "20",    "--counters", "none",
+                           "--quiet",    "--out",        out,      NULL };
+    pid_t pid = hx_start(NULL, args, errf);
+    cr_assert(hx_wait_file(jpath, 60), "no journal");
+    kill(pid, SIGINT);
+    int st = hx_wait(pid, 60);
+    cr_expect_eq(st, 130, "exit %d after SIGINT (0: it ran to the end)", st);
+    char *text = hx_read(out, NULL);
+    cr_expect(text && strstr(text, "\"interrupted\": true"), "partial results: %.200s", text);
+    free(text);
+    hx_rmtree(dir);
+}
+
+Test(trial, an_error_says_why, .timeout = 120)
+{
+    static const struct spawn_opts faulty = { .bin = CONTEND_FAULTY_BIN };
+    char dir[64], out[128];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/r.json", dir);
+    const char *args[] = { "run",    "--impl", "nomem,mutex", "--threads", "1",     "--ops", "2000",
+                           "--reps", "2",      "--counters",  "none",      "--out", out,     NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend_with(&r, &faulty, args), 0);
+    cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+    const char *why = "create failed: Cannot allocate memory";
+    cr_expect(strstr(r.out, why), "the table: %s", r.out);
+    cr_expect(strstr(r.err, why), "stderr: %s", r.err);
+    char *text = hx_read(out, NULL);
+    cr_expect(text && strstr(text, why), "the result: %.300s", text);
+    free(text);
+    hx_rmtree(dir);
+}
+
+/* The pid of a child of parent, or 0. */
+static pid_t child_of(pid_t parent)
+{
+    DIR *d = opendir("/proc");
+    pid_t found = 0;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        int ppid = 0;
+        char *rp = fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
+        if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == parent)
+            found = (pid_t)atoi(e->d_name);
+        fclose(f);
+    }
+    if (d) closedir(d);
+    return found;
+}
+
+Test(trial, a_hung_trial_dies_with_its_run, .timeout = 180)
+{
+    /* orphans come to us, so we can see the trial end (or not) */
+    cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    static const struct spawn_opts faulty = { .bin = CONTEND_FAULTY_BIN };
+    char dir[64], errf[128];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(errf, sizeof errf, "%s/err", dir);
+    const char *args[] = { "run",   "--impl",     "deadlock", "--threads", "2",
+                           "--ops", "20000",      "--reps",   "1",         "--cell-timeout",
+                           "600",   "--counters", "none",     NULL };
+    pid_t run = hx_start(&faulty, args, errf), trial = 0;
+    for (double end = hx_now() + 60; !trial && hx_now() < end; usleep(20000)) trial = child_of(run);
+    cr_assert_gt(trial, 0, "no trial process");
+    kill(run, SIGKILL);
+    hx_wait(run, 30);
+    int st = hx_wait(trial, 30);
+    cr_expect_eq(st, 128 + SIGKILL, "the trial outlived its run (status %d)", st);
     hx_rmtree(dir);
 }
