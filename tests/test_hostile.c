@@ -44,6 +44,10 @@ static const struct hcase cases[] = {
     { 2, "\"delivered\"", { "report", "@D/negcount.json", "--out", "@D/rep" } },
     { 2, "nosuch", { "compare", "@D/good.json", "@D/good.json", "--metric", "nosuch" } },
     { 2, "nosuch", { "compare", "@D/good.json", "@D/good.json", "--metric", "ops_per_s,nosuch" } },
+    /* non-finite and extreme values: nothing vanishes from the output (8, 9) */
+    { 0, "", { "compare", "@D/\xff.json", "@D/good.json", "--format", "json" } },
+    { 0, "", { "export", "@D/ops1e18.json", "--format", "gbench-json" } },
+    { 0, "", { "compare", "@D/zero.json", "@D/good.json", "--format", "json" } },
     /* a result without a context: exports what it has (a crash before) */
     { 0, "", { "export", "@D/noctx.json", "--format", "gobench" } },
     { 0, "", { "export", "@D/noctx.json", "--format", "gbench-json" } },
@@ -103,6 +107,15 @@ static void fixtures(const char *d)
     cr_assert_eq(mkfifo(P("fifo.ini"), 0644), 0);
     hx_result(P("good.json"), NULL);
     hx_result(P("neg.json"), "\"ops_per_s\": -5");
+    hx_result(P("\xff.json"), NULL);
+    hx_result(P("ops1e18.json"), "\"ops\": 1e18");
+    FILE *z = fopen(P("zero.json"), "w");
+    fprintf(z,
+            "{\"schema\": \"contend-result\", \"schema_version\": 2, \"cells\": [{\"family\": "
+            "\"batcher\", \"impl\": \"mutex\", \"threads\": 1, \"trials\": [");
+    for (int i = 0; i < 5; i++) fprintf(z, "%s{\"ops_per_s\": 0, \"ns_per_op\": 0}", i ? "," : "");
+    fprintf(z, "]}]}");
+    fclose(z);
     hx_write(P("noctx.json"),
              "{\"schema\": \"contend-result\", \"schema_version\": 2, \"cells\": "
              "[{\"family\": \"b\", \"impl\": \"i\", \"threads\": 1, \"trials\": "
@@ -173,6 +186,14 @@ ParameterizedTest(int *i, hostile, bad_input, .timeout = 60)
         cr_expect((*p >= ' ' && *p < 127) || *p == '\n', "contend%s: byte 0x%02x on stderr", shown,
                   (unsigned char)*p);
     cr_expect_eq(!r.out[0], !!c->status, "contend%s: stdout: %s", shown, r.out);
+    if (r.out[0] == '{') { /* JSON out: valid, every row there */
+        json_error_t je;
+        json_t *j = json_loads(r.out, 0, &je);
+        cr_expect_not_null(j, "contend%s: not JSON: %s", shown, je.text);
+        const json_t *rows = json_object_get(j, "rows");
+        cr_expect(!rows || json_array_size(rows) > 0, "contend%s: rows dropped: %s", shown, r.out);
+        json_decref(j);
+    }
     cr_expect_neq(access(strcat(strcpy(buf[0], dir), "/rep"), F_OK), 0, "contend%s: wrote a report",
                   shown);
     snprintf(buf[0], sizeof buf[0], "%.*s", (int)strlen(dir) + 50, longp);
@@ -186,5 +207,41 @@ ParameterizedTest(int *i, hostile, bad_input, .timeout = 60)
     }
     snprintf(buf[0], sizeof buf[0], "%s/nowhere", dir);
     cr_expect_neq(lstat(buf[0], &st), 0, "contend%s: created a dangling link's target", shown);
+    hx_rmtree(dir);
+}
+
+/* Names from a result file reach CSV quoted, whatever they hold (item 23). */
+Test(hostile, csv_output_quotes_names_from_the_file)
+{
+    char dir[64], a[128];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(a, sizeof a, "%s/a.json", dir);
+    FILE *f = fopen(a, "w");
+    fprintf(f,
+            "{\"schema\": \"contend-result\", \"schema_version\": 2, \"cells\": [{\"family\": "
+            "\"batcher\", \"impl\": \"a,b\\\"c\", \"workload\": \"w,x\", \"threads\": 1, "
+            "\"trials\": [{\"ops_per_s\": 1}, {\"ops_per_s\": 2}, {\"ops_per_s\": 3}]}]}");
+    fclose(f);
+    const char *cmp[] = { "compare", a, a, "--format", "csv", NULL };
+    const char *exp[] = { "export", a, "--format", "csv-summary", NULL };
+    for (int k = 0; k < 2; k++) {
+        struct proc_result r;
+        cr_assert_eq(run_contend_with(&r, NULL, k ? exp : cmp), 0);
+        cr_expect_eq(r.status, 0, "%s", r.err);
+        /* RFC 4180: count the fields of each record */
+        int fields = 1, header = -1, quoted = 0;
+        for (const char *p = r.out; *p; p++) {
+            if (*p == '"') quoted = !quoted;
+            if (quoted) continue;
+            if (*p == ',') fields++;
+            if (*p == '\n') {
+                if (header < 0) header = fields;
+                cr_expect_eq(fields, header, "a record of %d fields, the header has %d: %s", fields,
+                             header, r.out);
+                fields = 1;
+            }
+        }
+        cr_expect(strstr(r.out, "\"a,b\"\"c\""), "%s", r.out);
+    }
     hx_rmtree(dir);
 }

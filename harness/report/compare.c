@@ -75,7 +75,7 @@ static void compare_note(json_t *list, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    json_array_append_new(list, json_string(buf));
+    json_array_append_new(list, res_json_text(buf)); /* %.60s may cut a character */
 }
 
 /* Notes every leaf that differs between two config objects ("batcher.sink_cost_ns"). */
@@ -292,10 +292,15 @@ static void compare_print_csv(FILE *f, const struct cmp *c)
         "base_ci_high,new_n,new_median,new_ci_low,new_ci_high,delta_pct,p,p_holm,exact,change\n");
     for (size_t k = 0; k < c->nrows; k++) {
         const struct cmp_row *r = &c->rows[k];
-        fprintf(f,
-                "%s,%d,%s,%s,\"%s\",%u,%zu,%.10g,%.10g,%.10g,%zu,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g,%"
-                "d,%s\n",
-                r->mb->name, (int)r->mb->dir, r->b->family, r->b->impl, r->b->workload,
+        /* the names come from the files: quoted (results/output.c's writer) */
+        res_csv_field(f, r->mb->name);
+        fprintf(f, ",%d,", (int)r->mb->dir);
+        res_csv_field(f, r->b->family);
+        fputc(',', f);
+        res_csv_field(f, r->b->impl);
+        fputc(',', f);
+        res_csv_field(f, r->b->workload);
+        fprintf(f, ",%u,%zu,%.10g,%.10g,%.10g,%zu,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g,%d,%s\n",
                 r->b->threads, r->mb->n, r->sb.median, r->sb.ci_low, r->sb.ci_high, r->mn->n,
                 r->sn.median, r->sn.ci_low, r->sn.ci_high, r->delta * 100, r->t.p, r->p_adj,
                 r->t.exact, cmp_change_name[r->change]);
@@ -307,14 +312,13 @@ static void compare_print_json(FILE *f, const struct cmp *c, int regressions)
     json_t *rows = json_array(), *geo = json_array();
     for (size_t k = 0; k < c->nrows; k++) {
         const struct cmp_row *r = &c->rows[k];
-        json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:f, s:f, s:b, s:s}",
-                              "metric", r->mb->name, "direction", (int)r->mb->dir, "family",
-                              r->b->family, "impl", r->b->impl, "workload", r->b->workload,
-                              "threads", (int)r->b->threads, "base", res_summary_json(&r->sb),
-                              "new", res_summary_json(&r->sn), "p", r->t.p, "p_holm", r->p_adj,
-                              "exact", r->t.exact, "change", cmp_change_name[r->change]);
-        json_object_set_new(o, "delta_pct",
-                            isfinite(r->delta) ? json_real(r->delta * 100) : json_null());
+        json_t *o = json_pack(
+            "{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:b, s:s}", "metric", r->mb->name,
+            "direction", (int)r->mb->dir, "family", r->b->family, "impl", r->b->impl, "workload",
+            r->b->workload, "threads", (int)r->b->threads, "base", res_summary_json(&r->sb), "new",
+            res_summary_json(&r->sn), "p", res_json_num(r->t.p), "p_holm", res_json_num(r->p_adj),
+            "exact", r->t.exact, "change", cmp_change_name[r->change]);
+        json_object_set_new(o, "delta_pct", res_json_num(r->delta * 100));
         json_array_append_new(rows, o);
     }
     for (size_t m = 0; m < c->nnames; m++) {
@@ -322,14 +326,16 @@ static void compare_print_json(FILE *f, const struct cmp *c, int regressions)
         int k = rep_compare_geomean(c, c->names[m], &g);
         if (k)
             json_array_append_new(geo,
-                                  json_pack("{s:s, s:i, s:f}", "metric", c->names[m], "rows", k,
-                                            "delta_pct", (g - 1) * 100));
+                                  json_pack("{s:s, s:i, s:o}", "metric", c->names[m], "rows", k,
+                                            "delta_pct", res_json_num((g - 1) * 100)));
     }
-    json_t *j = json_pack("{s:s, s:i, s:s, s:s, s:f, s:f, s:s, s:o, s:o, s:O, s:O, s:i}", "schema",
-                          "contend-compare", "schema_version", 1, "base", c->base_path, "new",
-                          c->new_path, "alpha", c->alpha, "threshold_pct", c->threshold * 100,
-                          "test", "mann-whitney-u, holm", "rows", rows, "geomean", geo, "notes",
-                          c->notes, "warnings", c->warnings, "regressions", regressions);
+    /* paths from the command line may not be UTF-8: res_json_text */
+    json_t *j =
+        json_pack("{s:s, s:i, s:o, s:o, s:f, s:f, s:s, s:o, s:o, s:O, s:O, s:i}", "schema",
+                  "contend-compare", "schema_version", 1, "base", res_json_text(c->base_path),
+                  "new", res_json_text(c->new_path), "alpha", c->alpha, "threshold_pct",
+                  c->threshold * 100, "test", "mann-whitney-u, holm", "rows", rows, "geomean", geo,
+                  "notes", c->notes, "warnings", c->warnings, "regressions", regressions);
     if (j) {
         json_dumpf(j, f, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
         fputc('\n', f);

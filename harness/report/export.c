@@ -143,16 +143,18 @@ json_t *rep_export_gbench(const struct rf_result *r)
             json_t *b = export_gbench_run(name, i, c, reps, "iteration");
             double ns = export_trial_num(t, "ns_per_op", NAN), ops = export_trial_num(t, "ops", 1);
             json_object_set_new(b, "repetition_index", json_integer((json_int_t)k));
-            json_object_set_new(b, "iterations", json_integer(ops >= 1 ? (json_int_t)ops : 1));
-            json_object_set_new(b, "real_time", isfinite(ns) ? json_real(ns) : json_null());
-            json_object_set_new(b, "cpu_time", isfinite(ns) ? json_real(ns) : json_null());
+            /* the reader bounds ops to 1e18, well inside int64 */
+            json_object_set_new(b, "iterations",
+                                json_integer(ops >= 1 && ops <= 1e18 ? (json_int_t)ops : 1));
+            json_object_set_new(b, "real_time", res_json_num(ns));
+            json_object_set_new(b, "cpu_time", res_json_num(ns));
             for (size_t m = 0; m < c->nmetrics; m++) { /* user counters */
                 const char *mn = c->metrics[m].name;
                 if (c->metrics[m].dir == DIR_NONE || !strcmp(mn, "ns_per_op")) continue;
                 const json_t *v = json_object_get(t, mn);
                 if (json_is_number(v))
                     json_object_set_new(b, !strcmp(mn, "ops_per_s") ? "items_per_second" : mn,
-                                        json_real(json_number_value(v)));
+                                        res_json_num(json_number_value(v)));
             }
             json_array_append_new(benches, b);
         }
@@ -174,12 +176,12 @@ json_t *rep_export_gbench(const struct rf_result *r)
                 lab_summarize(mt->v, mt->n, &s);
                 double v = a == 0 ? s.mean : a == 1 ? s.median : s.cv * fabs(s.mean);
                 if (is_ns) {
-                    json_object_set_new(b, "real_time", json_real(v));
-                    json_object_set_new(b, "cpu_time", json_real(v));
+                    json_object_set_new(b, "real_time", res_json_num(v));
+                    json_object_set_new(b, "cpu_time", res_json_num(v));
                 } else {
                     json_object_set_new(
                         b, !strcmp(mt->name, "ops_per_s") ? "items_per_second" : mt->name,
-                        json_real(v));
+                        res_json_num(v));
                 }
             }
             json_array_append_new(benches, b);
@@ -202,24 +204,13 @@ static size_t export_all_metrics(const struct rf_result *r, const char **names, 
     return k;
 }
 
-/* A CSV field: quoted, with quotes doubled. */
-static void export_csv_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void export_csv_cell_key(FILE *f, const struct rf_cell *c)
 {
-    export_csv_str(f, c->family);
+    res_csv_field(f, c->family);
     fputc(',', f);
-    export_csv_str(f, c->impl);
+    res_csv_field(f, c->impl);
     fputc(',', f);
-    export_csv_str(f, c->workload);
+    res_csv_field(f, c->workload);
     fprintf(f, ",%u", c->threads);
 }
 
@@ -230,7 +221,7 @@ static void export_trials_csv(FILE *f, const struct rf_result *r)
     fprintf(f, "family,impl,workload,threads,trial");
     for (size_t m = 0; m < nn; m++) {
         fputc(',', f);
-        export_csv_str(f, names[m]);
+        res_csv_field(f, names[m]);
     }
     fputc('\n', f);
     for (size_t i = 0; i < r->ncells; i++) {
@@ -265,7 +256,7 @@ static void export_summary_csv(FILE *f, const struct rf_result *r)
             lab_summarize(mt->v, mt->n, &s);
             export_csv_cell_key(f, &r->cells[i]);
             fputc(',', f);
-            export_csv_str(f, mt->name);
+            res_csv_field(f, mt->name);
             fprintf(f, ",%d,%zu,%.10g,%.10g,%.10g,%.4f,%.10g,%.10g,%.10g,%.6g,%d\n", (int)mt->dir,
                     s.n, s.median, s.ci_low, s.ci_high, s.ci_level, s.min, s.max, s.mean, s.cv,
                     s.unstable);

@@ -17,38 +17,96 @@
 #include "family.h"
 #include "results.h"
 
+json_t *res_json_num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+void res_csv_field(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* obj with the members of src (name, value) set, or NULL (and obj freed) if
+   any could not be built or set: nothing is dropped silently. */
+static json_t *output_fill(json_t *obj, const char *const *names, json_t *const *values, size_t k)
+{
+    int bad = !obj;
+    for (size_t i = 0; i < k; i++)
+        bad |= !values[i] || json_object_set_new(obj, names[i], values[i]) != 0;
+    if (!bad) return obj;
+    json_decref(obj);
+    return NULL;
+}
+
 json_t *res_summary_json(const struct lab_summary *s)
 {
     if (!isfinite(s->median)) return json_null();
-    return json_pack("{s:I, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:b}", "n", (json_int_t)s->n,
-                     "median", s->median, "min", s->min, "max", s->max, "mean", s->mean, "cv",
-                     s->cv, "ci_low", s->ci_low, "ci_high", s->ci_high, "ci_level", s->ci_level,
-                     "unstable", s->unstable);
+    static const char *const names[] = { "n",  "median", "min",     "max",      "mean",
+                                         "cv", "ci_low", "ci_high", "ci_level", "unstable" };
+    json_t *const values[] = { json_integer((json_int_t)s->n), res_json_num(s->median),
+                               res_json_num(s->min),           res_json_num(s->max),
+                               res_json_num(s->mean),          res_json_num(s->cv),
+                               res_json_num(s->ci_low),        res_json_num(s->ci_high),
+                               res_json_num(s->ci_level),      json_boolean(s->unstable) };
+    return output_fill(json_object(), names, values, sizeof names / sizeof *names);
 }
 
+/* Every number through res_json_num: a NaN or infinite field (no ops
+   completed: ns/op and Jain's index have no value) is null, never a
+   trial that vanishes from the journal and the result. */
 json_t *res_trial_json(const struct trial *t, const struct family_driver *fam)
 {
-    json_t *j =
-        json_pack("{s:f, s:I, s:f, s:f, s:f, s:f, s:f, s:s, s:I, s:I}", "seconds", t->seconds,
-                  "ops", (json_int_t)t->ops, "ops_per_s", t->ops_per_s, "ns_per_op", t->ns_per_op,
-                  "rate_min", t->rate_min, "rate_max", t->rate_max, "jain", t->jain, "verdict",
-                  run_verdict_name(t->verdict), "expected", (json_int_t)t->expected, "delivered",
-                  (json_int_t)t->delivered);
+    static const char *const names[] = {
+        "seconds",  "ops",  "ops_per_s", "ns_per_op", "rate_min",
+        "rate_max", "jain", "verdict",   "expected",  "delivered"
+    };
+    json_t *const values[] = { res_json_num(t->seconds),
+                               json_integer((json_int_t)t->ops),
+                               res_json_num(t->ops_per_s),
+                               res_json_num(t->ns_per_op),
+                               res_json_num(t->rate_min),
+                               res_json_num(t->rate_max),
+                               res_json_num(t->jain),
+                               json_string(run_verdict_name(t->verdict)),
+                               json_integer((json_int_t)t->expected),
+                               json_integer((json_int_t)t->delivered) };
+    json_t *j = output_fill(json_object(), names, values, sizeof names / sizeof *names);
     if (!j) return NULL;
+    int bad = 0;
     for (size_t i = 0; fam && i < fam->nmetrics; i++) {
         const struct fam_metric *m = &fam->metrics[i];
-        json_object_set_new(j, m->name,
-                            !isfinite(t->m[i])         ? json_null()
-                                : m->flags & FAM_M_INT ? json_integer((json_int_t)t->m[i])
-                                                       : json_real(t->m[i]));
+        bad |= json_object_set_new(j, m->name,
+                                   !isfinite(t->m[i])         ? json_null()
+                                       : m->flags & FAM_M_INT ? json_integer((json_int_t)t->m[i])
+                                                              : json_real(t->m[i]));
     }
-    if (t->note[0]) json_object_set_new(j, "note", json_string(t->note));
-    json_object_set_new(j, "outcome", json_string(run_outcome_name(t->outcome)));
+    /* texts a trial wrote (its stderr) need not be UTF-8: kept as far as valid */
+    if (t->note[0]) bad |= json_object_set_new(j, "note", res_json_text(t->note));
+    bad |= json_object_set_new(j, "outcome", json_string(run_outcome_name(t->outcome)));
     if (t->outcome_detail[0])
-        json_object_set_new(j, "outcome_detail", json_string(t->outcome_detail));
-    if (t->stderr_tail[0]) json_object_set_new(j, "stderr_tail", json_string(t->stderr_tail));
+        bad |= json_object_set_new(j, "outcome_detail", res_json_text(t->outcome_detail));
+    if (t->stderr_tail[0])
+        bad |= json_object_set_new(j, "stderr_tail", res_json_text(t->stderr_tail));
     json_t *ctr = res_ctr_trial_json(&t->counters);
-    if (ctr) json_object_set_new(j, "counters", ctr);
+    if (ctr) bad |= json_object_set_new(j, "counters", ctr);
+    if (!bad) return j;
+    json_decref(j);
+    return NULL;
+}
+
+json_t *res_json_text(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j) return j;
+    /* not UTF-8: every byte that is not printable ASCII becomes '?' */
+    char *copy = strdup(s);
+    for (char *p = copy; p && *p; p++)
+        if ((unsigned char)*p < ' ' || (unsigned char)*p > 126) *p = *p == '\n' ? '\n' : '?';
+    j = copy ? json_string(copy) : NULL;
+    free(copy);
     return j;
 }
 
@@ -76,9 +134,12 @@ static json_t *output_cell(const struct cell *c, const struct run_opts *o)
 {
     const struct family_driver *fam = o->fam;
     json_t *trials = json_array();
-    for (size_t k = 0; k < o->reps; k++)
-        if (c->trials[k].outcome != OUTCOME_SKIPPED)
-            json_array_append_new(trials, res_trial_json(&c->trials[k], fam));
+    for (size_t k = 0; trials && k < o->reps; k++)
+        if (c->trials[k].outcome != OUTCOME_SKIPPED
+            && json_array_append_new(trials, res_trial_json(&c->trials[k], fam)) != 0) {
+            json_decref(trials); /* never a result with a trial missing */
+            trials = NULL;
+        }
     json_t *sum =
         json_pack("{s:o, s:o, s:o}", "ops_per_s", res_summary_json(&c->ops_per_s), "ns_per_op",
                   res_summary_json(&c->ns_per_op), "jain", res_summary_json(&c->jain));
@@ -102,14 +163,11 @@ json_t *res_result_json(const struct run_result *r)
 {
     const struct run_opts *o = r->opts;
     json_t *cells = json_array();
-    for (size_t i = 0; cells && i < r->ncells; i++) {
-        json_t *c = output_cell(&r->cells[i], o);
-        if (!c) {
+    for (size_t i = 0; cells && i < r->ncells; i++)
+        if (json_array_append_new(cells, output_cell(&r->cells[i], o)) != 0) {
             json_decref(cells);
             return NULL;
         }
-        json_array_append_new(cells, c);
-    }
     json_t *root =
         json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "schema", CONTEND_SCHEMA,
                   "schema_version", CONTEND_SCHEMA_VERSION, "check", o->fam->check, "context",

@@ -46,6 +46,13 @@ int res_read_fd(int fd, const char *path, size_t max, char **out, size_t *len, c
 int res_write_all(int fd, const char *buf, size_t len);
 
 /* ---------------- writing results (results/output.c) --------------------- */
+/* A JSON number, or null when v is NaN or infinite (jansson refuses those:
+   json_real would return NULL and the member would silently vanish). */
+struct json_t *res_json_num(double v);
+/* A JSON string of s; bytes of s that are not UTF-8 become '?'. */
+struct json_t *res_json_text(const char *s);
+/* One CSV field: quoted, quotes doubled (RFC 4180), whatever s holds. */
+void res_csv_field(FILE *f, const char *s);
 /* A summary as JSON (null when it has no finite median). */
 struct json_t *res_summary_json(const struct lab_summary *s);
 struct json_t *res_trial_json(const struct trial *t, const struct family_driver *fam);
