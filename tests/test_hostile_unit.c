@@ -3,6 +3,7 @@
  * Nothing may vanish from what is written. (issue 16, items 8, 15, 23) */
 #include <jansson.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "resultfile.h"
 #include "testutil.h"
@@ -83,4 +84,76 @@ Test(csv, a_field_is_quoted_whatever_it_holds)
     fclose(f);
     cr_expect_str_eq(buf, "\"a,b\"\"c\nd\"");
     free(buf);
+}
+
+/* ---------------- many cells: matched by a hash index (item 15) --------- */
+
+/* A result of n cells (impl i<k>, threads 1 + k % 7), in order or reversed. */
+static char *many_cells(size_t n, int reversed)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    fprintf(f, "{\"schema\": \"contend-result\", \"schema_version\": 2, \"cells\": [");
+    for (size_t i = 0; i < n; i++) {
+        size_t k = reversed ? n - 1 - i : i;
+        fprintf(f,
+                "%s{\"family\": \"batcher\", \"impl\": \"i%zu\", \"threads\": %zu, \"trials\": "
+                "[{\"ops_per_s\": %zu}, {\"ops_per_s\": %zu}, {\"ops_per_s\": %zu}]}",
+                i ? "," : "", k / 7, 1 + k % 7, 100 + k, 101 + k, 102 + k);
+    }
+    fprintf(f, "]}");
+    fclose(f);
+    return buf;
+}
+
+Test(index, every_cell_is_found_in_a_few_probes)
+{
+    char *text = many_cells(50000, 1), err[ERRLEN];
+    struct rf_result r;
+    cr_assert_eq(res_parse(text, strlen(text), "many", &r, err, sizeof err), 0, "%s", err);
+    cr_expect_leq(res_index_longest_probe(&r), 32, "probes: %zu", res_index_longest_probe(&r));
+    for (size_t i = 0; i < r.ncells; i++)
+        cr_assert_eq(res_find_cell(&r, &r.cells[i]), &r.cells[i], "cell %zu", i);
+    cr_expect_null(res_find(&r, "batcher", "i3", "", 8));
+    cr_expect_null(res_find(&r, "batcher", "i3", "w", 1));
+    cr_expect_not_null(res_find(&r, "batcher", "i3", "", 1));
+    res_free(&r);
+    free(text);
+}
+
+Test(index, a_cell_twice_is_refused)
+{
+    const char *text = "{\"schema\": \"contend-result\", \"schema_version\": 2, \"cells\": ["
+                       "{\"family\": \"b\", \"impl\": \"x\", \"threads\": 1, \"trials\": []},"
+                       "{\"family\": \"b\", \"impl\": \"y\", \"threads\": 1, \"trials\": []},"
+                       "{\"family\": \"b\", \"impl\": \"x\", \"threads\": 1, \"trials\": []}]}";
+    struct rf_result r;
+    char err[ERRLEN];
+    cr_assert_eq(res_parse(text, strlen(text), "twice", &r, err, sizeof err), -EINVAL);
+    cr_expect(strstr(err, "cell 2 (b/x/threads=1) appears twice"), "%s", err);
+}
+
+/* compare of 20,000 cells against the same in reverse order: every row. */
+Test(index, compare_matches_every_cell_of_a_large_pair, .timeout = 600)
+{
+    char dir[] = "/tmp/contend-hostile-XXXXXX", a[64], b[64];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(a, sizeof a, "%s/a.json", dir);
+    snprintf(b, sizeof b, "%s/b.json", dir);
+    for (int k = 0; k < 2; k++) {
+        char *text = many_cells(20000, k);
+        FILE *f = fopen(k ? b : a, "w");
+        fputs(text, f);
+        fclose(f);
+        free(text);
+    }
+    const char *args[] = { "compare", a, b, "--format", "csv", NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend(&r, args), 0);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect_null(strstr(r.err, "only in"), "%s", r.err);
+    unlink(a);
+    unlink(b);
+    rmdir(dir);
 }

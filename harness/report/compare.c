@@ -59,14 +59,6 @@ int rep_compare_metric_selected(const struct cmp *c, const struct rf_cell *cell,
     return !(strcmp(name, "ns_per_op") == 0 && res_cell_metric(cell, "ops_per_s"));
 }
 
-static const struct rf_cell *compare_find_cell(const struct rf_result *r,
-                                               const struct rf_cell *like)
-{
-    for (size_t i = 0; i < r->ncells; i++)
-        if (res_same_bench(&r->cells[i], like)) return &r->cells[i];
-    return NULL;
-}
-
 static void compare_note(json_t *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void compare_note(json_t *list, const char *fmt, ...)
 {
@@ -124,16 +116,16 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
     }
     size_t only_base = 0, only_new = 0;
     for (size_t i = 0; i < c->base.ncells; i++)
-        if (!compare_find_cell(&c->new_, &c->base.cells[i])) only_base++;
+        if (!res_find_cell(&c->new_, &c->base.cells[i])) only_base++;
     for (size_t i = 0; i < c->new_.ncells; i++)
-        if (!compare_find_cell(&c->base, &c->new_.cells[i])) only_new++;
+        if (!res_find_cell(&c->base, &c->new_.cells[i])) only_new++;
     if (only_base || only_new)
         compare_note(c->notes, "%zu cell(s) only in base, %zu only in new: not compared", only_base,
                      only_new);
 
     for (size_t m = 0; m < c->nnames; m++)
         for (size_t i = 0; i < c->base.ncells; i++) {
-            const struct rf_cell *b = &c->base.cells[i], *nw = compare_find_cell(&c->new_, b);
+            const struct rf_cell *b = &c->base.cells[i], *nw = res_find_cell(&c->new_, b);
             if (!nw || !rep_compare_metric_selected(c, b, c->names[m])) continue;
             const struct rf_metric *mb = res_cell_metric(b, c->names[m]);
             const struct rf_metric *mn = res_cell_metric(nw, c->names[m]);

@@ -55,6 +55,7 @@ void res_free(struct rf_result *r)
         free(c->workload);
     }
     free(r->cells);
+    free(r->index);
     json_decref(r->root);
     memset(r, 0, sizeof *r);
 }
@@ -278,7 +279,7 @@ int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r
     r->context = json_is_object(ctx) ? ctx : NULL;
     r->config = json_is_object(cfg) ? cfg : NULL;
     size_t nc = json_array_size(cells);
-    if (nc && !(r->cells = calloc(nc, sizeof *r->cells))) {
+    if ((nc && !(r->cells = calloc(nc, sizeof *r->cells))) || res_index_init(r, nc)) {
         snprintf(err, n, "%s: out of memory", name);
         res_free(r);
         return -ENOMEM;
@@ -286,13 +287,14 @@ int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r
     for (size_t i = 0; i < nc; i++) {
         r->ncells = i + 1;
         rc = resultfile_load_cell(json_array_get(cells, i), r, &r->cells[i], name, i, err, n);
-        for (size_t k = 0; !rc && k < i; k++)
-            if (res_same_bench(&r->cells[k], &r->cells[i])) {
-                char nm[160];
-                res_cell_name(&r->cells[i], nm, sizeof nm);
-                snprintf(err, n, "%s: cell %zu (%.100s) appears twice", name, i, nm);
-                rc = -EINVAL;
-            }
+        if (!rc && (rc = res_index_add(r, i)) == -EEXIST) {
+            char nm[160];
+            res_cell_name(&r->cells[i], nm, sizeof nm);
+            snprintf(err, n, "%s: cell %zu (%.100s) appears twice", name, i, nm);
+            rc = -EINVAL;
+        } else if (rc == -ENOMEM) {
+            snprintf(err, n, "%s: out of memory", name);
+        }
         if (rc) {
             res_free(r);
             return rc;
