@@ -87,6 +87,30 @@ static const struct hcase cases[] = {
     { 2, "No such file", { "run", "--resume", "@D/dangling" } },
     { 2, "not a contend journal", { "run", "--resume", "@D/good.json" } },
     { 2, "empty journal", { "run", "--resume", "@D/empty" } },
+    /* options (items 14, 25, 26, 27) */
+    { 2, "3 given twice", { "run", "--threads", "1,3,3" } },
+    { 2, "1 given twice", { "run", "--threads", "1,1" } },
+    { 2, "unknown option '-x'", { "run", "-x" } },
+    { 2, "--resume takes no other options", { "run", "X", "--resume=@D/empty" } },
+    { 2, "--resume takes no other options", { "run", "--resume=@D/empty", "X" } },
+    { 2, "--resume takes no other options", { "run", "--quiet", "--resume", "@D/empty" } },
+    { 2,
+      "--threshold",
+      { "compare", "@D/good.json", "@D/good.json", "--threshold",
+        "3.00000000000000000000000000000000000000000000000000000000000000000001" } },
+    { 2, "--threshold", { "compare", "@D/good.json", "@D/good.json", "--threshold", "inf" } },
+    { 2, "--alpha", { "compare", "@D/good.json", "@D/good.json", "--alpha", "nan" } },
+    { 2, "[1, 1000]", { "reproduce", "all", "--reps", "0", "--out", "@D/rep" } },
+    { 2,
+      "unknown option '--bogus'",
+      { "reproduce", "all", "--set", "bogus=1", "--out", "@D/rep" } },
+    { 2, "not KEY=VALUE", { "reproduce", "snail", "--set", "=1", "--out", "@D/rep" } },
+    { 2, "--count", { "keys", "--count", "-1" } },
+    { 2, "--theta", { "keys", "--dist", "zipf", "--theta", "nan" } },
+    { 2, "unexpected argument", { "list", "batcher", "store" } },
+    { 2, "unknown family", { "stress", "--family", "nosuch" } },
+    { 2, "name one command", { "help", "nosuch" } },
+    { 2, "unknown command", { "nosuchcommand" } },
     /* long and non-UTF-8 paths (items 21, 6) */
     { 2, "too long", { "reproduce", "snail", "--out", "@L" } },
     { 2, "too long", { "reproduce", "all", "--out", "@L" } },
@@ -165,11 +189,11 @@ ParameterizedTest(int *i, hostile, bad_input, .timeout = 60)
         strcat(longp, "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
     const char *args[11] = { 0 };
     for (int k = 0; k < 10 && c->args[k]; k++) {
-        const char *a = c->args[k];
-        if (!strncmp(a, "@D", 2))
-            snprintf(buf[k], sizeof buf[k], "%s%s", dir, a + 2);
-        else if (!strncmp(a, "@L", 2))
-            snprintf(buf[k], sizeof buf[k], "%s%s", longp, a + 2);
+        const char *a = c->args[k], *d = strstr(a, "@D"), *l = strstr(a, "@L");
+        if (d)
+            snprintf(buf[k], sizeof buf[k], "%.*s%s%s", (int)(d - a), a, dir, d + 2);
+        else if (l)
+            snprintf(buf[k], sizeof buf[k], "%.*s%s%s", (int)(l - a), a, longp, l + 2);
         else
             snprintf(buf[k], sizeof buf[k], "%s", a);
         args[k] = buf[k];

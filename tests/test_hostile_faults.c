@@ -544,3 +544,26 @@ Test(trial, a_hung_trial_dies_with_its_run, .timeout = 180)
     cr_expect_eq(st, 128 + SIGKILL, "the trial outlived its run (status %d)", st);
     hx_rmtree(dir);
 }
+
+/* Ctrl-C in `reproduce all` stops it once: one message, no next experiment
+   started only to be interrupted at once (item 27). */
+Test(trial, reproduce_all_stops_once, .timeout = 300)
+{
+    char dir[64], out[128], jpath[200], errf[160], next[200];
+    hx_tmpdir(dir, sizeof dir);
+    snprintf(out, sizeof out, "%s/rep", dir);
+    snprintf(jpath, sizeof jpath, "%s/snail/results.json.journal", out);
+    snprintf(next, sizeof next, "%s/taskstore", out);
+    snprintf(errf, sizeof errf, "%s/err", dir);
+    const char *args[] = { "reproduce", "all",   "--duration", "0.3", "--reps",
+                           "5",         "--out", out,          NULL };
+    pid_t pid = hx_start(NULL, args, errf);
+    cr_assert(hx_wait_file(jpath, 120), "no journal");
+    kill(pid, SIGINT);
+    cr_expect_eq(hx_wait(pid, 120), 130);
+    char *err = hx_read(errf, NULL);
+    cr_expect_eq(hx_count(err, "interrupted"), 1, "%s", err);
+    free(err);
+    cr_expect_neq(access(next, F_OK), 0, "the next experiment was started");
+    hx_rmtree(dir);
+}

@@ -24,7 +24,9 @@ int cmd_run(int argc, char **argv)
     }
     int rc;
     if (resume) {
-        if (argc != (strncmp(argv[1], "--resume=", 9) ? 3 : 2))
+        /* "run --resume J" or "run --resume=J", nothing else */
+        int alone = argc == 3 ? !strcmp(argv[1], "--resume") : argc == 2;
+        if (!alone)
             return cli_fail("run", "--resume takes no other options (they come from the journal)");
         if (res_journal_load(resume, &jd, err, sizeof err) != 0) return cli_fail("run", err);
         rc = run_opts_parse(jd.argc, jd.argv, &o, err, sizeof err);
