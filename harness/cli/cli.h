@@ -20,8 +20,15 @@ struct cli_spec {
     const char *about;              /* what it does (between usage and options) */
     const struct opt_group *groups; /* its options */
     size_t ngroups;
-    const char *epilogue; /* after the options (exit status ...) */
+    const char *epilogue;   /* after the options (exit status ...) */
+    void (*defaults)(void); /* resets its options' values (cli_parse calls it) */
 };
+
+/* Every command's spec but run's (run/options.c parses run), NULL-ended:
+   what the option fuzzer drives. */
+extern const struct cli_spec cmd_list_spec, cmd_compare_spec, cmd_export_spec, cmd_report_spec,
+    cmd_reproduce_spec, cmd_keys_spec, cmd_counters_spec, cmd_stress_spec;
+extern const struct cli_spec *const cli_specs[];
 
 struct cli_command {
     const char *name;

@@ -32,7 +32,12 @@ static const struct opt_spec compare_opts[] = {
 
 static struct compare_args compare_a;
 static const struct opt_group compare_groups[] = { { NULL, compare_opts, &compare_a } };
-static const struct cli_spec compare_spec = {
+static void compare_defaults(void)
+{
+    compare_a = (struct compare_args){ .alpha = 0.05, .threshold = 0.03 };
+}
+
+const struct cli_spec cmd_compare_spec = {
     "compare",
     "usage: contend compare BASE.json NEW.json [options]\n",
     "\n"
@@ -47,10 +52,11 @@ static const struct cli_spec compare_spec = {
     1,
     "\n"
     "Exit status: 0 no confirmed regression, 1 a confirmed regression,\n"
-    "2 bad input (unreadable, another schema, nothing in common).\n"
+    "2 bad input (unreadable, another schema, nothing in common).\n",
+    .defaults = compare_defaults
 };
 
-void cmd_compare_help(FILE *f) { cli_help(f, &compare_spec); }
+void cmd_compare_help(FILE *f) { cli_help(f, &cmd_compare_spec); }
 
 static int compare_has_metric(const struct rf_result *r, const char *name, size_t len)
 {
@@ -83,10 +89,9 @@ static int compare_check_metrics(const struct cmp *c, char *err, size_t n)
 
 int cmd_compare(int argc, char **argv)
 {
-    compare_a = (struct compare_args){ .alpha = 0.05, .threshold = 0.03 };
     struct opt_result res;
     int status;
-    if (cli_parse(&compare_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_compare_spec, argc, argv, &res, &status)) return status;
     if (res.npos != 2) {
         if (res.npos > 2) {
             char msg[128];

@@ -38,19 +38,25 @@ static const struct opt_spec export_opts[] = {
 
 static struct export_args export_a;
 static const struct opt_group export_groups[] = { { NULL, export_opts, &export_a } };
-static const struct cli_spec export_spec = {
-    "export", "usage: contend export RESULT.json --format F [--out PATH]\n", "\n", export_groups,
-    1,        "\nExit status: 0 ok, 2 bad input or a write error.\n"
+static void export_defaults(void) { export_a = (struct export_args){ .format = -1 }; }
+
+const struct cli_spec cmd_export_spec = {
+    "export",
+    "usage: contend export RESULT.json --format F [--out PATH]\n",
+    "\n",
+    export_groups,
+    1,
+    "\nExit status: 0 ok, 2 bad input or a write error.\n",
+    .defaults = export_defaults
 };
 
-void cmd_export_help(FILE *f) { cli_help(f, &export_spec); }
+void cmd_export_help(FILE *f) { cli_help(f, &cmd_export_spec); }
 
 int cmd_export(int argc, char **argv)
 {
-    export_a = (struct export_args){ .format = -1 };
     struct opt_result res;
     int status;
-    if (cli_parse(&export_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_export_spec, argc, argv, &res, &status)) return status;
     if (res.npos > 1) {
         char msg[128];
         snprintf(msg, sizeof msg, "unexpected argument '%.60s'", res.pos[1]);

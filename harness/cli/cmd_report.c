@@ -22,7 +22,9 @@ static const struct opt_spec report_opts[] = {
 
 static struct report_args report_a;
 static const struct opt_group report_groups[] = { { NULL, report_opts, &report_a } };
-static const struct cli_spec report_spec = {
+static void report_defaults(void) { report_a = (struct report_args){ NULL, "results/report" }; }
+
+const struct cli_spec cmd_report_spec = {
     "report",
     "usage: contend report RESULTS.json [MORE.json ...] [--baseline BASE.json] [--out DIR]\n",
     "\n"
@@ -35,17 +37,17 @@ static const struct cli_spec report_spec = {
     "\n",
     report_groups,
     1,
-    "\nExit status: 0, or 2 on bad input.\n"
+    "\nExit status: 0, or 2 on bad input.\n",
+    .defaults = report_defaults
 };
 
-void cmd_report_help(FILE *f) { cli_help(f, &report_spec); }
+void cmd_report_help(FILE *f) { cli_help(f, &cmd_report_spec); }
 
 int cmd_report(int argc, char **argv)
 {
-    report_a = (struct report_args){ NULL, "results/report" };
     struct opt_result res;
     int status;
-    if (cli_parse(&report_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_report_spec, argc, argv, &res, &status)) return status;
     if (!res.npos) return cli_fail("report", "name at least one result file");
     if (cli_out_dir("report", report_a.out, 0)) return 2;
     if (res.npos > REPORT_MAX_INPUTS) {

@@ -68,7 +68,9 @@ static const struct opt_spec reproduce_opts[] = {
 
 static struct reproduce_args reproduce_a;
 static const struct opt_group reproduce_groups[] = { { NULL, reproduce_opts, &reproduce_a } };
-static const struct cli_spec reproduce_spec = {
+static void reproduce_defaults(void) { reproduce_a = (struct reproduce_args){ 0 }; }
+
+const struct cli_spec cmd_reproduce_spec = {
     "reproduce",
     "usage: contend reproduce NAME [options]\n",
     "\n"
@@ -80,10 +82,11 @@ static const struct cli_spec reproduce_spec = {
     "\n",
     reproduce_groups,
     1,
-    "\nExit status: 0 ok; 1 a cell failed; 2 bad input; 130 interrupted.\n"
+    "\nExit status: 0 ok; 1 a cell failed; 2 bad input; 130 interrupted.\n",
+    .defaults = reproduce_defaults
 };
 
-void cmd_reproduce_help(FILE *f) { cli_help(f, &reproduce_spec); }
+void cmd_reproduce_help(FILE *f) { cli_help(f, &cmd_reproduce_spec); }
 
 static const char *reproduce_verdict(enum verdict v) { return run_verdict_name(v); }
 
@@ -229,10 +232,9 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
 
 int cmd_reproduce(int argc, char **argv)
 {
-    reproduce_a = (struct reproduce_args){ 0 };
     struct opt_result res;
     int status;
-    if (cli_parse(&reproduce_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_reproduce_spec, argc, argv, &res, &status)) return status;
     if (reproduce_a.quick && reproduce_a.full)
         return cli_fail("reproduce", "--quick or --full, not both");
     if (res.npos != 1) return cli_fail("reproduce", "name one experiment (e.g. snail)");

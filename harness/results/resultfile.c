@@ -232,13 +232,26 @@ static int resultfile_load_cell(const json_t *j, const struct rf_result *r, stru
     return 0;
 }
 
+/* A journal: several lines, the first an object with a "journal" member
+   (contend writes it first; a hand-edited header may not). */
+static int resultfile_is_journal(const char *buf, size_t len)
+{
+    if (len > 12 && memmem(buf, len < 64 ? len : 64, "\"journal\"", 9)) return 1;
+    const char *nl = memchr(buf, '\n', len);
+    if (!nl || nl + 1 >= buf + len || !memmem(buf, (size_t)(nl - buf), "\"journal\"", 9)) return 0;
+    json_t *h = json_loadb(buf, (size_t)(nl - buf), 0, NULL);
+    int yes = json_is_string(json_object_get(h, "journal"));
+    json_decref(h);
+    return yes;
+}
+
 int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r, char *err,
               size_t n)
 {
     memset(r, 0, sizeof *r);
     json_error_t je;
     /* the journal of an interrupted run reads as a (partial) result */
-    if (len > 12 && memmem(buf, len < 64 ? len : 64, "\"journal\"", 9)) {
+    if (resultfile_is_journal(buf, len)) {
         if (!(r->root = res_journal_to_result(buf, len, name, err, n))) return -EINVAL;
     } else {
         r->root = json_loadb(buf, len, 0, &je);
