@@ -330,8 +330,10 @@ Test(full_disk, the_run_stops_at_the_first_failed_append, .timeout = 300)
     cr_expect(strstr(r.err, strerror(EFBIG)), "want the errno in: %s", r.err);
     int held = lines_of(jpath) - 1;
     cr_expect(held >= 1 && held < 12, "the journal holds %d trials", held);
-    snprintf(want, sizeof want, "holds the %d trials", held);
+    snprintf(want, sizeof want, "holds the %d trial(s)", held);
     cr_expect(strstr(r.err, want), "want '%s' in: %s", want, r.err);
+    cr_expect_eq(hx_count(r.err, "cannot write"), 1, "one error: %s", r.err);
+    cr_expect_null(strstr(r.err, "\n\n"), "one line: %s", r.err);
     const char *resume[] = { "run", "--resume", jpath, NULL };
     ok(&r, NULL, resume);
     json_t *res = json_load_file(out, 0, NULL);
@@ -380,7 +382,7 @@ Test(full_disk, a_small_tmpfs_gives_enospc, .timeout = 300)
     cr_expect(strstr(r.err, strerror(ENOSPC)), "want the errno in: %s", r.err);
     char jpath[160], want[64];
     snprintf(jpath, sizeof jpath, "%s.journal", out);
-    snprintf(want, sizeof want, "holds the %d trials", lines_of(jpath) - 1);
+    snprintf(want, sizeof want, "holds the %d trial(s)", lines_of(jpath) - 1);
     cr_expect(strstr(r.err, want), "want '%s' in: %s", want, r.err);
     umount(dir);
     rmdir(dir);

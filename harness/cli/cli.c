@@ -190,8 +190,8 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
     if (rc && jerr)
         cli_errorf(cmd,
                    "cannot write the journal '%s': %s; the run stopped there, and the "
-                   "journal holds the %zu trials before it: resume with `contend run --resume %s` "
-                   "once there is room\n",
+                   "journal holds the %zu trial(s) run before: resume with `contend run "
+                   "--resume %s` once there is room",
                    jpath, strerror(-jerr), held, jpath);
     else if (rc)
         cli_fail(cmd, err);
