@@ -130,6 +130,35 @@ static int lines_of(const char *path)
     return k;
 }
 
+/* The pid of a child of parent, or 0. */
+static pid_t child_of(pid_t parent)
+{
+    DIR *d = opendir("/proc");
+    pid_t found = 0;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f) continue;
+        int ppid = 0;
+        char *rp = fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
+        if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == parent)
+            found = (pid_t)atoi(e->d_name);
+        fclose(f);
+    }
+    if (d) closedir(d);
+    return found;
+}
+
+/* 1 once path has at least n lines (a run's journal: its header, then a
+   line per trial, so the run is in its loop, its signal handlers set). */
+static int wait_lines(const char *path, int n, double timeout_s)
+{
+    for (double end = hx_now() + timeout_s; hx_now() < end; usleep(20000))
+        if (lines_of(path) >= n) return 1;
+    return 0;
+}
+
 /* OUT.journal of an interrupted run (SIGKILL) with at least `lines` lines:
    the header, then trials of mutex and spin at 1 thread, 6 reps each. */
 static void make_journal(const char *out, int lines)
@@ -165,8 +194,10 @@ Test(journal, a_second_run_on_the_same_out_is_refused_naming_the_first, .timeout
     snprintf(out, sizeof out, "%s/r.json", dir);
     snprintf(jpath, sizeof jpath, "%s.journal", out);
     snprintf(errf, sizeof errf, "%s/a.err", dir);
-    pid_t a = start_blocked_run(out, errf);
+    pid_t a = start_blocked_run(out, errf), trial = 0;
     cr_assert(hx_wait_file(jpath, 60), "no journal");
+    /* its trial runs: the run is in its loop, its signal handlers set */
+    for (double end = hx_now() + 60; !trial && hx_now() < end; usleep(20000)) trial = child_of(a);
     const char *b[] = { RUN_SMALL, "--reps", "1", "--out", out, NULL };
     struct proc_result r;
     cr_assert_eq(run_contend_with(&r, NULL, b), 0);
@@ -203,6 +234,9 @@ Test(journal, two_runs_started_together_never_share_one, .timeout = 300)
         cr_expect(msg && (strstr(msg, "is running") || strstr(msg, "exists")), "round %d: %s",
                   round, msg);
         free(msg);
+        pid_t trial = 0; /* the other is in its loop: SIGINT ends it cleanly */
+        for (double end = hx_now() + 60; !trial && hx_now() < end; usleep(20000))
+            trial = child_of(p[!which]);
         kill(p[!which], SIGINT);
         cr_expect_eq(hx_wait(p[!which], 60), 130, "round %d: the other run", round);
         hx_rmtree(dir);
@@ -476,7 +510,7 @@ Test(trial, no_isolate_honours_ctrl_c, .timeout = 180)
                            "--duration", "0.5",          "--reps", "20",    "--counters", "none",
                            "--quiet",    "--out",        out,      NULL };
     pid_t pid = hx_start(NULL, args, errf);
-    cr_assert(hx_wait_file(jpath, 60), "no journal");
+    cr_assert(wait_lines(jpath, 2, 120), "no trial journaled");
     kill(pid, SIGINT);
     int st = hx_wait(pid, 60);
     cr_expect_eq(st, 130, "exit %d after SIGINT (0: it ran to the end)", st);
@@ -504,26 +538,6 @@ Test(trial, an_error_says_why, .timeout = 120)
     cr_expect(text && strstr(text, why), "the result: %.300s", text);
     free(text);
     hx_rmtree(dir);
-}
-
-/* The pid of a child of parent, or 0. */
-static pid_t child_of(pid_t parent)
-{
-    DIR *d = opendir("/proc");
-    pid_t found = 0;
-    for (struct dirent *e; d && !found && (e = readdir(d));) {
-        char path[300], buf[512];
-        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f) continue;
-        int ppid = 0;
-        char *rp = fgets(buf, sizeof buf, f) ? strrchr(buf, ')') : NULL;
-        if (rp && sscanf(rp + 2, "%*c %d", &ppid) == 1 && ppid == parent)
-            found = (pid_t)atoi(e->d_name);
-        fclose(f);
-    }
-    if (d) closedir(d);
-    return found;
 }
 
 Test(trial, a_hung_trial_dies_with_its_run, .timeout = 180)
@@ -560,7 +574,7 @@ Test(trial, reproduce_all_stops_once, .timeout = 300)
     const char *args[] = { "reproduce", "all",   "--duration", "0.3", "--reps",
                            "5",         "--out", out,          NULL };
     pid_t pid = hx_start(NULL, args, errf);
-    cr_assert(hx_wait_file(jpath, 120), "no journal");
+    cr_assert(wait_lines(jpath, 2, 120), "no trial journaled");
     kill(pid, SIGINT);
     cr_expect_eq(hx_wait(pid, 120), 130);
     char *err = hx_read(errf, NULL);
