@@ -10,12 +10,12 @@
  * called concurrently with itself (the variant serialises deliveries). */
 
 struct lab_batcher_cfg {
-    size_t batch_size;     /* items per batch, >= 1 */
-    size_t queue_size;     /* n-buffering: 1 + queue/batch buffers; a positive
+    size_t batch_size;   /* items per batch, >= 1 */
+    size_t queue_size;   /* n-buffering: 1 + queue/batch buffers; a positive
                               multiple of batch_size */
-    unsigned timeout_ms;   /* flush timeout for LAB_CAP_TIMEOUT variants; 0 = none */
-    unsigned nthreads;     /* producer threads that will call add() (a hint) */
-    size_t pad;            /* bytes of padding between hot fields (lockfree) */
+    unsigned timeout_ms; /* flush timeout for LAB_CAP_TIMEOUT variants; 0 = none */
+    unsigned nthreads;   /* producer threads that will call add() (a hint) */
+    size_t pad;          /* bytes of padding between hot fields (lockfree) */
 };
 
 struct lab_sink {
@@ -25,15 +25,14 @@ struct lab_sink {
 
 struct lab_batcher {
     struct lab_impl base;
-    int  (*create)(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink,
-                   void **self);
+    int (*create)(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink, void **self);
     /* tstate: this thread's state (base.thread_state bytes) or NULL if 0. */
-    int  (*add)(void *self, void *tstate, uint64_t item);
+    int (*add)(void *self, void *tstate, uint64_t item);
     /* Called once by each producer thread when it is done adding: hands over
        whatever that thread still holds. */
-    int  (*flush)(void *self, void *tstate);
+    int (*flush)(void *self, void *tstate);
     /* Delivers everything still pending and joins the variant's threads. */
-    int  (*close)(void *self);
+    int (*close)(void *self);
     void (*destroy)(void *self);
 };
 

@@ -14,19 +14,19 @@
 #include "lab.h"
 
 struct lab_counter_cfg {
-    unsigned nthreads;     /* workers that will call inc() (a hint) */
-    size_t capacity;       /* buffered capacity for channel-like variants
+    unsigned nthreads; /* workers that will call inc() (a hint) */
+    size_t capacity;   /* buffered capacity for channel-like variants
                               (the seed's channel test: 100,000) */
 };
 
 struct lab_counter {
     struct lab_impl base;
-    int  (*create)(const struct lab_counter_cfg *cfg, void **self);
+    int (*create)(const struct lab_counter_cfg *cfg, void **self);
     /* tstate: this worker's state (base.thread_state bytes, zeroed, cache-line
        aligned) or NULL if 0. */
-    int  (*inc)(void *self, void *tstate);
-    int  (*flush)(void *self, void *tstate);
-    int  (*close)(void *self, uint64_t *total);
+    int (*inc)(void *self, void *tstate);
+    int (*flush)(void *self, void *tstate);
+    int (*close)(void *self, uint64_t *total);
     void (*destroy)(void *self);
 };
 

@@ -130,3 +130,24 @@ void lab_cond_broadcast(struct lab_cond *c)
     atomic_fetch_add_explicit(&c->seq, 1, memory_order_release);
     lab_unpark(&c->seq, UINT32_MAX);
 }
+
+/* ---- barrier: the last to arrive opens the next generation ---- */
+
+void lab_barrier_init(struct lab_barrier *b, uint32_t n)
+{
+    atomic_init(&b->arrived, 0);
+    atomic_init(&b->gen, 0);
+    b->n = n;
+}
+
+void lab_barrier_wait(struct lab_barrier *b)
+{
+    uint32_t gen = atomic_load_explicit(&b->gen, memory_order_acquire);
+    if (atomic_fetch_add_explicit(&b->arrived, 1, memory_order_acq_rel) + 1 == b->n) {
+        atomic_store_explicit(&b->arrived, 0, memory_order_relaxed);
+        atomic_store_explicit(&b->gen, gen + 1, memory_order_release);
+        lab_unpark(&b->gen, UINT32_MAX);
+        return;
+    }
+    while (atomic_load_explicit(&b->gen, memory_order_acquire) == gen) lab_park(&b->gen, gen, 0);
+}

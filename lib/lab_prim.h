@@ -111,4 +111,13 @@ void lab_cond_signal(struct lab_cond *c);
 void lab_cond_broadcast(struct lab_cond *c);
 void lab_cond_destroy(struct lab_cond *c);
 
+/* A reusable barrier for n participants (a worker that blocks here parks
+   its fiber, not its carrier). */
+struct lab_barrier {
+    _Atomic uint32_t arrived, gen;
+    uint32_t n;
+};
+void lab_barrier_init(struct lab_barrier *b, uint32_t n);
+void lab_barrier_wait(struct lab_barrier *b);
+
 #endif

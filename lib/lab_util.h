@@ -1,10 +1,9 @@
 /* lab_util.h: small helpers shared by implementations and the harness: the
- * clock, cache-line alignment, a 64-bit mixer, simulated work. */
+ * clock, cache-line alignment, a 64-bit mixer, simulated work. Blocking and
+ * yielding are not here: variants use lab_prim.h. */
 #ifndef LAB_UTIL_H
 #define LAB_UTIL_H
 
-#include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -25,37 +24,6 @@ static inline void lab_burn_ns(uint64_t ns)
     if (!ns) return;
     uint64_t end = lab_now_ns() + ns;
     while (lab_now_ns() < end) {}
-}
-
-/* Absolute CLOCK_MONOTONIC deadline ms milliseconds from now. */
-static inline struct timespec lab_deadline_ms(unsigned ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
-
-/* The seed's spin lock (Phase 4): try-lock, yield between tries. */
-static inline void lab_spin_lock(pthread_mutex_t *m)
-{
-    while (pthread_mutex_trylock(m) != 0) sched_yield();
-}
-
-/* Condition variable on CLOCK_MONOTONIC (timeouts immune to clock steps). */
-static inline int lab_pthread_cond_init(pthread_cond_t *c)
-{
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    int rc = pthread_cond_init(c, &a);
-    pthread_condattr_destroy(&a);
-    return -rc;
 }
 
 /* Cache-line aligned, zeroed allocation; NULL on failure. */

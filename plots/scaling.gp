@@ -1,18 +1,21 @@
-# ops/s against threads, log2 x axis, one line per implementation with the
-# 95% CI of the median as error bars. datafile: one block per implementation
-# (blocks separated by two blank lines), first line of a block = its name;
-# columns: threads, median, ci_low, ci_high. nblocks = number of blocks.
+# A metric against threads, one line per implementation with the 95% CI of
+# the median as error bars. x is logarithmic with a tick at each measured
+# thread count (xt: '"1" 1, "16" 16, "10k" 10000'). datafile: one block
+# per implementation (blocks separated by two blank lines), first line of a
+# block = its name; columns: threads, median, ci_low, ci_high.
+# nblocks = number of blocks; xlo, xhi: the x range.
 load dir."/common.gp"
-if (!exists("ylabel")) ylabel = "throughput (ops/s, median, 95% CI)"
+if (!exists("ylabel")) ylabel = "throughput (ops/s; median, 95% CI)"
 if (!exists("title")) title = "Throughput against threads"
 set title title noenhanced
-set xlabel "threads (log2 scale)"
+set xlabel "threads (log scale; a tick at each count measured)"
 set ylabel ylabel noenhanced
-set logscale x 2
+set logscale x 10
+if (exists("xt")) { eval "set xtics (".xt.")" }
 set logscale y 10
 set format y "%.1s%c"
 set key outside right top vertical Left reverse noenhanced box lc rgb "#aaaaaa"
-set offsets graph 0.05, graph 0.05, 0, 0
+if (exists("xlo") && exists("xhi")) { set xrange [xlo:xhi] }
 set pointsize 1.2
-plot for [i=0:nblocks-1] datafile index i using 1:2:3:4 with yerrorlines lw 2 pt (i%7)+4 \
+plot for [i=0:nblocks-1] datafile index i using 1:2:3:4 with yerrorlines lt (i+1) \
      title columnheader(1)

@@ -5,7 +5,6 @@
 #define CONTEND_HOSTILE_H
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -79,23 +78,6 @@ static inline void hx_write(const char *path, const char *text)
     cr_assert_eq(fclose(f), 0);
 }
 
-/* The whole file (NUL-terminated, malloc'ed), or NULL. */
-static inline char *hx_read(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 1 << 16, k = 0;
-    char *buf = malloc(cap + 1);
-    for (size_t got; buf && (got = fread(buf + k, 1, cap - k, f)) > 0;) {
-        k += got;
-        if (k == cap) buf = realloc(buf, (cap *= 2) + 1);
-    }
-    fclose(f);
-    if (buf) buf[k] = '\0';
-    if (len) *len = k;
-    return buf;
-}
-
 /* A result file of two cells (mutex, spin; 1 thread) of 5 trials each;
    first_trial_extra (JSON members) is appended to the first trial, so it
    overrides what is there. */
@@ -129,15 +111,5 @@ static inline int hx_count(const char *s, const char *needle)
     for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle)) k++;
     return k;
 }
-
-static inline int hx_rm1(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st, (void)flag, (void)f;
-    remove(p);
-    return 0;
-}
-
-/* rm -rf dir */
-static inline void hx_rmtree(const char *dir) { nftw(dir, hx_rm1, 16, FTW_DEPTH | FTW_PHYS); }
 
 #endif

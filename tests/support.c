@@ -1,5 +1,6 @@
-/* Test support: run the contend binary and capture what it printed. */
+/* Test support: run the contend binary (or another) and capture what it printed. */
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ int run_contend_with(struct proc_result *r, const struct spawn_opts *o, const ch
     int po[2], pe[2];
     if (pipe(po) || pipe(pe)) return -1;
     if (o->stdout_gone) close(po[0]);
+    fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) spawn_child(o, po[1], pe[1], args);
@@ -74,4 +76,64 @@ int run_contend_with(struct proc_result *r, const struct spawn_opts *o, const ch
 int run_contend(struct proc_result *r, const char *const *args)
 {
     return run_contend_with(r, NULL, args);
+}
+
+int run_program(struct proc_result *r, const char *bin, const char *const *args)
+{
+    const struct spawn_opts o = { .bin = bin };
+    return run_contend_with(r, &o, args);
+}
+
+char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *b = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (b = malloc((size_t)n + 1)) != NULL
+        && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    if (b) b[n] = '\0';
+    if (b && len) *len = (size_t)n;
+    fclose(f);
+    return b;
+}
+
+static int support_rm(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st;
+    (void)flag;
+    (void)f;
+    return remove(path);
+}
+
+void remove_tree(const char *dir) { nftw(dir, support_rm, 16, FTW_DEPTH | FTW_PHYS); }
+
+int fork_capture(void (*child)(void *arg), void *arg, int both, char *out, size_t n)
+{
+    int p[2];
+    if (pipe(p) != 0) return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        close(p[0]);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(both ? p[1] : null, 1);
+        dup2(p[1], 2);
+        child(arg);
+        _exit(97);
+    }
+    close(p[1]);
+    size_t len = 0;
+    ssize_t k;
+    while (len + 1 < n && (k = read(p[0], out + len, n - 1 - len)) > 0) len += (size_t)k;
+    out[len] = '\0';
+    close(p[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

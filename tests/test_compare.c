@@ -73,7 +73,7 @@ Test(compare, self_is_unchanged)
     cr_expect_eq(rows, 1, "one row (ops_per_s of batcher/spin/threads=2)");
     r = compare(a, a, "csv");
     cr_expect_eq(r->status, 0);
-    cr_expect(strstr(r->out, ",~\n") && !strstr(r->out, "worse") && !strstr(r->out, "better"), "%s",
+    cr_expect(strstr(r->out, ",~,") && !strstr(r->out, "worse") && !strstr(r->out, "better"), "%s",
               r->out);
 }
 
@@ -93,12 +93,21 @@ Test(compare, slowdown_is_a_regression)
     cr_assert_not_null(j, "compare --format json: %s", je.text);
     json_t *row = json_array_get(json_object_get(j, "rows"), 0);
     cr_expect_str_eq(json_string_value(json_object_get(row, "change")), "better");
+    /* the interval agrees with the verdict: it excludes no change */
+    double lo = json_number_value(json_array_get(json_object_get(row, "ratio_ci"), 0));
+    cr_expect_gt(lo, 1, "a confirmed improvement's interval lies above 1: %g", lo);
     cr_expect_eq(json_integer_value(json_object_get(j, "regressions")), 0);
     cr_expect(json_is_array(json_object_get(j, "geomean")));
     json_decref(j);
     r = compare(a, b, "md");
     cr_expect_eq(r->status, 1);
     cr_expect(strstr(r->out, "| benchmark |") && strstr(r->out, "geomean"), "%s", r->out);
+    /* what a reviewer acts on comes first, worded from the test */
+    cr_expect(!strncmp(r->out, "**contend compare: 1 confirmed regression(s)**", 46), "%s", r->out);
+    cr_expect(strstr(r->out, "1 confirmed regression(s), 0 confirmed improvement(s)"), "%s",
+              r->out);
+    cr_expect(strstr(r->out, "geomean of new/base") && strstr(r->out, "95% bootstrap CI"), "%s",
+              r->out);
 }
 
 Test(compare, too_few_trials_warns)
@@ -112,6 +121,40 @@ Test(compare, too_few_trials_warns)
     struct proc_result *c = compare(out, out, "text");
     cr_expect_eq(c->status, 0);
     cr_expect(strstr(c->err, "no change can be significant"), "%s", c->err);
+    /* the Markdown (a pull-request comment) shows the warning itself */
+    c = compare(out, out, "md");
+    cr_expect(strstr(c->out, "**Warning: with n=3+3 trials"), "%s", c->out);
+    cr_expect(strstr(c->out, "too few trials for any change to be confirmed"), "%s", c->out);
+    cr_expect(!strstr(c->out, "unchanged"), "%s", c->out);
+}
+
+/* B/op and allocs/op of 0 in every trial of both files: no row, no Holm. */
+Test(compare, constant_metrics_stay_out_of_holm)
+{
+    const char *out = path("store.json");
+    const char *args[] = { "run", "--family", "store", "--impl", "memory", "--threads",
+                           "1,2", "--ops",    "2000",  "--keys", "1000",   "--reps",
+                           "5",   "--quiet",  "--out", out,      NULL };
+    struct proc_result r;
+    cr_assert_eq(run_contend(&r, args), 0);
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    struct proc_result *c = compare(out, out, "json");
+    json_error_t je;
+    json_t *j = json_loads(c->out, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    size_t i, rows = json_array_size(json_object_get(j, "rows"));
+    json_t *row;
+    json_array_foreach(json_object_get(j, "rows"), i, row)
+    {
+        const char *m = json_string_value(json_object_get(row, "metric"));
+        cr_expect(strcmp(m, "bytes_per_op") && strcmp(m, "allocs_per_op"), "%s is a row", m);
+    }
+    cr_expect(strstr(c->out, "bytes_per_op: 0 in every trial of both files"), "%s", c->out);
+    json_decref(j);
+    c = compare(out, out, "text");
+    char holm[64];
+    snprintf(holm, sizeof holm, "Holm over %zu rows", rows);
+    cr_expect(strstr(c->out, holm), "%s", c->out);
 }
 
 /* Each must exit 2 with exactly one line on stderr. */
@@ -271,7 +314,42 @@ Test(compare, export_gbench_json)
     }
     cr_expect_eq(iters, 5);
     cr_expect_eq(aggs, 3, "mean, median, stddev");
+    /* cpu_time is the measured CPU time (task-clock) per op, or says it is not */
+    json_t *res = json_load_file(path("a.json"), 0, &je), *first = json_array_get(benches, 0);
+    cr_assert_not_null(res);
+    json_t *t0 = json_array_get(
+        json_object_get(json_array_get(json_object_get(res, "cells"), 0), "trials"), 0);
+    json_t *cpu = json_object_get(json_object_get(json_object_get(t0, "counters"), "per_op"),
+                                  "task_clock_ns");
+    const char *note = json_string_value(json_object_get(ctx, "contend_cpu_time"));
+    cr_assert_not_null(note);
+    if (json_is_number(cpu)) {
+        cr_expect_float_eq(json_number_value(json_object_get(first, "cpu_time")),
+                           json_number_value(cpu), 1e-9);
+        cr_expect(strstr(note, "task-clock"), "%s", note);
+    } else {
+        cr_expect_float_eq(json_number_value(json_object_get(first, "cpu_time")),
+                           json_number_value(json_object_get(first, "real_time")), 1e-9);
+        cr_expect(strstr(note, "not CPU time"), "%s", note);
+    }
+    json_decref(res);
     json_decref(j);
+    /* aggregates only: what github-action-benchmark reads */
+    struct proc_result a;
+    run_contend(&a,
+                (const char *[]){ "export", path("a.json"), "--format", "gbench-json",
+                                  "--aggregates-only", NULL });
+    cr_assert_eq(a.status, 0, "%s", a.err);
+    j = json_loads(a.out, 0, &je);
+    cr_assert_not_null(j, "%s", je.text);
+    json_array_foreach(json_object_get(j, "benchmarks"), i, b)
+        cr_expect_str_eq(json_string_value(json_object_get(b, "run_type")), "aggregate");
+    cr_expect_eq(json_array_size(json_object_get(j, "benchmarks")), 3);
+    json_decref(j);
+    run_contend(&a,
+                (const char *[]){ "export", path("a.json"), "--format", "gobench",
+                                  "--aggregates-only", NULL });
+    cr_expect_eq(a.status, 2, "gbench-json only");
 }
 
 Test(compare, export_gobench_grammar)
@@ -294,7 +372,10 @@ Test(compare, export_gobench_grammar)
         if (!strncmp(line, "Benchmark", 9)) {
             nb++;
             cr_expect_eq(regexec(&bench, line, 0, NULL, 0), 0, "bad benchmark line: %s", line);
-            cr_expect(strstr(line, " ns/op") && strstr(line, "-2 "), "%s", line);
+            /* threads in the name; -N is GOMAXPROCS (the online CPUs) */
+            char procs[32];
+            snprintf(procs, sizeof procs, "/threads=2-%ld ", sysconf(_SC_NPROCESSORS_ONLN));
+            cr_expect(strstr(line, " ns/op") && strstr(line, procs), "%s", line);
         } else {
             cr_expect_eq(regexec(&conf, line, 0, NULL, 0), 0, "bad config line: %s", line);
         }
@@ -319,6 +400,25 @@ Test(compare, export_csv)
     }
     fclose(f);
     cr_expect_eq(lines, 6, "header + 5 trials");
+    /* no column is empty in every trial (counters come from counters.per_op) */
+    f = fopen(path("csv/trials.csv"), "r");
+    char head[4096];
+    cr_assert_not_null(fgets(head, sizeof head, f));
+    int ncol = 1, filled[64] = { 0 };
+    for (char *p = head; *p; p++) ncol += *p == ',';
+    while (fgets(line, sizeof line, f)) {
+        int col = 0;
+        for (char *p = line; *p && col < 64; p++) {
+            if (*p == ',') {
+                col++;
+                continue;
+            }
+            if (*p != '\n') filled[col] = 1;
+        }
+    }
+    fclose(f);
+    for (int c = 0; c < ncol && c < 64; c++)
+        cr_expect(c == 2 || filled[c], "column %d of %s is empty", c, head); /* 2: workload "" */
     f = fopen(path("csv/summary.csv"), "r");
     cr_assert_not_null(f);
     cr_assert_not_null(fgets(line, sizeof line, f));

@@ -231,7 +231,7 @@ ParameterizedTest(int *i, hostile, bad_input, .timeout = 60)
     }
     snprintf(buf[0], sizeof buf[0], "%s/nowhere", dir);
     cr_expect_neq(lstat(buf[0], &st), 0, "contend%s: created a dangling link's target", shown);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 /* Names from a result file reach CSV quoted, whatever they hold (item 23). */
@@ -267,5 +267,5 @@ Test(hostile, csv_output_quotes_names_from_the_file)
         }
         cr_expect(strstr(r.out, "\"a,b\"\"c\""), "%s", r.out);
     }
-    hx_rmtree(dir);
+    remove_tree(dir);
 }

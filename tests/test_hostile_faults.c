@@ -52,7 +52,7 @@ Test(out, dash_is_stdout_for_run_and_export, .timeout = 120)
     ok(&r, &in_dir, exp);
     expect_json(r.out, "export --out -");
     cr_expect_eq(entries(dir), 1, "a file named '-' (or its journal) was written");
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 /* The case of --out /dev/stdout as root, on a planted link of our own. */
@@ -74,7 +74,7 @@ Test(out, symlink_to_stdout_is_written_through, .timeout = 120)
     struct stat st;
     cr_expect(lstat(so, &st) == 0 && S_ISLNK(st.st_mode), "the link was replaced");
     cr_expect_eq(entries(dir), 2, "a journal or a temporary file was left");
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 Test(out, char_device_is_written_through, .timeout = 120)
@@ -83,7 +83,7 @@ Test(out, char_device_is_written_through, .timeout = 120)
     hx_tmpdir(dir, sizeof dir);
     snprintf(dev, sizeof dev, "%s/null", dir);
     if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) != 0) {
-        hx_rmtree(dir);
+        remove_tree(dir);
         cr_skip_test("mknod: %s (needs root)", strerror(errno));
     }
     const char *run[] = { RUN_SMALL, "--reps", "1", "--quiet", "--out", dev, NULL };
@@ -92,7 +92,7 @@ Test(out, char_device_is_written_through, .timeout = 120)
     struct stat st;
     cr_expect(lstat(dev, &st) == 0 && S_ISCHR(st.st_mode), "the device was replaced");
     cr_expect_eq(entries(dir), 1, "a journal or a temporary file was left");
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 Test(out, fifo_with_a_reader_is_written_through, .timeout = 120)
@@ -117,14 +117,14 @@ Test(out, fifo_with_a_reader_is_written_through, .timeout = 120)
     cr_expect(strstr(text, "BenchmarkBatcher/impl=mutex"), "through the FIFO: %s", text);
     struct stat st;
     cr_expect(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 /* ---------------- journals (items 4, 5, 7, 13, 26) ---------------------- */
 
 static int lines_of(const char *path)
 {
-    char *t = hx_read(path, NULL);
+    char *t = read_file(path, NULL);
     int k = t ? count_lines(t) : -1;
     free(t);
     return k;
@@ -206,11 +206,11 @@ Test(journal, a_second_run_on_the_same_out_is_refused_naming_the_first, .timeout
     cr_expect(strstr(r.err, want), "want '%s' in: %s", want, r.err);
     kill(a, SIGINT);
     cr_expect_eq(hx_wait(a, 60), 130, "the first run, interrupted");
-    char *text = hx_read(out, NULL);
+    char *text = read_file(out, NULL);
     cr_expect(text && strstr(text, "\"impl\": \"deadlock\""), "the first run's result: %.200s",
               text);
     free(text);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 Test(journal, two_runs_started_together_never_share_one, .timeout = 300)
@@ -230,7 +230,7 @@ Test(journal, two_runs_started_together_never_share_one, .timeout = 300)
         cr_assert_geq(which, 0, "round %d: neither run was refused", round);
         cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 2, "round %d: the refused run: %d", round,
                   st);
-        char *msg = hx_read(which ? e2 : e1, NULL);
+        char *msg = read_file(which ? e2 : e1, NULL);
         cr_expect(msg && (strstr(msg, "is running") || strstr(msg, "exists")), "round %d: %s",
                   round, msg);
         free(msg);
@@ -239,7 +239,7 @@ Test(journal, two_runs_started_together_never_share_one, .timeout = 300)
             trial = child_of(p[!which]);
         kill(p[!which], SIGINT);
         cr_expect_eq(hx_wait(p[!which], 60), 130, "round %d: the other run", round);
-        hx_rmtree(dir);
+        remove_tree(dir);
     }
 }
 
@@ -257,7 +257,7 @@ Test(journal, a_symlink_is_never_followed, .timeout = 180)
     cr_assert_eq(run_contend_with(&r, NULL, args), 0);
     cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
     cr_expect(strstr(r.err, "symbolic link"), "%s", r.err);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 /* One rule, in resume and in readers of a journal: a complete line that
@@ -271,7 +271,7 @@ Test(journal, garbage_is_refused_every_time_and_a_torn_line_dropped, .timeout = 
     snprintf(jpath, sizeof jpath, "%s.journal", out);
     make_journal(out, 3);
     size_t len;
-    char *orig = hx_read(jpath, &len);
+    char *orig = read_file(jpath, &len);
     int n = count_lines(orig);
     const char *garbage = "{\"family\": \"batcher\", garbage}\n";
     FILE *f = fopen(jpath, "a");
@@ -289,7 +289,7 @@ Test(journal, garbage_is_refused_every_time_and_a_torn_line_dropped, .timeout = 
     cr_assert_eq(run_contend_with(&r, NULL, resume), 0);
     cr_expect_eq(r.status, 2, "a second resume: exit %d: %s", r.status, r.err);
     size_t now;
-    char *after = hx_read(jpath, &now);
+    char *after = read_file(jpath, &now);
     cr_expect(now == len + strlen(garbage) && !memcmp(orig, after, len), "the journal was changed");
     free(after);
     /* torn: the first half of a trial line, as a killed run leaves it */
@@ -311,7 +311,7 @@ Test(journal, garbage_is_refused_every_time_and_a_torn_line_dropped, .timeout = 
         cr_expect_eq(json_array_size(json_object_get(c, "trials")), 6);
     json_decref(res);
     free(orig);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 Test(journal, one_without_out_is_not_resumed, .timeout = 180)
@@ -321,7 +321,7 @@ Test(journal, one_without_out_is_not_resumed, .timeout = 180)
     snprintf(out, sizeof out, "%s/r.json", dir);
     snprintf(jpath, sizeof jpath, "%s.journal", out);
     make_journal(out, 2);
-    char *text = hx_read(jpath, NULL), *nl = strchr(text, '\n');
+    char *text = read_file(jpath, NULL), *nl = strchr(text, '\n');
     *nl = '\0';
     json_t *h = json_loads(text, 0, NULL), *argv = json_object_get(h, "argv"), *v;
     size_t i;
@@ -343,7 +343,7 @@ Test(journal, one_without_out_is_not_resumed, .timeout = 180)
     cr_assert_eq(run_contend_with(&r, NULL, args), 0);
     cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
     cr_expect(strstr(r.err, "no --out"), "%s", r.err);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 /* A full disk, by RLIMIT_FSIZE (EFBIG): the run stops at the first trial it
@@ -376,7 +376,7 @@ Test(full_disk, the_run_stops_at_the_first_failed_append, .timeout = 300)
                      json_object_get(json_array_get(json_object_get(res, "cells"), 1), "trials")),
                  6);
     json_decref(res);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 Test(full_disk, a_header_that_cannot_be_written_says_why, .timeout = 120)
@@ -392,7 +392,7 @@ Test(full_disk, a_header_that_cannot_be_written_says_why, .timeout = 120)
     cr_expect(strstr(r.err, strerror(EFBIG)), "want the errno in: %s", r.err);
     cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
     cr_expect_eq(entries(dir), 0, "something was left behind");
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 /* A real full disk: a 64 KiB tmpfs in a mount namespace of this test's own
@@ -475,7 +475,7 @@ ParameterizedTest(int *i, stdout, full_or_closed, .timeout = 120)
     cr_expect_eq(r.status, 2, "contend %s %s: exit %d: %s", args[0], args[1], r.status, r.err);
     cr_expect(strstr(r.err, why), "contend %s %s: want '%s' in: %s", args[0], args[1], why, r.err);
     cr_expect_eq(hx_count(r.err, why), 1, "contend %s %s: said once: %s", args[0], args[1], r.err);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 Test(stdout, a_run_saves_its_results_before_printing, .timeout = 120)
@@ -494,7 +494,7 @@ Test(stdout, a_run_saves_its_results_before_printing, .timeout = 120)
                      json_object_get(json_array_get(json_object_get(res, "cells"), 0), "trials")),
                  2);
     json_decref(res);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 /* ---------------- trials: signals, errors, an orphan (items 11, 17, 18) --- */
@@ -514,10 +514,10 @@ Test(trial, no_isolate_honours_ctrl_c, .timeout = 180)
     kill(pid, SIGINT);
     int st = hx_wait(pid, 60);
     cr_expect_eq(st, 130, "exit %d after SIGINT (0: it ran to the end)", st);
-    char *text = hx_read(out, NULL);
+    char *text = read_file(out, NULL);
     cr_expect(text && strstr(text, "\"interrupted\": true"), "partial results: %.200s", text);
     free(text);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 Test(trial, an_error_says_why, .timeout = 120)
@@ -534,10 +534,10 @@ Test(trial, an_error_says_why, .timeout = 120)
     const char *why = "create failed: Cannot allocate memory";
     cr_expect(strstr(r.out, why), "the table: %s", r.out);
     cr_expect(strstr(r.err, why), "stderr: %s", r.err);
-    char *text = hx_read(out, NULL);
+    char *text = read_file(out, NULL);
     cr_expect(text && strstr(text, why), "the result: %.300s", text);
     free(text);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 Test(trial, a_hung_trial_dies_with_its_run, .timeout = 180)
@@ -558,7 +558,7 @@ Test(trial, a_hung_trial_dies_with_its_run, .timeout = 180)
     hx_wait(run, 30);
     int st = hx_wait(trial, 30);
     cr_expect_eq(st, 128 + SIGKILL, "the trial outlived its run (status %d)", st);
-    hx_rmtree(dir);
+    remove_tree(dir);
 }
 
 /* Ctrl-C in `reproduce all` stops it once: one message, no next experiment
@@ -577,9 +577,9 @@ Test(trial, reproduce_all_stops_once, .timeout = 300)
     cr_assert(wait_lines(jpath, 2, 120), "no trial journaled");
     kill(pid, SIGINT);
     cr_expect_eq(hx_wait(pid, 120), 130);
-    char *err = hx_read(errf, NULL);
+    char *err = read_file(errf, NULL);
     cr_expect_eq(hx_count(err, "interrupted"), 1, "%s", err);
     free(err);
     cr_expect_neq(access(next, F_OK), 0, "the next experiment was started");
-    hx_rmtree(dir);
+    remove_tree(dir);
 }

@@ -2,6 +2,7 @@
  * for their own cell while the others stay intact; SIGINT keeps what is done
  * and --resume finishes the run; hostile journals are refused. Uses
  * contend-faulty (contend plus tests/faulty/ variants). */
+#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <spawn.h>
@@ -156,12 +157,16 @@ Test(reliability, interrupt_keeps_results_and_resume_finishes, .timeout = 180)
     rmdir(dir);
 }
 
-/* Spawns contend run ... and interrupts it once its journal holds a trial. */
-static int run_and_interrupt(const char *const *argv, const char *journal, long min_size)
+/* Spawns contend run ... (stdout into out_path, or inherited when NULL) and
+   interrupts it once its journal holds more than min_size bytes. */
+static int run_and_interrupt_to(const char *const *argv, const char *journal, long min_size,
+                                const char *out_path)
 {
     pid_t pid;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
+    if (out_path)
+        posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 1, 0);
     cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ), 0);
     posix_spawn_file_actions_destroy(&fa);
@@ -174,6 +179,69 @@ static int run_and_interrupt(const char *const *argv, const char *journal, long 
     int st;
     waitpid(pid, &st, 0);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static int run_and_interrupt(const char *const *argv, const char *journal, long min_size)
+{
+    return run_and_interrupt_to(argv, journal, min_size, NULL);
+}
+
+/* The trial killed in flight is not a trial with 0 ops, and the cells the
+   interrupt kept from running say "not run" (never 0.00) in the table, the
+   JSON and the report; --resume runs them. */
+Test(reliability, interrupted_cells_are_not_run, .timeout = 240)
+{
+    char dir[64], out[128], journal[160], table[160], err[8192];
+    tmpdir(dir, sizeof dir, out, sizeof out, "n.json");
+    snprintf(journal, sizeof journal, "%s.journal", out);
+    snprintf(table, sizeof table, "%s/table.txt", dir);
+    const char *argv[] = { CONTEND_BIN, "run",   "--impl",     "mutex,spin", "--threads",
+                           "1,2",       "--ops", "300000",     "--reps",     "40",
+                           "--out",     out,     "--counters", "none",       NULL };
+    cr_assert_eq(run_and_interrupt_to(argv, journal, 3000, table), 130,
+                 "an interrupted run exits 130");
+    json_t *r = load(out);
+    size_t i, notrun = 0;
+    json_t *c;
+    json_array_foreach(json_object_get(r, "cells"), i, c)
+    {
+        size_t k;
+        json_t *t;
+        json_array_foreach(json_object_get(c, "trials"), k, t) cr_expect(
+            json_integer_value(json_object_get(t, "ops")) > 0, "a trial that ran has ops: %s",
+            json_string_value(json_object_get(t, "outcome")));
+        if (json_array_size(json_object_get(c, "trials"))) continue;
+        notrun++;
+        cr_expect_str_eq(json_string_value(json_object_get(c, "outcome")), "not run");
+        cr_expect(json_is_null(json_object_get(json_object_get(c, "summary"), "ops_per_s")),
+                  "no 0 median for a cell that did not run");
+    }
+    json_decref(r);
+    cr_assert_gt(notrun, 0, "the 2-thread cells never started");
+    char *tab = read_file(table, NULL);
+    cr_assert_not_null(tab);
+    cr_expect(strstr(tab, "not run (interrupted)"), "the table says so: %s", tab);
+    cr_expect(!strstr(tab, " 0.00 "), "no 0.00 for a cell that did not run: %s", tab);
+    free(tab);
+    char rep[160];
+    snprintf(rep, sizeof rep, "%s/rep", dir);
+    const char *report[] = { "report", out, "--out", rep, NULL };
+    cr_expect_eq(run_bin(CONTEND_BIN, report, err, sizeof err), 0, "%s", err);
+    snprintf(rep, sizeof rep, "%s/rep/report.md", dir);
+    char *md = read_file(rep, NULL);
+    cr_assert_not_null(md);
+    cr_expect(strstr(md, "| not run (interrupted) |"), "the report says so");
+    cr_expect(strstr(md, "partial run (interrupted)"));
+    free(md);
+    const char *resume[] = { "run", "--resume", journal, NULL };
+    cr_expect_eq(run_bin(CONTEND_BIN, resume, err, sizeof err), 0, "%s", err);
+    r = load(out);
+    json_array_foreach(json_object_get(r, "cells"), i, c)
+        cr_expect_eq(json_array_size(json_object_get(c, "trials")), 40, "resume ran every trial");
+    json_decref(r);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_expect_eq(system(cmd), 0);
 }
 
 Test(reliability, torn_journal_line_is_cut_before_resuming, .timeout = 180)

@@ -1,7 +1,7 @@
 /* contend report and reproduce's report directory, on the fixture result
  * files in tests/fixtures/ (tiny real runs): tables, images, links, HTML. */
 #include <dirent.h>
-#include <ftw.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -9,24 +9,6 @@
 #include "testutil.h"
 
 #define FIX CONTEND_SOURCE_DIR "/tests/fixtures/"
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b) b[n] = '\0';
-    if (len) *len = (size_t)n;
-    fclose(f);
-    return b;
-}
 
 static char *fmt_path(const char *dir, const char *name)
 {
@@ -40,18 +22,10 @@ static char *fmt_path(const char *dir, const char *name)
 static char made[4][64];
 static int nmade;
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st;
-    (void)flag;
-    (void)f;
-    return remove(path);
-}
-
 /* Removes the test's temporary directories when its process exits. */
 static void remove_tmpdirs(void)
 {
-    for (int i = 0; i < nmade; i++) nftw(made[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    for (int i = 0; i < nmade; i++) remove_tree(made[i]);
 }
 
 static void tmpdir(char *buf, size_t n)
@@ -89,7 +63,7 @@ static void check_images(const char *plots_path)
     while ((de = readdir(d)) != NULL) {
         size_t l = strlen(de->d_name), len = 0;
         if (l < 5) continue;
-        char *b = slurp(fmt_path(plots, de->d_name), &len);
+        char *b = read_file(fmt_path(plots, de->d_name), &len);
         cr_assert_not_null(b);
         if (!strcmp(de->d_name + l - 4, ".png")) {
             png++;
@@ -115,18 +89,25 @@ Test(report, fixtures_with_baseline_and_two_machines)
                 (const char *[]){ "report", FIX "batcher-b.json", FIX "batcher-a.json",
                                   "--baseline", FIX "batcher-a.json", "--out", dir, NULL });
     cr_assert_eq(r.status, 0, "stderr: %s", r.err);
-    char *md = slurp(fmt_path(dir, "report.md"), NULL);
+    char *md = read_file(fmt_path(dir, "report.md"), NULL);
     cr_assert_not_null(md);
-    static const char *const want[] = {
-        "| channel | 1 |",    "| mutex | 2 |", "| spin | 1 |", "| ideal | 2 |",
-        "regressed",          "improved",      "unchanged",    "geomean change of ops_per_s",
-        "noise (A/A control", "*m2*",          "commit `",     "Significant changes"
-    };
+    static const char *const want[] = { "| channel | 1 |",
+                                        "| mutex | 2 |",
+                                        "| spin | 1 |",
+                                        "| ideal | 2 |",
+                                        "confirmed regression(s)",
+                                        "confirmed improvement(s)",
+                                        "without a confirmed change",
+                                        "geomean of new/base",
+                                        "noise (A/A control",
+                                        "*m2*",
+                                        "commit `",
+                                        "Significant changes" };
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         cr_expect(strstr(md, want[i]), "report.md lacks '%s'", want[i]);
     cr_expect(check_links(dir, md) >= 8);
     check_images(fmt_path(dir, "plots"));
-    char *html = slurp(fmt_path(dir, "report.html"), NULL);
+    char *html = read_file(fmt_path(dir, "report.html"), NULL);
     cr_assert_not_null(html);
     cr_expect(strstr(html, "<svg") && strstr(html, "</svg>") && strstr(html, "<table>"));
     cr_expect(!strstr(html, "<img"), "the HTML must be self-contained");
@@ -180,7 +161,7 @@ Test(report, reproduce_tiny_writes_the_directory, .timeout = 120)
     struct stat st;
     for (size_t i = 0; i < 4; i++)
         cr_expect_eq(stat(fmt_path(dir, files[i]), &st), 0, "%s missing", files[i]);
-    char *md = slurp(fmt_path(dir, "report.md"), NULL);
+    char *md = read_file(fmt_path(dir, "report.md"), NULL);
     cr_assert_not_null(md);
     static const char *const want[] = {
         "| Spin Lock | spin |", "| Channels | channel |", "~100-150M", "reference",
@@ -201,4 +182,57 @@ Test(report, reproduce_all_writes_one_directory_per_experiment, .timeout = 120)
     reproduce_tiny("all", dir, sizeof dir, &r);
     struct stat st;
     cr_expect_eq(stat(fmt_path(dir, "snail/report.md"), &st), 0);
+}
+
+/* The task-store table fits an 80-column terminal; the report names its
+   title once and says when GetAll dominates the ops/s columns. */
+Test(report, taskstore_fits_80_columns_and_says_when_getall_dominates, .timeout = 300)
+{
+    char dir[64];
+    struct proc_result r;
+    tmpdir(dir, sizeof dir);
+    run_contend(&r,
+                (const char *[]){ "reproduce", "taskstore", "--ops", "2000", "--threads", "1,2",
+                                  "--reps", "2", "--set", "keys=5000", "--out", dir, NULL });
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    int n = 0;
+    for (const char *l = r.out; *l; n++) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) : strlen(l);
+        cr_expect_leq(len, 80, "line %d is %zu columns: %.*s", n, len, (int)len, l);
+        l += len + (e != NULL);
+    }
+    cr_expect(strstr(r.out, "MemoryStore (memory): read 155.9"), "the seed's figures: %s", r.out);
+    char *md = read_file(fmt_path(dir, "report.md"), NULL);
+    cr_assert_not_null(md);
+    const char *title = "Task store evolution (read/write ns/op";
+    cr_expect(strstr(md, title) && !strstr(strstr(md, title) + 1, title), "the title once");
+    free(md);
+    /* the same cells where GetAll took 98% of each run */
+    json_error_t je;
+    json_t *res = json_load_file(fmt_path(dir, "results.json"), 0, &je);
+    cr_assert_not_null(res, "%s", je.text);
+    size_t i, k;
+    json_t *c, *t;
+    json_array_foreach(json_object_get(res, "cells"), i, c)
+        json_array_foreach(json_object_get(c, "trials"), k, t)
+    {
+        static const char *const keys[] = { "reads", "updates", "read_ns", "write_ns" };
+        static const double vals[] = { 1000, 1000, 100, 100 };
+        json_object_set_new(t, "seconds", json_real(0.01));
+        json_object_set_new(t, "scans", json_integer(1));
+        json_object_set_new(t, "inserts", json_integer(0));
+        json_object_set_new(t, "deletes", json_integer(0));
+        for (size_t j = 0; j < 4; j++) json_object_set_new(t, keys[j], json_real(vals[j]));
+    }
+    cr_assert_eq(json_dump_file(res, fmt_path(dir, "results.json"), 0), 0);
+    json_decref(res);
+    run_contend(&r,
+                (const char *[]){ "reproduce", "taskstore", "--render-only", "--out", dir, NULL });
+    cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+    md = read_file(fmt_path(dir, "report.md"), NULL);
+    cr_assert_not_null(md);
+    cr_expect(strstr(md, "dominated by GetAll") && strstr(md, "took a median 98% of that time"),
+              "%s", md);
+    free(md);
 }

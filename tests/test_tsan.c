@@ -2,7 +2,8 @@
  * (Snaipe/Criterion#274), so this binary is not instrumented: it runs every
  * conformance check in a TSan-instrumented contend-check process, and the
  * instrumented contend binary over every implementation, and fails on a
- * non-zero exit or any ThreadSanitizer report. */
+ * non-zero exit or any ThreadSanitizer report; and it checks that a real race
+ * (the faulty counter/racy) is reported. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -12,32 +13,55 @@
 struct tcase {
     char args[8][48];
     int argc;
-    int check; /* 1: contend-check, 0: contend */
+    int check; /* 1: contend-check, 2: fiber-check, 0: contend */
 };
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
+
+/* Runs cmd (stderr joined to stdout) into out; its wait status. */
+static int tsan_run(const char *cmd, char *out, size_t len)
+{
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(out, 1, len - 1, f);
+    out[n] = '\0';
+    return pclose(f);
+}
 
 ParameterizedTestParameters(tsan, clean)
 {
     size_t cap = 2048, m = 0;
     struct tcase *p = cr_malloc(sizeof *p * cap);
-    FILE *f = popen(CONTEND_CHECK_BIN " --list", "r");
-    char line[256];
-    while (f && m < cap && fgets(line, sizeof line, f)) {
-        memset(&p[m], 0, sizeof p[m]);
-        p[m].check = 1;
-        char *save = NULL;
-        for (char *tok = strtok_r(line, " \n", &save); tok && p[m].argc < 8;
-             tok = strtok_r(NULL, " \n", &save))
-            snprintf(p[m].args[p[m].argc++], 48, "%s", tok);
-        m++;
+    /* every conformance check, and the fiber runtime's scenarios (fiber-check
+       caps them at 4,000 fibers under TSan) */
+    static const char *const lists[] = { CONTEND_CHECK_BIN " --list", FIBER_CHECK_BIN " --list" };
+    for (int l = 0; l < 2; l++) {
+        FILE *f = popen(lists[l], "r");
+        char line[256];
+        while (f && m < cap && fgets(line, sizeof line, f)) {
+            memset(&p[m], 0, sizeof p[m]);
+            p[m].check = l + 1;
+            char *save = NULL;
+            for (char *tok = strtok_r(line, " \n", &save); tok && p[m].argc < 8;
+                 tok = strtok_r(NULL, " \n", &save))
+                snprintf(p[m].args[p[m].argc++], 48, "%s", tok);
+            m++;
+        }
+        if (f) pclose(f);
     }
-    if (f) pclose(f);
     /* the harness itself, instrumented, over every implementation */
     static const char *const runs[][8] = {
         { "run", "--family", "batcher", "--threads", "1,4,64", "--ops", "20000", "--reps" },
         { "run", "--family", "store", "--keys 3000 --scramble", "--threads 1,4", "--ops 8000",
           "--mix read=80,update=9,insert=5,delete=5,scan=1", "--reps" },
+        { "run", "--family", "counter", "--threads", "1,4,64", "--ops", "20000", "--reps" },
+        /* the fiber runner (GCC 12's TSan stops at 8,128 fibers and threads) */
+        { "run", "--runner fibers --family batcher", "--threads", "1,4,2000", "--ops", "40000",
+          "--reps" },
+        { "run", "--runner fibers --family counter", "--threads", "1,4,2000", "--ops", "40000",
+          "--reps" },
+        { "run", "--runner fibers --family store", "--keys 3000 --scramble", "--threads 1,64",
+          "--ops 8000", "--mix read=80,update=9,insert=5,delete=5,scan=1", "--reps" },
     };
     for (size_t r = 0; r < sizeof runs / sizeof runs[0] && m < cap; r++, m++) {
         memset(&p[m], 0, sizeof p[m]);
@@ -49,19 +73,28 @@ ParameterizedTestParameters(tsan, clean)
 ParameterizedTest(struct tcase *c, tsan, clean, .timeout = 600)
 {
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s", c->check ? CONTEND_CHECK_BIN : CONTEND_BIN);
+    static const char *const bins[] = { CONTEND_BIN, CONTEND_CHECK_BIN, FIBER_CHECK_BIN };
+    snprintf(cmd, sizeof cmd, "%s", bins[c->check]);
     for (int i = 0; i < c->argc; i++) {
         strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
         strncat(cmd, c->args[i], sizeof cmd - strlen(cmd) - 1);
     }
     if (!c->check) strncat(cmd, " 1 --quiet", sizeof cmd - strlen(cmd) - 1);
     strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f);
     static char out[1 << 16];
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    int st = pclose(f);
+    int st = tsan_run(cmd, out, sizeof out);
     cr_expect_null(strstr(out, "ThreadSanitizer"), "%s:\n%s", cmd, out);
     cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d\n%s", cmd, st, out);
+}
+
+/* The other side: a race is reported. counter/racy (tests/faulty/: count++
+   with no lock) run by the faulty registry's contend-check. */
+Test(tsan, reports_the_racy_counter, .timeout = 300)
+{
+    static char out[1 << 16];
+    int st =
+        tsan_run(CONTEND_CHECK_FAULTY_BIN " counter exact_count racy 16 2>&1", out, sizeof out);
+    cr_expect_not_null(strstr(out, "ThreadSanitizer: data race"), "no race reported:\n%s", out);
+    cr_expect_not_null(strstr(out, "racy_inc"), "the race is not in racy_inc:\n%s", out);
+    cr_expect(!WIFEXITED(st) || WEXITSTATUS(st) != 0, "exit 0 despite the race");
 }

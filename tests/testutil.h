@@ -17,6 +17,8 @@ struct proc_result {
     char err[16384];
 };
 int run_contend(struct proc_result *r, const char *const *args);
+/* The same for any program (bin: its path). */
+int run_program(struct proc_result *r, const char *bin, const char *const *args);
 /* The same with a chosen binary, stdout, file size limit or directory. */
 struct spawn_opts {
     const char *bin;       /* CONTEND_BIN when NULL */
@@ -29,6 +31,15 @@ int run_contend_with(struct proc_result *r, const struct spawn_opts *o, const ch
 /* In a forked child: stdin from /dev/null, stdout and stderr to out_fd and
    err_fd (unless o says otherwise), o's limits, then exec; never returns. */
 void spawn_child(const struct spawn_opts *o, int out_fd, int err_fd, const char *const *args);
+
+/* Forks; the child sends stderr (and stdout too when both, else stdout to
+   /dev/null) into out and runs child(arg), which must not return. The
+   child's exit status, or 128 + signal. */
+int fork_capture(void (*child)(void *arg), void *arg, int both, char *out, size_t n);
+/* A whole file, NUL-terminated (malloc'd; NULL if unreadable); its length. */
+char *read_file(const char *path, size_t *len);
+/* rm -r dir, never following a symbolic link. */
+void remove_tree(const char *dir);
 
 /* Counts lines in s (a trailing newline does not start a new line). */
 static inline int count_lines(const char *s)

@@ -273,7 +273,7 @@ int wl_mix_parse(const char *s, uint32_t mix[WL_NOPS], char *err, size_t n)
                      op_names[op]);
             return -EINVAL;
         }
-        m[op] = (uint32_t)llround(v * (WL_MIX_SCALE / 100));
+        m[op] = (uint32_t)llround(v * (WL_MIX_SCALE / 100.0));
         if (!*end) break;
         p = end + 1;
     }
@@ -281,7 +281,7 @@ int wl_mix_parse(const char *s, uint32_t mix[WL_NOPS], char *err, size_t n)
     for (int i = 0; i < WL_NOPS; i++) sum += m[i];
     if (sum != WL_MIX_SCALE) {
         snprintf(err, n, "--mix: percentages sum to %g, not 100",
-                 (double)sum / (WL_MIX_SCALE / 100));
+                 (double)sum / (WL_MIX_SCALE / 100.0));
         return -EINVAL;
     }
     memcpy(mix, m, sizeof m);
@@ -295,7 +295,7 @@ void wl_mix_format(const uint32_t mix[WL_NOPS], char *buf, size_t n)
     for (int i = 0; i < WL_NOPS && used < n; i++)
         if (mix[i])
             used += (size_t)snprintf(buf + used, n - used, "%s%s=%g", used ? "," : "", op_names[i],
-                                     (double)mix[i] / (WL_MIX_SCALE / 100));
+                                     (double)mix[i] / (WL_MIX_SCALE / 100.0));
 }
 
 int wl_dist_parse(const char *s, enum wl_dist *d)

@@ -27,7 +27,8 @@ struct cli_spec {
 /* Every command's spec but run's (run/options.c parses run), NULL-ended:
    what the option fuzzer drives. */
 extern const struct cli_spec cmd_list_spec, cmd_compare_spec, cmd_export_spec, cmd_report_spec,
-    cmd_reproduce_spec, cmd_keys_spec, cmd_counters_spec, cmd_stress_spec;
+    cmd_reproduce_spec, cmd_keys_spec, cmd_counters_spec, cmd_stress_spec, cmd_merge_spec,
+    cmd_history_spec;
 extern const struct cli_spec *const cli_specs[];
 
 struct cli_command {
@@ -42,6 +43,10 @@ void cli_help(FILE *f, const struct cli_spec *s);
 /* Parses argv with s's groups. 0: go on; else the caller returns *status
    (0 after --help, 2 after a one-line error on stderr). */
 int cli_parse(const struct cli_spec *s, int argc, char **argv, struct opt_result *res, int *status);
+/* When set, cli_parse stops a command after a successful parse (status 0):
+   how tests/test_docs_commands.c checks documented command lines against
+   the option tables without running them. */
+extern int cli_parse_only;
 /* Prints "contend NAME: msg" on stderr; returns 2. */
 int cli_fail(const char *name, const char *msg);
 /* The same, printf-style, without the status. */
@@ -70,6 +75,8 @@ int cmd_export(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_counters(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 void cmd_list_help(FILE *f);
 void cmd_run_help(FILE *f);
 void cmd_reproduce_help(FILE *f);
@@ -79,5 +86,7 @@ void cmd_export_help(FILE *f);
 void cmd_report_help(FILE *f);
 void cmd_counters_help(FILE *f);
 void cmd_keys_help(FILE *f);
+void cmd_merge_help(FILE *f);
+void cmd_history_help(FILE *f);
 
 #endif

@@ -13,14 +13,15 @@ static const char *const export_formats[] = { "gobench", "gbench-json", "csv", "
                                               NULL };
 
 struct export_args {
-    int format;
+    int format, aggregates_only;
     const char *out;
 };
 
 #define O(f) offsetof(struct export_args, f)
 static const struct opt_spec export_opts[] = {
     { "format", OPT_ENUM, O(format), "F",
-      "gobench: Go benchmark lines, one per trial (for benchstat)\n"
+      "gobench: Go benchmark lines, one per trial (for benchstat);\n"
+      "  the name ends /threads=T, and -N is GOMAXPROCS (online CPUs)\n"
       "gbench-json: google/benchmark JSON (compare.py, Bencher,\n"
       "  github-action-benchmark)\n"
       "csv: trials.csv; with --out DIR, DIR/trials.csv and\n"
@@ -32,6 +33,9 @@ static const struct opt_spec export_opts[] = {
       "replaced atomically, a device or FIFO written through\n"
       "(docs/files.md)",
       .flags = OPT_NONEMPTY },
+    { "aggregates-only", OPT_FLAG, O(aggregates_only), NULL,
+      "gbench-json: only the mean, median and stddev of each\n"
+      "benchmark, not every trial (github-action-benchmark)" },
     { 0 }
 };
 #undef O
@@ -42,7 +46,7 @@ static void export_defaults(void) { export_a = (struct export_args){ .format = -
 
 const struct cli_spec cmd_export_spec = {
     "export",
-    "usage: contend export RESULT.json --format F [--out PATH]\n",
+    "usage: contend export RESULT.json --format F [--out PATH] [--aggregates-only]\n",
     "\n",
     export_groups,
     1,
@@ -72,7 +76,8 @@ int cmd_export(int argc, char **argv)
     struct rf_result r;
     if (res_load(res.pos[0], &r, err, sizeof err)) return cli_fail("export", err);
     if (!dir) {
-        rc = rep_export(&r, format, out, err, sizeof err);
+        rc = rep_export_flags(&r, format, export_a.aggregates_only ? REP_EXPORT_AGGREGATES : 0, out,
+                              err, sizeof err);
     } else if (mkdir(out, 0777) && errno != EEXIST) {
         rc = -errno;
         snprintf(err, sizeof err, "--out: cannot create directory '%s': %s", out, strerror(-rc));

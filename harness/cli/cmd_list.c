@@ -55,15 +55,30 @@ int cmd_list(int argc, char **argv)
         if (only && strcmp(only, fam) != 0) continue;
         const struct lab_impl *impls[MAX_LIST];
         size_t k = run_registry_list(fam, impls, MAX_LIST);
-        printf("%s (%zu)\n", fam, k);
+        size_t nu = 0;
+        for (size_t i = 0; lab_unavailable[i].family; i++)
+            nu += !strcmp(lab_unavailable[i].family, fam);
+        if (nu)
+            printf("%s (%zu; %zu not built here)\n", fam, k, nu);
+        else
+            printf("%s (%zu)\n", fam, k);
         for (size_t i = 0; i < k && i < MAX_LIST; i++) {
             char caps[16], name[64];
             list_caps(impls[i]->caps, caps, sizeof caps);
             snprintf(name, sizeof name, "%s/%s", fam, impls[i]->name);
             printf("  %-20s %-22s %s  %s\n", name, impls[i]->origin, caps, impls[i]->summary);
+            for (const struct lab_param *p = impls[i]->params; p && p->name; p++)
+                printf("  %-20s param %s = %g%s [%g, %g]: %s\n", "", p->name, p->def,
+                       p->integer ? " (integer)" : "", p->min, p->max, p->help);
         }
     }
-    printf("caps: T timeout, B back-pressure, W own worker threads, D discards, P parallel scan,\n"
-           "      O threads-only, F FIFO spinning (no oversubscription in fixed work)\n");
+    for (size_t i = 0; lab_unavailable[i].family; i++)
+        if (!only || !strcmp(only, lab_unavailable[i].family))
+            printf("  %s/%-*s not built here: %s\n", lab_unavailable[i].family,
+                   (int)(19 - strlen(lab_unavailable[i].family)), lab_unavailable[i].name,
+                   lab_unavailable[i].needs);
+    printf(
+        "caps: T timeout, B back-pressure, W own worker threads, D discards, P parallel scan,\n"
+        "      O threads-only, F FIFO spinning (oversubscribed: fixed time, up to 4x the CPUs)\n");
     return fflush(stdout) ? 2 : 0;
 }

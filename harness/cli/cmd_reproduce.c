@@ -90,38 +90,74 @@ void cmd_reproduce_help(FILE *f) { cli_help(f, &cmd_reproduce_spec); }
 
 static const char *reproduce_verdict(enum verdict v) { return run_verdict_name(v); }
 
+/* The widest seed label of the run's implementations (at least min). */
+static int reproduce_label_width(const struct run_opts *o, const struct experiment *e, int min)
+{
+    int w = min;
+    for (size_t i = 0; i < o->nimpls; i++) {
+        int l = (int)strlen(res_experiment_label(e, o->impls[i]->name));
+        if (l > w) w = l;
+    }
+    return w;
+}
+
+/* A cell's median as text, or why there is none. */
+static const char *reproduce_value(const struct cell *c, double v, const char *fmt, char *buf,
+                                   size_t n)
+{
+    if (!c->ntrials && c->outcome == OUTCOME_OK) return "not run";
+    if (v != v) return "n/a";
+    if (fmt)
+        snprintf(buf, n, fmt, v);
+    else
+        rep_format_si(v, buf, n);
+    return buf;
+}
+
 /* The seed's throughput table: ops/s at every thread count. */
 static void reproduce_print_speed(const struct run_result *r, const struct experiment *e)
 {
     const struct run_opts *o = r->opts;
-    printf("%-22s %-10s", "Approach", "impl");
+    int w = reproduce_label_width(o, e, 8);
+    printf("%-*s", w, "Approach");
     for (size_t t = 0; t < o->threads.n; t++) {
         char h[32];
         snprintf(h, sizeof h, "%u thr", o->threads.v[t]);
-        printf(" %11s", h);
+        printf(" %9s", h);
     }
-    printf("  %-8s %-5s  %s\n", "jain@max", "check", "seed's figure (reference)");
+    printf(" %8s  %s\n", "jain@max", "check");
     for (size_t i = 0; i < o->nimpls; i++) {
         const char *name = o->impls[i]->name;
-        printf("%-22s %-10s", res_experiment_label(e, name), name);
+        printf("%-*s", w, res_experiment_label(e, name));
         const struct cell *last = NULL;
         enum verdict v = VERDICT_NA;
         for (size_t t = 0; t < o->threads.n; t++) {
             const struct cell *c = &r->cells[t * o->nimpls + i];
             char buf[16];
-            printf(" %11s", rep_format_si(c->ops_per_s.median, buf, sizeof buf));
+            printf(" %9s", reproduce_value(c, c->ops_per_s.median, NULL, buf, sizeof buf));
             last = c;
             if (c->verdict == VERDICT_FAIL || v == VERDICT_NA) v = c->verdict;
         }
-        printf("  %-8.3f %-5s  %s\n", last ? last->jain.median : 0, reproduce_verdict(v),
-               res_experiment_reference(e, name));
+        char j[16];
+        printf(" %8s  %s\n",
+               last ? reproduce_value(last, last->jain.median, "%.3g", j, sizeof j) : "n/a",
+               reproduce_verdict(v));
     }
-    printf("\nops/s: median of %u reps, %s; jain@max: fairness at the largest thread count;\n"
-           "check: %s. Threads are OS threads, not goroutines.\n",
+    printf("\nops/s: median of %u reps, %s;\njain@max: fairness at the largest thread "
+           "count; check: %s.\nThreads are OS threads, not goroutines.\n",
            o->reps, o->ops ? "fixed work split over the threads" : "fixed time", o->fam->check);
 }
 
-/* The experiment's own columns, one block per thread count. */
+/* A column's title over two lines: "read ns/op" -> "read" / "ns/op". */
+static void reproduce_split(const char *col, char *top, char *bottom, size_t n)
+{
+    const char *sp = strrchr(col, ' ');
+    snprintf(top, n, "%.*s", sp ? (int)(sp - col) : 0, col);
+    snprintf(bottom, n, "%s", sp ? sp + 1 : col);
+}
+
+/* The experiment's own columns, one block per thread count; at most 80
+   characters wide (the seed's figures follow the tables). */
 static void reproduce_print_columns(const struct run_result *r, const struct experiment *e)
 {
     const struct run_opts *o = r->opts;
@@ -133,26 +169,33 @@ static void reproduce_print_columns(const struct run_result *r, const struct exp
     char *save = NULL;
     for (char *c = strtok_r(buf, ", ", &save); c && ncol < 16; c = strtok_r(NULL, ", ", &save))
         if ((col[ncol] = run_family_metric(f, c)) >= 0) ncol++;
+    int w = reproduce_label_width(o, e, 14);
     for (size_t t = 0; t < o->threads.n; t++) {
-        printf("\n%u thread%s\n%-26s %-10s", o->threads.v[t], o->threads.v[t] == 1 ? "" : "s",
-               "Implementation", "impl");
-        for (size_t k = 0; k < ncol; k++)
-            printf(" %11s",
-                   f->metrics[col[k]].col ? f->metrics[col[k]].col : f->metrics[col[k]].name);
-        printf(" %-5s  %s\n", "check", "seed's figure (reference)");
+        char head[32];
+        snprintf(head, sizeof head, "%u thread%s", o->threads.v[t],
+                 o->threads.v[t] == 1 ? "" : "s");
+        for (int line = 0; line < 2; line++) {
+            printf("\n%-*s", w, line ? "Implementation" : head);
+            for (size_t k = 0; k < ncol; k++) {
+                char top[32], bottom[32];
+                const struct fam_metric *m = &f->metrics[col[k]];
+                reproduce_split(m->col ? m->col : m->name, top, bottom, sizeof top);
+                printf(" %9s", line ? bottom : top);
+            }
+            if (line) printf(" check");
+        }
+        putchar('\n');
         for (size_t i = 0; i < o->nimpls; i++) {
             const struct cell *c = &r->cells[t * o->nimpls + i];
-            const char *name = o->impls[i]->name;
-            printf("%-26s %-10s", res_experiment_label(e, name), name);
+            printf("%-*s", w, res_experiment_label(e, o->impls[i]->name));
             for (size_t k = 0; k < ncol; k++) {
-                char v[24] = "n/a";
-                double x = c->m[col[k]].median;
-                if (x == x)
-                    snprintf(v, sizeof v, f->metrics[col[k]].fmt ? f->metrics[col[k]].fmt : "%.3g",
-                             x);
-                printf(" %11s", v);
+                char v[24];
+                const struct fam_metric *m = &f->metrics[col[k]];
+                printf(
+                    " %9s",
+                    reproduce_value(c, c->m[col[k]].median, m->fmt ? m->fmt : "%.3g", v, sizeof v));
             }
-            printf(" %-5s  %s\n", reproduce_verdict(c->verdict), res_experiment_reference(e, name));
+            printf(" %s\n", reproduce_verdict(c->verdict));
         }
     }
     printf("\nMedians of %u reps (the family's metrics: docs/). check: %s.\n"
@@ -160,17 +203,52 @@ static void reproduce_print_columns(const struct run_result *r, const struct exp
            o->reps, f->check);
 }
 
+/* Prints text from column at (after what is already on the line), wrapped
+   at 78 columns, continuation lines indented by 4. */
+static void reproduce_wrap(const char *text, int at)
+{
+    const char *p = text;
+    while (*p) {
+        const char *sp = strchr(p, ' ');
+        int len = sp ? (int)(sp - p) : (int)strlen(p);
+        if (at > 4 && at + 1 + len > 78) {
+            fputs("\n   ", stdout);
+            at = 3;
+        }
+        printf(" %.*s", len, p);
+        at += 1 + len;
+        p += len;
+        while (*p == ' ') p++;
+    }
+    putchar('\n');
+}
+
+/* The seed's published figures, one line (or a few) per implementation. */
+static void reproduce_print_reference(const struct run_result *r, const struct experiment *e)
+{
+    const struct run_opts *o = r->opts;
+    int any = 0;
+    for (size_t i = 0; i < o->nimpls; i++) {
+        const char *name = o->impls[i]->name, *ref = res_experiment_reference(e, name);
+        if (!*ref) continue;
+        if (!any++)
+            printf("\nThe seed's figures: a reference (Go, its own machine), not ours\n(%s):\n",
+                   e->seed_file ? e->seed_file : "the seed");
+        int at = printf("  %s (%s):", res_experiment_label(e, name), name);
+        reproduce_wrap(ref, at);
+    }
+}
+
 static void reproduce_print(const struct run_result *r, void *arg)
 {
     const struct experiment *e = arg;
-    printf("\n%s: %s mode, measured on this machine\n%s", e->title ? e->title : e->name, e->mode,
+    printf("\n%s\n%s mode, measured on this machine\n%s", e->title ? e->title : e->name, e->mode,
            e->columns ? "" : "\n");
     if (e->columns)
         reproduce_print_columns(r, e);
     else
         reproduce_print_speed(r, e);
-    if (e->seed_file)
-        printf("Reference column: the seed's published figures (%s), not ours.\n", e->seed_file);
+    reproduce_print_reference(r, e);
 }
 
 static int reproduce_one(const char *name, const char *outdir, int argc, char **argv)

@@ -9,7 +9,7 @@
 #include "family.h"
 
 struct stress_args {
-    const char *family, *threads;
+    const char *family, *threads, *runner;
 };
 
 #define O(f) offsetof(struct stress_args, f)
@@ -17,6 +17,8 @@ static const struct opt_spec stress_opts[] = {
     { "family", OPT_STR, O(family), "F", "only this family (default: every family)",
       .flags = OPT_NONEMPTY },
     { "threads", OPT_STR, O(threads), "LIST", "worker counts instead of the experiment's",
+      .flags = OPT_NONEMPTY },
+    { "runner", OPT_STR, O(runner), "R", "threads (default) or fibers[:P] (see run --help)",
       .flags = OPT_NONEMPTY },
     { 0 }
 };
@@ -28,7 +30,7 @@ static void stress_defaults(void) { stress_a = (struct stress_args){ 0 }; }
 
 const struct cli_spec cmd_stress_spec = {
     "stress",
-    "usage: contend stress [--family F] [--threads LIST]\n",
+    "usage: contend stress [--family F] [--threads LIST] [--runner R]\n",
     "\n"
     "Runs every implementation of each family (or of F) under\n"
     "workloads/stress-<family>.ini (e.g. batchers at 10,000 threads, stores at\n"
@@ -66,9 +68,12 @@ int cmd_stress(int argc, char **argv)
         struct experiment e;
         if (res_experiment_load(name, "quick", &e, err, sizeof err) != 0)
             return cli_fail("stress", err);
-        const char *extra[] = { "--threads", stress_a.threads };
+        const char *extra[4];
+        int nextra = 0;
+        if (stress_a.threads) extra[nextra++] = "--threads", extra[nextra++] = stress_a.threads;
+        if (stress_a.runner) extra[nextra++] = "--runner", extra[nextra++] = stress_a.runner;
         struct run_opts o;
-        if (res_experiment_opts(&e, extra, stress_a.threads ? 2 : 0, &o, err, sizeof err) != 0) {
+        if (res_experiment_opts(&e, extra, nextra, &o, err, sizeof err) != 0) {
             res_experiment_free(&e);
             return cli_fail("stress", err);
         }

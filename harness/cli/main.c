@@ -9,32 +9,9 @@
 #ifndef CONTEND_VERSION
 #define CONTEND_VERSION "0"
 #endif
-#ifndef CONTEND_BUILD_COMMIT
-#define CONTEND_BUILD_COMMIT ""
-#endif
 #ifndef CONTEND_BUILD_TYPE
 #define CONTEND_BUILD_TYPE ""
 #endif
-
-const struct cli_command cli_commands[] = {
-    { "list", "the registered implementations, by family", cmd_list, cmd_list_help },
-    { "run", "run implementations x thread counts, repeated; table and JSON", cmd_run,
-      cmd_run_help },
-    { "reproduce", "reproduce a seed's evolution table and report (snail, taskstore, all)",
-      cmd_reproduce, cmd_reproduce_help },
-    { "compare", "compare two result files (Mann-Whitney U, Holm; benchstat-like)", cmd_compare,
-      cmd_compare_help },
-    { "report", "Markdown + HTML report with plots, verdict and A/A noise control", cmd_report,
-      cmd_report_help },
-    { "export", "a result file as Go benchmark lines, google/benchmark JSON or CSV", cmd_export,
-      cmd_export_help },
-    { "keys", "print a store workload's keys, one per line", cmd_keys, cmd_keys_help },
-    { "counters", "which event counters this machine can count, and why not", cmd_counters,
-      cmd_counters_help },
-    { "stress", "every implementation far past the cores, correctness checks on", cmd_stress,
-      cmd_stress_help },
-    { NULL, NULL, NULL, NULL }
-};
 
 static void main_usage(FILE *f)
 {
@@ -82,8 +59,10 @@ static int main_dispatch(int argc, char **argv, const char **name)
         return 0;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("contend %s (commit %s, %s build, %s)\n", CONTEND_VERSION,
-               CONTEND_BUILD_COMMIT[0] ? CONTEND_BUILD_COMMIT : "unknown", CONTEND_BUILD_TYPE,
+        int dirty;
+        const char *built = res_context_build(&dirty);
+        printf("contend %s (commit %s%s, %s build, %s)\n", CONTEND_VERSION,
+               built[0] ? built : "unknown", dirty ? "-dirty" : "", CONTEND_BUILD_TYPE,
                __VERSION__);
         return 0;
     }

@@ -61,6 +61,8 @@ static int batcher_setup(struct trial_ctx *c, char *err, size_t n)
     cfg.nthreads = c->threads;
     struct lab_sink sink = { batcher_deliver, &s->sink };
     int rc = s->b->create(&cfg, &sink, &s->self);
+    c->self = s->self;
+    if (!rc && (rc = run_impl_thread_init(c)) != 0) s->b->destroy(s->self);
     if (rc) {
         snprintf(err, n, "batcher/%s: create failed: %s", c->impl->name, strerror(-rc));
         free(s);
@@ -79,11 +81,12 @@ static void batcher_work(struct trial_ctx *c, struct worker *w)
     uint64_t i = 0;
     int rc = 0;
     if (c->o->ops) {
-        for (; i < w->quota; i++)
-            if ((rc = add(self, ts, base | i)) != 0) break;
+        while (!rc && i < w->quota)
+            for (uint64_t end = trial_chunk(c, w, i); i < end; i++)
+                if ((rc = add(self, ts, base | i)) != 0) break;
     } else {
         unsigned checks = 0;
-        while (!rc && !trial_should_stop(c, &checks))
+        while (!rc && !trial_should_stop(c, w, &checks))
             for (unsigned k = 0; k < STOP_CHECK; k++, i++)
                 if ((rc = add(self, ts, base | i)) != 0) break;
     }
@@ -126,6 +129,7 @@ static void batcher_finish(struct trial_ctx *c, struct trial *t)
     } else {
         t->verdict = VERDICT_OK;
     }
+    run_impl_thread_exit(c);
     s->b->destroy(s->self);
     free(s);
 }

@@ -76,7 +76,7 @@ struct sstate {
     void *self;
     struct sthr *thr;
     unsigned nthr;
-    pthread_barrier_t bar;
+    struct lab_barrier bar;
     struct lab_alloc_totals a0;
 };
 
@@ -163,7 +163,7 @@ static int store_prefill(struct sstate *s, void *ts, uint64_t *ids, uint64_t key
         for (size_t i = 0; i < m; i++) {
             store_template(&batch[i], 0);
             snprintf(batch[i].name, sizeof batch[i].name, "prefill %llu",
-                     (unsigned long long)(at + i + 1));
+                     (unsigned long long)at + i + 1);
         }
         if (s->s->insert_many)
             rc = s->s->insert_many(s->self, ts, batch, m, ids + at);
@@ -206,6 +206,11 @@ static int store_setup(struct trial_ctx *c, char *err, size_t n)
         snprintf(err, n, "store/%s: create failed: %s", c->impl->name, strerror(-rc));
         goto fail;
     }
+    c->self = s->self;
+    if ((rc = run_impl_thread_init(c)) != 0) {
+        snprintf(err, n, "store/%s: thread_init failed: %s", c->impl->name, strerror(-rc));
+        goto fail;
+    }
     rc = -ENOMEM;
     if (!(ids = malloc(sizeof *ids * sc->wl.keys))) goto oom;
     if ((rc = store_prefill(s, c->w[0].tstate, ids, sc->wl.keys)) != 0) {
@@ -218,7 +223,7 @@ static int store_setup(struct trial_ctx *c, char *err, size_t n)
         store_template(&s->thr[i].tmpl, c->w[i].idx);
         if ((rc = store_build_stream(c, &g, ids, &c->w[i], &s->thr[i])) != 0) goto oom;
     }
-    if ((rc = -pthread_barrier_init(&s->bar, NULL, c->threads)) != 0) goto oom;
+    lab_barrier_init(&s->bar, c->threads);
     free(ids);
     c->fam = s;
     lab_alloc_totals(&s->a0);
@@ -234,14 +239,15 @@ fail:
 }
 
 /* Runs ops[from, to) (indices taken modulo len); returns the first hard error. */
-static int store_run_ops(const struct sstate *s, struct worker *w, struct sthr *t, uint64_t from,
-                         uint64_t to)
+static int store_run_ops(struct trial_ctx *c, const struct sstate *s, struct worker *w,
+                         struct sthr *t, uint64_t from, uint64_t to)
 {
     const struct lab_store *st = s->s;
     void *self = s->self, *ts = w->tstate;
     struct lab_task *tmpl = &t->tmpl, out;
     uint64_t id_out, i = from % t->len;
     for (uint64_t k = from; k < to; k++) {
+        if (c->preempt && !(k % STOP_CHECK)) trial_preempt_point(c, w);
         uint64_t e = t->ops[i];
         if (++i == t->len) i = 0;
         uint64_t id = e & ID_MASK;
@@ -267,7 +273,8 @@ static int store_run_ops(const struct sstate *s, struct worker *w, struct sthr *
         case WL_SCAN:
         default: {
             uint64_t t0 = lab_now_ns();
-            rc = st->scan(self, store_touch_record, NULL);
+            rc = st->scan_ts ? st->scan_ts(self, ts, store_touch_record, NULL)
+                             : st->scan(self, store_touch_record, NULL);
             t->scan_ns += lab_now_ns() - t0;
             t->count[WL_SCAN]++;
             break;
@@ -286,16 +293,16 @@ static void store_work(struct trial_ctx *c, struct worker *w)
     if (c->o->ops) {
         if (!w->quota) return; /* the runner released us without work */
         for (int p = 0; p < NPHASES; p++) {
-            if (p) pthread_barrier_wait(&s->bar);
+            if (p) lab_barrier_wait(&s->bar);
             t->t_start[p] = lab_now_ns();
-            if (!rc) rc = store_run_ops(s, w, t, t->seg[p], t->seg[p + 1]);
+            if (!rc) rc = store_run_ops(c, s, w, t, t->seg[p], t->seg[p + 1]);
             t->t_end[p] = lab_now_ns();
         }
     } else {
         uint64_t k = 0;
         unsigned checks = 0;
-        while (!rc && !trial_should_stop(c, &checks)) {
-            rc = store_run_ops(s, w, t, k, k + STOP_CHECK);
+        while (!rc && !trial_should_stop(c, w, &checks)) {
+            rc = store_run_ops(c, s, w, t, k, k + STOP_CHECK);
             k += STOP_CHECK;
         }
     }
@@ -339,7 +346,8 @@ static void store_finish(struct trial_ctx *c, struct trial *t)
     for (int k = 0; k < WL_NOPS; k++) t->m[STORE_M_OPS + k] = (double)op_count[k];
 
     _Atomic uint64_t live = 0;
-    int rc = s->s->scan(s->self, store_count_record, &live);
+    int rc = s->s->scan_ts ? s->s->scan_ts(s->self, c->w[0].tstate, store_count_record, &live)
+                           : s->s->scan(s->self, store_count_record, &live);
     t->expected = ((const struct store_cfg *)c->fcfg)->wl.keys + inserted - deleted;
     t->delivered = live;
     if (t->note[0])
@@ -354,7 +362,7 @@ static void store_finish(struct trial_ctx *c, struct trial *t)
     } else {
         t->verdict = VERDICT_OK;
     }
-    pthread_barrier_destroy(&s->bar);
+    run_impl_thread_exit(c);
     s->s->destroy(s->self);
     store_free_state(s);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "compare.h"
+#include "lab_ratio.h"
 #include "results.h"
 #include "view.h"
 
@@ -34,6 +35,9 @@ void rep_cmp_init(struct cmp *c, const char *bp, const struct rf_result *b, cons
 void rep_cmp_done(struct cmp *c)
 {
     free(c->rows);
+    free(c->names);
+    c->names = NULL;
+    c->nnames = 0;
     json_decref(c->notes);
     json_decref(c->warnings);
     c->rows = NULL;
@@ -95,21 +99,71 @@ void rep_compare_diff_config(json_t *notes, const char *prefix, const json_t *a,
     }
 }
 
+/* Every value of both samples the same (B/op of 0 on both sides, two
+   trials or more each): the row says nothing and would only make Holm's
+   correction stricter. */
+static int compare_constant(const struct rf_metric *a, const struct rf_metric *b)
+{
+    if (a->n < 2 || b->n < 2) return 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->v[i] != a->v[0]) return 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->v[i] != a->v[0]) return 0;
+    return 1;
+}
+
+static int compare_add_name(struct cmp *c, const char *nm)
+{
+    for (size_t j = 0; j < c->nnames; j++)
+        if (!strcmp(c->names[j], nm)) return 0;
+    const char **v = realloc(c->names, (c->nnames + 1) * sizeof *v);
+    if (!v) return -ENOMEM;
+    c->names = v;
+    c->names[c->nnames++] = nm;
+    return 0;
+}
+
+/* Holm over the rows, the verdicts, and each row's interval at its
+   Holm-adjusted level (it excludes 1 exactly when p_holm < alpha). */
+static int compare_decide(struct cmp *c)
+{
+    double *p = malloc(c->nrows * sizeof *p), *adj = malloc(c->nrows * sizeof *adj);
+    int rc = p && adj ? 0 : -ENOMEM;
+    if (!rc) {
+        for (size_t i = 0; i < c->nrows; i++) p[i] = c->rows[i].t.p;
+        rc = lab_holm_adjust(p, c->nrows, adj);
+    }
+    for (size_t i = 0; !rc && i < c->nrows; i++) {
+        struct cmp_row *r = &c->rows[i];
+        r->p_adj = adj[i];
+        if (r->p_adj < c->alpha && isfinite(r->delta) && fabs(r->delta) >= c->threshold
+            && r->mb->dir != DIR_NONE)
+            r->change = r->delta * r->mb->dir > 0 ? CMP_BETTER : CMP_WORSE;
+        double level = r->p_adj > 0 ? c->alpha * r->t.p / r->p_adj : c->alpha;
+        r->ratio = r->ratio_lo = r->ratio_hi = NAN;
+        if (lab_ratio_hodges_lehmann(r->mn->v, r->mn->n, r->mb->v, r->mb->n, 1 - level, &r->ratio,
+                                     &r->ratio_lo, &r->ratio_hi)
+            != 0)
+            r->ratio_lo = r->ratio_hi = NAN;
+        if (!(r->ratio_lo > 0) || !isfinite(r->ratio_hi)) r->ratio_lo = r->ratio_hi = NAN;
+    }
+    free(p);
+    free(adj);
+    return rc;
+}
+
 int rep_compare_rows(struct cmp *c, char *err, size_t n)
 {
     /* metric names in first-seen order, so the table groups rows by metric */
-    for (size_t i = 0; i < c->base.ncells; i++) {
+    int rc = 0;
+    for (size_t i = 0; !rc && i < c->base.ncells; i++) {
         const struct rf_cell *b = &c->base.cells[i];
-        for (size_t k = 0; k < b->nmetrics; k++) {
-            const char *nm = b->metrics[k].name;
-            size_t j = 0;
-            while (j < c->nnames && strcmp(c->names[j], nm)) j++;
-            if (j == c->nnames && c->nnames < NAMES_MAX && rep_compare_metric_selected(c, b, nm))
-                c->names[c->nnames++] = nm;
-        }
+        for (size_t k = 0; !rc && k < b->nmetrics; k++)
+            if (rep_compare_metric_selected(c, b, b->metrics[k].name))
+                rc = compare_add_name(c, b->metrics[k].name);
     }
     size_t cap = c->base.ncells * (c->nnames ? c->nnames : 1);
-    c->rows = calloc(cap ? cap : 1, sizeof *c->rows);
+    c->rows = rc ? NULL : calloc(cap ? cap : 1, sizeof *c->rows);
     if (!c->rows) {
         snprintf(err, n, "out of memory");
         return -ENOMEM;
@@ -123,13 +177,20 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
         compare_note(c->notes, "%zu cell(s) only in base, %zu only in new: not compared", only_base,
                      only_new);
 
-    for (size_t m = 0; m < c->nnames; m++)
+    size_t nconst = 0;
+    for (size_t m = 0; m < c->nnames; m++) {
+        size_t constant = 0;
+        double value = 0;
         for (size_t i = 0; i < c->base.ncells; i++) {
             const struct rf_cell *b = &c->base.cells[i], *nw = res_find_cell(&c->new_, b);
             if (!nw || !rep_compare_metric_selected(c, b, c->names[m])) continue;
             const struct rf_metric *mb = res_cell_metric(b, c->names[m]);
             const struct rf_metric *mn = res_cell_metric(nw, c->names[m]);
             if (!mb || !mn || !mb->n || !mn->n) continue;
+            if (compare_constant(mb, mn)) {
+                value = constant++ ? (value == mb->v[0] ? value : NAN) : mb->v[0];
+                continue;
+            }
             struct cmp_row *r = &c->rows[c->nrows++];
             *r = (struct cmp_row){ .b = b, .n = nw, .mb = mb, .mn = mn };
             lab_summarize(mb->v, mb->n, &r->sb);
@@ -140,26 +201,30 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
                 return -ENOMEM;
             }
         }
+        nconst += constant;
+        if (constant && isfinite(value))
+            compare_note(c->notes,
+                         "%.60s: %g in every trial of both files (%zu row(s)): nothing to test, "
+                         "left out of the table and of Holm's correction",
+                         c->names[m], value, constant);
+        else if (constant)
+            compare_note(c->notes,
+                         "%.60s: %zu row(s) with one value in every trial of both files: "
+                         "left out of the table and of Holm's correction",
+                         c->names[m], constant);
+    }
+    if (!c->nrows && nconst) {
+        snprintf(err, n,
+                 "'%s' and '%s': every row they share is one constant in both: nothing "
+                 "to test",
+                 c->base_path, c->new_path);
+        return -EINVAL;
+    }
     if (!c->nrows) {
         snprintf(err, n, "'%s' and '%s' have no benchmark in common", c->base_path, c->new_path);
         return -EINVAL;
     }
-    double *p = malloc(c->nrows * sizeof *p), *adj = malloc(c->nrows * sizeof *adj);
-    int rc = p && adj ? 0 : -ENOMEM;
-    if (!rc) {
-        for (size_t i = 0; i < c->nrows; i++) p[i] = c->rows[i].t.p;
-        rc = lab_holm_adjust(p, c->nrows, adj);
-    }
-    for (size_t i = 0; !rc && i < c->nrows; i++) {
-        struct cmp_row *r = &c->rows[i];
-        r->p_adj = adj[i];
-        if (r->p_adj < c->alpha && isfinite(r->delta) && fabs(r->delta) >= c->threshold
-            && r->mb->dir != DIR_NONE)
-            r->change = r->delta * r->mb->dir > 0 ? CMP_BETTER : CMP_WORSE;
-    }
-    free(p);
-    free(adj);
-    if (rc) snprintf(err, n, "out of memory");
+    if ((rc = compare_decide(c)) != 0) snprintf(err, n, "out of memory");
     return rc;
 }
 
@@ -208,80 +273,107 @@ int rep_compare_geomean(const struct cmp *c, const char *metric, double *ratio)
     return k;
 }
 
-static const char *compare_dir_text(enum metric_dir d)
+static int compare_cmp_double(const void *a, const void *b)
 {
-    return d == DIR_HIGHER ? "higher is better"
-        : d == DIR_LOWER   ? "lower is better"
-                           : "no direction";
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
-static void compare_delta_text(const struct cmp_row *r, char *buf, size_t n)
+/* The median of n values drawn with replacement from v (scratch: n). */
+static double compare_resampled_median(const double *v, size_t n, double *scratch,
+                                       struct lab_rng *rng)
 {
-    if (r->change == CMP_SAME)
-        snprintf(buf, n, "~");
-    else
-        snprintf(buf, n, "%+.2f%% %s", r->delta * 100, cmp_change_name[r->change]);
+    for (size_t i = 0; i < n; i++) scratch[i] = v[lab_rng_below(rng, n)];
+    qsort(scratch, n, sizeof *scratch, compare_cmp_double);
+    return n % 2 ? scratch[n / 2] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
 }
 
-static void compare_print_text(FILE *f, const struct cmp *c, int md)
+int rep_compare_geomean_ci(const struct cmp *c, const char *metric, double *ratio, double *lo,
+                           double *hi)
 {
-    if (md)
-        fprintf(f,
-                "**base** `%s` **new** `%s`: alpha %g, threshold %g%%, Mann-Whitney U, "
-                "Holm over %zu rows\n\n",
-                c->base_path, c->new_path, c->alpha, c->threshold * 100, c->nrows);
-    else
-        fprintf(f,
-                "base: %s\nnew:  %s\nalpha %g, threshold %g%%, Mann-Whitney U, Holm over "
-                "%zu rows\n",
-                c->base_path, c->new_path, c->alpha, c->threshold * 100, c->nrows);
-    size_t i;
-    const json_t *v;
-    json_array_foreach(c->notes, i, v) fprintf(f, md ? "- %s\n" : "%s\n", json_string_value(v));
-    if (md)
-        fprintf(f,
-                "\n| benchmark | metric | base | new | delta | p | p (Holm) | n |\n"
-                "|---|---|---|---|---|---|---|---|\n");
-    for (size_t m = 0; m < c->nnames; m++) {
-        const char *metric = c->names[m];
-        int any = 0;
-        for (size_t k = 0; k < c->nrows; k++) {
-            const struct cmp_row *r = &c->rows[k];
-            if (strcmp(r->mb->name, metric)) continue;
-            if (!any++ && !md)
-                fprintf(f, "\n%s (%s)\n%-34s %-26s %-26s %-16s %8s %8s %s\n", metric,
-                        compare_dir_text(r->mb->dir), "benchmark", "base [CI]", "new [CI]", "delta",
-                        "p", "p(holm)", "n");
-            char name[160], bs[64], ns[64], d[48];
-            res_cell_name(r->b, name, sizeof name);
-            rep_med_ci(&r->sb, bs, sizeof bs, 0);
-            rep_med_ci(&r->sn, ns, sizeof ns, 0);
-            compare_delta_text(r, d, sizeof d);
-            if (md)
-                fprintf(f, "| %s | %s | %s | %s | %s | %.3g | %.3g | %zu+%zu |\n", name, metric, bs,
-                        ns, d, r->t.p, r->p_adj, r->mb->n, r->mn->n);
-            else
-                fprintf(f, "%-34s %-26s %-26s %-16s %8.3g %8.3g %zu+%zu%s\n", name, bs, ns, d,
-                        r->t.p, r->p_adj, r->mb->n, r->mn->n,
-                        r->sb.unstable || r->sn.unstable ? " unstable" : "");
+    enum { RESAMPLES = 2000 };
+    int k = rep_compare_geomean(c, metric, ratio);
+    *lo = *hi = NAN;
+    size_t most = 1;
+    for (size_t i = 0; i < c->nrows; i++)
+        most = fmax(most, fmax(c->rows[i].mb->n, c->rows[i].mn->n));
+    double *stat = k ? malloc(RESAMPLES * sizeof *stat) : NULL, *tmp = malloc(most * sizeof *tmp);
+    struct lab_rng rng;
+    lab_rng_seed(&rng, 0x636f6d70617265ULL); /* the same data give the same interval */
+    size_t good = 0;
+    for (size_t b = 0; stat && tmp && b < RESAMPLES; b++) {
+        double s = 0;
+        int used = 0;
+        for (size_t i = 0; i < c->nrows; i++) {
+            const struct cmp_row *r = &c->rows[i];
+            if (strcmp(r->mb->name, metric) || !(r->sb.median > 0) || !(r->sn.median > 0)) continue;
+            double mb = compare_resampled_median(r->mb->v, r->mb->n, tmp, &rng);
+            double mn = compare_resampled_median(r->mn->v, r->mn->n, tmp, &rng);
+            if (!(mb > 0) || !(mn > 0)) break;
+            s += log(mn / mb);
+            used++;
         }
-        double g;
-        int k = rep_compare_geomean(c, metric, &g);
-        if (!any || !k) continue;
-        if (md)
-            fprintf(f, "| geomean (%d rows) | %s | | | %+.2f%% | | | |\n", k, metric,
-                    (g - 1) * 100);
-        else
-            fprintf(f, "%-34s %-26s %-26s %+.2f%%\n", "geomean", "", "", (g - 1) * 100);
+        if (used == k) stat[good++] = exp(s / k);
     }
+    if (good == RESAMPLES) {
+        qsort(stat, good, sizeof *stat, compare_cmp_double);
+        double a = 0.025 * (double)(good - 1), z = 0.975 * (double)(good - 1);
+        size_t ia = (size_t)a, iz = (size_t)z;
+        *lo = stat[ia] + (a - (double)ia) * (stat[ia + 1 < good ? ia + 1 : ia] - stat[ia]);
+        *hi = stat[iz] + (z - (double)iz) * (stat[iz + 1 < good ? iz + 1 : iz] - stat[iz]);
+    }
+    free(stat);
+    free(tmp);
+    return k;
+}
+
+void rep_compare_summary(const struct cmp *c, const char *metric, char *buf, size_t n)
+{
+    size_t rows = 0, worse = 0, better = 0;
+    double minp = 0;
+    for (size_t i = 0; i < c->nrows; i++) {
+        const struct cmp_row *r = &c->rows[i];
+        if (strcmp(r->mb->name, metric)) continue;
+        rows++;
+        worse += r->change == CMP_WORSE;
+        better += r->change == CMP_BETTER;
+        double mp = lab_mwu_min_p(r->mb->n, r->mn->n);
+        if (rows == 1 || mp < minp) minp = mp;
+    }
+    double g, lo, hi;
+    int k = rep_compare_geomean_ci(c, metric, &g, &lo, &hi);
+    size_t len = (size_t)snprintf(buf, n, "%s: %zu row(s), ", metric, rows);
+    if (len < n && minp >= c->alpha / (double)c->nrows)
+        len +=
+            (size_t)snprintf(buf + len, n - len, "too few trials for any change to be confirmed");
+    else if (len < n && !worse && !better)
+        len += (size_t)snprintf(buf + len, n - len, "no confirmed change");
+    else if (len < n)
+        len += (size_t)snprintf(buf + len, n - len,
+                                "%zu confirmed regression(s), %zu confirmed improvement(s), %zu "
+                                "without a confirmed change",
+                                worse, better, rows - worse - better);
+    if (len < n)
+        len +=
+            (size_t)snprintf(buf + len, n - len, " (Mann-Whitney U, Holm, alpha %g, %g%% minimum)",
+                             c->alpha, c->threshold * 100);
+    if (len < n && k && isfinite(lo))
+        snprintf(buf + len, n - len,
+                 "; geomean of new/base %+.1f%% [95%% bootstrap CI %+.1f%%, %+.1f%%]%s",
+                 (g - 1) * 100, (lo - 1) * 100, (hi - 1) * 100,
+                 !worse && !better && (lo > 1 || hi < 1)
+                     ? ": it moved, but no single row's change is confirmed"
+                     : "");
+    else if (len < n && k)
+        snprintf(buf + len, n - len, "; geomean of new/base %+.1f%%", (g - 1) * 100);
 }
 
 static void compare_print_csv(FILE *f, const struct cmp *c)
 {
-    fprintf(
-        f,
-        "metric,direction,family,impl,workload,threads,base_n,base_median,base_ci_low,"
-        "base_ci_high,new_n,new_median,new_ci_low,new_ci_high,delta_pct,p,p_holm,exact,change\n");
+    fprintf(f,
+            "metric,direction,family,impl,workload,threads,base_n,base_median,base_ci_low,"
+            "base_ci_high,new_n,new_median,new_ci_low,new_ci_high,delta_pct,p,p_holm,exact,change,"
+            "ratio_hl,ratio_ci_low,ratio_ci_high\n");
     for (size_t k = 0; k < c->nrows; k++) {
         const struct cmp_row *r = &c->rows[k];
         /* the names come from the files: quoted (results/output.c's writer) */
@@ -292,10 +384,12 @@ static void compare_print_csv(FILE *f, const struct cmp *c)
         res_csv_field(f, r->b->impl);
         fputc(',', f);
         res_csv_field(f, r->b->workload);
-        fprintf(f, ",%u,%zu,%.10g,%.10g,%.10g,%zu,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g,%d,%s\n",
+        fprintf(f,
+                ",%u,%zu,%.10g,%.10g,%.10g,%zu,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g,%d,%s,%.6g,%.6g,"
+                "%.6g\n",
                 r->b->threads, r->mb->n, r->sb.median, r->sb.ci_low, r->sb.ci_high, r->mn->n,
                 r->sn.median, r->sn.ci_low, r->sn.ci_high, r->delta * 100, r->t.p, r->p_adj,
-                r->t.exact, cmp_change_name[r->change]);
+                r->t.exact, cmp_change_name[r->change], r->ratio, r->ratio_lo, r->ratio_hi);
     }
 }
 
@@ -311,15 +405,21 @@ static void compare_print_json(FILE *f, const struct cmp *c, int regressions)
             res_summary_json(&r->sn), "p", res_json_num(r->t.p), "p_holm", res_json_num(r->p_adj),
             "exact", r->t.exact, "change", cmp_change_name[r->change]);
         json_object_set_new(o, "delta_pct", res_json_num(r->delta * 100));
+        json_object_set_new(o, "ratio_hl", res_json_num(r->ratio));
+        json_object_set_new(
+            o, "ratio_ci",
+            json_pack("[o, o]", res_json_num(r->ratio_lo), res_json_num(r->ratio_hi)));
         json_array_append_new(rows, o);
     }
     for (size_t m = 0; m < c->nnames; m++) {
-        double g;
-        int k = rep_compare_geomean(c, c->names[m], &g);
+        double g, lo, hi;
+        int k = rep_compare_geomean_ci(c, c->names[m], &g, &lo, &hi);
         if (k)
             json_array_append_new(geo,
-                                  json_pack("{s:s, s:i, s:o}", "metric", c->names[m], "rows", k,
-                                            "delta_pct", res_json_num((g - 1) * 100)));
+                                  json_pack("{s:s, s:i, s:o, s:[o, o]}", "metric", c->names[m],
+                                            "rows", k, "delta_pct", res_json_num((g - 1) * 100),
+                                            "delta_ci_pct", res_json_num((lo - 1) * 100),
+                                            res_json_num((hi - 1) * 100)));
     }
     /* paths from the command line may not be UTF-8: res_json_text */
     json_t *j =
@@ -344,6 +444,6 @@ int rep_compare_print(FILE *f, const struct cmp *c)
     else if (!strcmp(c->format, "csv"))
         compare_print_csv(f, c);
     else
-        compare_print_text(f, c, !strcmp(c->format, "md"));
+        rep_compare_print_text(f, c, !strcmp(c->format, "md"));
     return regressions;
 }

@@ -10,8 +10,6 @@
 #include "lab_stats.h"
 #include "resultfile.h"
 
-#define NAMES_MAX 64
-
 enum change { CMP_SAME = 0, CMP_BETTER, CMP_WORSE };
 static const char *const cmp_change_name[] = { "~", "better", "worse" };
 
@@ -20,6 +18,10 @@ struct cmp_row {
     const struct rf_metric *mb, *mn;
     struct lab_summary sb, sn;
     double delta; /* (new - base) / base; NAN if base is 0 */
+    /* new/base as the Hodges-Lehmann ratio with the interval that inverts
+       the U test (lab_ratio.h): it excludes 1 exactly when p < alpha.
+       NAN where not defined (a value <= 0, samples the test cannot shift). */
+    double ratio, ratio_lo, ratio_hi;
     struct lab_mwu t;
     double p_adj;
     enum change change;
@@ -33,7 +35,7 @@ struct cmp {
     struct rf_result base, new_;
     struct cmp_row *rows;
     size_t nrows;
-    const char *names[NAMES_MAX];
+    const char **names; /* the metrics tested, in first-seen order */
     size_t nnames;
     json_t *notes;    /* strings: config differences, unmatched cells */
     json_t *warnings; /* strings */
@@ -55,6 +57,15 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n);
 void rep_compare_warnings(struct cmp *c);
 /* Geometric mean of new/base medians over one metric's rows; their count. */
 int rep_compare_geomean(const struct cmp *c, const char *metric, double *ratio);
+/* The same with a seeded percentile bootstrap interval at 95% (each row's
+   trials resampled on their own); lo and hi NAN when it cannot be had. */
+int rep_compare_geomean_ci(const struct cmp *c, const char *metric, double *ratio, double *lo,
+                           double *hi);
+/* One sentence on one metric, worded from the tests: how many rows changed
+   (regressed, improved) and the geomean with its interval. */
+void rep_compare_summary(const struct cmp *c, const char *metric, char *buf, size_t n);
+/* The text and Markdown formats (report/compare_text.c). */
+void rep_compare_print_text(FILE *f, const struct cmp *c, int md);
 /* Prints the table in c->format (text, md, csv, json); the regressions. */
 int rep_compare_print(FILE *f, const struct cmp *c);
 

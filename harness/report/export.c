@@ -3,6 +3,7 @@
  *   gobench      Go benchmark lines (benchstat), one line per trial
  *   gbench-json  google/benchmark JSON (compare.py, Bencher,
  *                github-action-benchmark): every trial, then aggregates
+ *                (or the aggregates only)
  *   csv          trials and per-cell summaries (gnuplot, spreadsheets) */
 #include <errno.h>
 #include <jansson.h>
@@ -40,6 +41,8 @@ static void export_go_token(const char *s, char *buf, size_t n)
     buf[k] = '\0';
 }
 
+/* Benchmark<Family>/impl=I[/workload=W]/threads=T: the thread count is a
+   sub-benchmark key, as Go names its cases; "-N" after it is GOMAXPROCS. */
 static void export_bench_name(const struct rf_cell *c, char *buf, size_t n)
 {
     char fam[64], impl[64], wl[128];
@@ -47,7 +50,8 @@ static void export_bench_name(const struct rf_cell *c, char *buf, size_t n)
     export_go_token(c->impl, impl, sizeof impl);
     export_go_token(c->workload, wl, sizeof wl);
     if (fam[0] >= 'a' && fam[0] <= 'z') fam[0] = (char)(fam[0] - 'a' + 'A');
-    snprintf(buf, n, "%s/impl=%s%s%s", fam, impl, *wl ? "/workload=" : "", wl);
+    snprintf(buf, n, "%s/impl=%s%s%s/threads=%u", fam, impl, *wl ? "/workload=" : "", wl,
+             c->threads);
 }
 
 /* A context string, "" when the file has none (the context is optional). */
@@ -60,6 +64,10 @@ static const char *export_ctx(const struct rf_result *r, const char *key)
 static void export_gobench(FILE *f, const struct rf_result *r)
 {
     static const char *const keys[] = { "commit", "host", "kernel", "compiler", "date" };
+    const json_t *cpus = json_object_get(r->context, "online_cpus");
+    char procs[32] = ""; /* Go's "-N" is GOMAXPROCS: here the CPUs the run could use */
+    if (json_is_integer(cpus) && json_integer_value(cpus) > 0)
+        snprintf(procs, sizeof procs, "-%lld", (long long)json_integer_value(cpus));
     fprintf(f, "goos: linux\npkg: contend\n");
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char v[200];
@@ -78,7 +86,7 @@ static void export_gobench(FILE *f, const struct rf_result *r)
             long long iters = json_is_integer(ops) && json_integer_value(ops) > 0
                 ? (long long)json_integer_value(ops)
                 : 1;
-            fprintf(f, "Benchmark%s-%u %lld", name, c->threads, iters);
+            fprintf(f, "Benchmark%s%s %lld", name, procs, iters);
             /* ns/op first, as Go writes it; then every other directed metric */
             const json_t *ns = json_object_get(t, "ns_per_op");
             if (json_is_number(ns)) fprintf(f, " %.6g ns/op", json_number_value(ns));
@@ -96,10 +104,20 @@ static void export_gobench(FILE *f, const struct rf_result *r)
     }
 }
 
-static double export_trial_num(const json_t *t, const char *key, double dflt)
+/* A trial's value of metric name: a field of the trial, or, for a per-op
+   counter (cycles_per_op, task_clock_ns_per_op ...), of trial.counters.per_op. */
+static int export_trial_value(const json_t *t, const char *name, double *v)
 {
-    const json_t *v = json_object_get(t, key);
-    return json_is_number(v) ? json_number_value(v) : dflt;
+    const json_t *x = json_object_get(t, name);
+    size_t l = strlen(name);
+    if (!x && res_is_counter_metric(name) && l > 7 && !strcmp(name + l - 7, "_per_op")) {
+        char ev[64];
+        snprintf(ev, sizeof ev, "%.*s", (int)(l - 7), name);
+        x = json_object_get(json_object_get(json_object_get(t, "counters"), "per_op"), ev);
+    }
+    if (!json_is_number(x) || !isfinite(json_number_value(x))) return 0;
+    *v = json_number_value(x);
+    return 1;
 }
 
 static json_t *export_gbench_run(const char *name, size_t family, const struct rf_cell *c,
@@ -111,23 +129,97 @@ static json_t *export_gbench_run(const char *name, size_t family, const struct r
                      (int)c->threads, "time_unit", "ns");
 }
 
-json_t *rep_export_gbench(const struct rf_result *r)
+#define EXPORT_CPU "task_clock_ns_per_op" /* the workers' CPU time per op */
+
+/* One iteration entry per trial: real_time is wall ns/op, cpu_time the
+   measured CPU ns/op (task-clock), or the real time where none was
+   measured (*fallback counts those). */
+static void export_gbench_trials(json_t *benches, const char *name, size_t idx,
+                                 const struct rf_cell *c, size_t *fallback)
+{
+    const json_t *trials = json_object_get(c->json, "trials"), *t;
+    size_t k, reps = json_array_size(trials);
+    json_array_foreach(trials, k, t)
+    {
+        json_t *b = export_gbench_run(name, idx, c, reps, "iteration");
+        double ns = NAN, ops = 1, cpu;
+        export_trial_value(t, "ns_per_op", &ns);
+        export_trial_value(t, "ops", &ops);
+        if (!export_trial_value(t, EXPORT_CPU, &cpu)) cpu = ns, ++*fallback;
+        json_object_set_new(b, "repetition_index", json_integer((json_int_t)k));
+        json_object_set_new(b, "iterations",
+                            json_integer(ops >= 1 && ops < 9e18 ? (json_int_t)ops : 1));
+        json_object_set_new(b, "real_time", res_json_num(ns));
+        json_object_set_new(b, "cpu_time", res_json_num(cpu));
+        for (size_t m = 0; m < c->nmetrics; m++) { /* user counters */
+            const char *mn = c->metrics[m].name;
+            double v;
+            if (c->metrics[m].dir == DIR_NONE || !strcmp(mn, "ns_per_op")
+                || !export_trial_value(t, mn, &v))
+                continue;
+            json_object_set_new(b, !strcmp(mn, "ops_per_s") ? "items_per_second" : mn,
+                                res_json_num(v));
+        }
+        json_array_append_new(benches, b);
+    }
+}
+
+/* Aggregates over the trials (at least min_trials): mean, median, stddev. */
+static void export_gbench_aggregates(json_t *benches, const char *name, size_t idx,
+                                     const struct rf_cell *c, size_t min_trials, size_t *fallback)
+{
+    static const char *const aggs[] = { "mean", "median", "stddev" };
+    const struct rf_metric *cpu = res_cell_metric(c, EXPORT_CPU);
+    for (size_t a = 0; a < 3 && c->ntrials >= min_trials; a++) {
+        char an[320];
+        snprintf(an, sizeof an, "%s_%s", name, aggs[a]);
+        json_t *b = export_gbench_run(an, idx, c, c->ntrials, "aggregate");
+        json_object_set_new(b, "run_name", json_string(name));
+        json_object_set_new(b, "aggregate_name", json_string(aggs[a]));
+        json_object_set_new(b, "aggregate_unit", json_string("time"));
+        json_object_set_new(b, "iterations", json_integer((json_int_t)c->ntrials));
+        for (size_t m = 0; m < c->nmetrics; m++) {
+            const struct rf_metric *mt = &c->metrics[m];
+            int is_ns = !strcmp(mt->name, "ns_per_op");
+            if ((mt->dir == DIR_NONE && !is_ns) || !mt->n) continue;
+            struct lab_summary s;
+            lab_summarize(mt->v, mt->n, &s);
+            double v = a == 0 ? s.mean : a == 1 ? s.median : s.cv * fabs(s.mean);
+            if (is_ns) {
+                json_object_set_new(b, "real_time", res_json_num(v));
+                if (!cpu || !cpu->n)
+                    json_object_set_new(b, "cpu_time", res_json_num(v)), ++*fallback;
+            } else if (mt == cpu) {
+                json_object_set_new(b, "cpu_time", res_json_num(v));
+            } else {
+                json_object_set_new(b,
+                                    !strcmp(mt->name, "ops_per_s") ? "items_per_second" : mt->name,
+                                    res_json_num(v));
+            }
+        }
+        json_array_append_new(benches, b);
+    }
+}
+
+static json_t *export_gbench(const struct rf_result *r, int aggregates_only)
 {
     json_t *ctx =
-        json_pack("{s:s, s:s, s:s, s:I, s:b, s:s}", "date", export_ctx(r, "date"), "host_name",
-                  export_ctx(r, "host"), "executable", "contend", "num_cpus",
+        json_pack("{s:s?, s:s?, s:s, s:I, s:b, s:s}", "date", rep_ctx_str(r, "date"), "host_name",
+                  rep_ctx_str(r, "host"), "executable", "contend", "num_cpus",
                   (json_int_t)json_integer_value(
                       r->context ? json_object_get(r->context, "online_cpus") : NULL),
                   "cpu_scaling_enabled",
                   json_is_string(r->context ? json_object_get(r->context, "governor") : NULL)
                       && strcmp(rep_ctx_str(r, "governor"), "performance") != 0,
                   "library_build_type", "release");
+    if (!ctx) return NULL;
     const json_t *load = r->context ? json_object_get(r->context, "loadavg") : NULL;
     if (json_is_array(load)) json_object_set(ctx, "load_avg", (json_t *)load);
     json_object_set_new(ctx, "caches", json_array());
     json_object_set_new(ctx, "mhz_per_cpu", json_integer(0));
     if (r->context) json_object_set(ctx, "contend", (json_t *)r->context);
     json_t *benches = json_array();
+    size_t fallback = 0;
     for (size_t i = 0; i < r->ncells; i++) {
         const struct rf_cell *c = &r->cells[i];
         char name[300];
@@ -136,59 +228,20 @@ json_t *rep_export_gbench(const struct rf_result *r)
                      c->threads);
         else
             snprintf(name, sizeof name, "%s/%s/threads:%u", c->family, c->impl, c->threads);
-        const json_t *trials = json_object_get(c->json, "trials"), *t;
-        size_t k, reps = json_array_size(trials);
-        json_array_foreach(trials, k, t)
-        {
-            json_t *b = export_gbench_run(name, i, c, reps, "iteration");
-            double ns = export_trial_num(t, "ns_per_op", NAN), ops = export_trial_num(t, "ops", 1);
-            json_object_set_new(b, "repetition_index", json_integer((json_int_t)k));
-            /* the reader bounds ops to 1e18, well inside int64 */
-            json_object_set_new(b, "iterations",
-                                json_integer(ops >= 1 && ops <= 1e18 ? (json_int_t)ops : 1));
-            json_object_set_new(b, "real_time", res_json_num(ns));
-            json_object_set_new(b, "cpu_time", res_json_num(ns));
-            for (size_t m = 0; m < c->nmetrics; m++) { /* user counters */
-                const char *mn = c->metrics[m].name;
-                if (c->metrics[m].dir == DIR_NONE || !strcmp(mn, "ns_per_op")) continue;
-                const json_t *v = json_object_get(t, mn);
-                if (json_is_number(v))
-                    json_object_set_new(b, !strcmp(mn, "ops_per_s") ? "items_per_second" : mn,
-                                        res_json_num(json_number_value(v)));
-            }
-            json_array_append_new(benches, b);
-        }
-        /* aggregates over the trials: mean, median, stddev */
-        static const char *const aggs[] = { "mean", "median", "stddev" };
-        for (size_t a = 0; a < 3 && reps > 1; a++) {
-            char an[320];
-            snprintf(an, sizeof an, "%s_%s", name, aggs[a]);
-            json_t *b = export_gbench_run(an, i, c, reps, "aggregate");
-            json_object_set_new(b, "run_name", json_string(name));
-            json_object_set_new(b, "aggregate_name", json_string(aggs[a]));
-            json_object_set_new(b, "aggregate_unit", json_string("time"));
-            json_object_set_new(b, "iterations", json_integer((json_int_t)reps));
-            for (size_t m = 0; m < c->nmetrics; m++) {
-                const struct rf_metric *mt = &c->metrics[m];
-                int is_ns = !strcmp(mt->name, "ns_per_op");
-                if ((mt->dir == DIR_NONE && !is_ns) || !mt->n) continue;
-                struct lab_summary s;
-                lab_summarize(mt->v, mt->n, &s);
-                double v = a == 0 ? s.mean : a == 1 ? s.median : s.cv * fabs(s.mean);
-                if (is_ns) {
-                    json_object_set_new(b, "real_time", res_json_num(v));
-                    json_object_set_new(b, "cpu_time", res_json_num(v));
-                } else {
-                    json_object_set_new(
-                        b, !strcmp(mt->name, "ops_per_s") ? "items_per_second" : mt->name,
-                        res_json_num(v));
-                }
-            }
-            json_array_append_new(benches, b);
-        }
+        if (!aggregates_only) export_gbench_trials(benches, name, i, c, &fallback);
+        /* with the trials, aggregates of 2 or more (as google/benchmark);
+           alone, of any number */
+        export_gbench_aggregates(benches, name, i, c, aggregates_only ? 1 : 2, &fallback);
     }
+    json_object_set_new(
+        ctx, "contend_cpu_time",
+        json_string(fallback ? "cpu_time is the real time where CPU time was not measured "
+                               "(counters off or unavailable): it is not CPU time there"
+                             : "cpu_time: the worker threads' CPU time per op (task-clock)"));
     return json_pack("{s:o, s:o}", "context", ctx, "benchmarks", benches);
 }
+
+json_t *rep_export_gbench(const struct rf_result *r) { return export_gbench(r, 0); }
 
 /* The union of the metric names of every cell, in first-seen order. */
 static size_t export_all_metrics(const struct rf_result *r, const char **names, size_t max)
@@ -214,15 +267,26 @@ static void export_csv_cell_key(FILE *f, const struct rf_cell *c)
     fprintf(f, ",%u", c->threads);
 }
 
+/* One line per trial, one column per metric that some trial has (counters
+   included, from trial.counters.per_op); a metric a trial lacks is empty. */
 static void export_trials_csv(FILE *f, const struct rf_result *r)
 {
     const char *names[256];
     size_t nn = export_all_metrics(r, names, 256);
-    fprintf(f, "family,impl,workload,threads,trial");
-    for (size_t m = 0; m < nn; m++) {
-        fputc(',', f);
-        res_csv_field(f, names[m]);
+    unsigned char used[256] = { 0 };
+    for (size_t i = 0; i < r->ncells; i++) {
+        const json_t *trials = json_object_get(r->cells[i].json, "trials"), *t;
+        size_t k;
+        double v;
+        json_array_foreach(trials, k, t) for (size_t m = 0; m < nn; m++) used[m] |=
+            export_trial_value(t, names[m], &v);
     }
+    fprintf(f, "family,impl,workload,threads,trial");
+    for (size_t m = 0; m < nn; m++)
+        if (used[m]) {
+            fputc(',', f);
+            res_csv_field(f, names[m]);
+        }
     fputc('\n', f);
     for (size_t i = 0; i < r->ncells; i++) {
         const json_t *trials = json_object_get(r->cells[i].json, "trials"), *t;
@@ -232,11 +296,12 @@ static void export_trials_csv(FILE *f, const struct rf_result *r)
             export_csv_cell_key(f, &r->cells[i]);
             fprintf(f, ",%zu", k);
             for (size_t m = 0; m < nn; m++) {
-                const json_t *v = json_object_get(t, names[m]);
-                if (json_is_number(v))
-                    fprintf(f, ",%.10g", json_number_value(v));
+                double v;
+                if (!used[m]) continue;
+                if (export_trial_value(t, names[m], &v))
+                    fprintf(f, ",%.10g", v);
                 else
-                    fputc(',', f); /* empty: not measured */
+                    fputc(',', f); /* not measured in this trial */
             }
             fputc('\n', f);
         }
@@ -303,10 +368,15 @@ int rep_export_known(const char *format)
     return 0;
 }
 
-int rep_export(const struct rf_result *r, const char *format, const char *path, char *err, size_t n)
+int rep_export_flags(const struct rf_result *r, const char *format, unsigned flags,
+                     const char *path, char *err, size_t n)
 {
+    if ((flags & REP_EXPORT_AGGREGATES) && strcmp(format, "gbench-json")) {
+        snprintf(err, n, "--aggregates-only: only for --format gbench-json");
+        return -EINVAL;
+    }
     if (!strcmp(format, "gbench-json")) {
-        json_t *j = rep_export_gbench(r);
+        json_t *j = export_gbench(r, (flags & REP_EXPORT_AGGREGATES) != 0);
         int rc = 0;
         if (!j) {
             snprintf(err, n, "out of memory");
@@ -325,6 +395,11 @@ int rep_export(const struct rf_result *r, const char *format, const char *path, 
             return export_emit(path, export_formats[i].fn, r, err, n);
     snprintf(err, n, "--format: '%s' is not one of gobench, gbench-json, csv, csv-summary", format);
     return -EINVAL;
+}
+
+int rep_export(const struct rf_result *r, const char *format, const char *path, char *err, size_t n)
+{
+    return rep_export_flags(r, format, 0, path, err, n);
 }
 
 int rep_export_summary_csv(const char *path, const struct rf_result *r, char *err, size_t n)

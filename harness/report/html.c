@@ -1,150 +1,122 @@
-/* report.md to report.html: the subset of Markdown the report writes
- * (headings, lists, pipe tables, inline code, bold, links), with every
- * image inlined as SVG so the page is self-contained. */
-#include <stdio.h>
+/* The HTML half of the report writer (doc.h): escaping, the page, and the
+ * plots inlined as SVG so that report.html is one self-contained file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "report.h"
+#include "doc.h"
 
-static void html_text(FILE *f, const char *s, size_t len)
+#define HTML_MAX_SVG (16u << 20)
+
+void rep_html_text(FILE *f, const char *s, size_t len)
 {
-    int code = 0, bold = 0, em = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (c == '`') {
-            fputs(code ? "</code>" : "<code>", f);
-            code = !code;
-            continue;
+    for (size_t i = 0; i < len; i++) switch (s[i]) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(s[i], f);
         }
-        if (!code && c == '*' && i + 1 < len && s[i + 1] == '*') {
-            fputs(bold ? "</b>" : "<b>", f);
-            bold = !bold;
-            i++;
-            continue;
-        }
-        if (!code && c == '*') {
-            fputs(em ? "</i>" : "<i>", f);
-            em = !em;
-            continue;
-        }
-        if (!code && c == '[') { /* [text](target) */
-            const char *close = memchr(s + i, ']', len - i);
-            if (close && close + 1 < s + len && close[1] == '(') {
-                const char *end = memchr(close, ')', (size_t)(s + len - close));
-                if (end) {
-                    fprintf(f, "<a href=\"%.*s\">", (int)(end - close - 2), close + 2);
-                    html_text(f, s + i + 1, (size_t)(close - s - (long)i - 1));
-                    fputs("</a>", f);
-                    i = (size_t)(end - s);
-                    continue;
-                }
-            }
-        }
-        if (c == '<')
-            fputs("&lt;", f);
-        else if (c == '>')
-            fputs("&gt;", f);
-        else if (c == '&')
-            fputs("&amp;", f);
-        else
-            fputc(c, f);
-    }
-    if (code) fputs("</code>", f);
-    if (bold) fputs("</b>", f);
-    if (em) fputs("</i>", f);
 }
 
-/* Inlines dir/target (an .svg sibling of a .png) without its XML prologue. */
-static void html_inline_svg(FILE *f, const char *dir, const char *target, size_t tlen)
+void rep_html_page_begin(FILE *f, const char *title)
 {
-    char path[1200];
-    snprintf(path, sizeof path, "%s/%.*s", dir, (int)tlen, target);
-    char *dot = strrchr(path, '.');
-    if (dot) strcpy(dot, ".svg");
-    FILE *s = fopen(path, "r");
-    if (!s) {
-        fprintf(f, "<p>(missing image %s)</p>\n", path);
-        return;
-    }
-    char buf[8192];
-    int started = 0;
-    while (fgets(buf, sizeof buf, s)) {
-        if (!started && !(started = strstr(buf, "<svg") != NULL)) continue;
-        fputs(buf, f);
-    }
-    fclose(s);
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+          "style-src 'unsafe-inline'; img-src data:\">\n<title>",
+          f);
+    rep_html_text(f, title, strlen(title));
+    fputs("</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;"
+          "padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0;font-size:90%}"
+          "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}.r{text-align:right}"
+          "th{background:#f4f4f4}svg{max-width:100%;height:auto}code{background:#f4f4f4}"
+          "figure{margin:1em 0}figcaption{font-size:85%;color:#555}</style></head><body>\n",
+          f);
 }
 
-void rep_md_to_html(FILE *f, const char *md, const char *dir, const char *title)
+void rep_html_page_end(FILE *f) { fputs("</body></html>\n", f); }
+
+/* The whole file, read without following a symbolic link; NULL and -errno. */
+static char *html_slurp(const char *path, size_t *len, int *rc)
 {
-    fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
-    html_text(f, title, strlen(title));
-    fprintf(f,
-            "</title>\n<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;"
-            "padding:0 1em}table{border-collapse:collapse;margin:1em 0;font-size:90%%}"
-            "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}"
-            "td:first-child,th:first-child{text-align:left}svg{max-width:100%%;height:auto}"
-            "code{background:#f4f4f4}</style></head><body>\n");
-    int in_list = 0, in_table = 0, row = 0;
-    for (const char *l = md; *l;) {
-        const char *nl = strchr(l, '\n');
-        size_t len = nl ? (size_t)(nl - l) : strlen(l);
-        int item = len > 2 && l[0] == '-' && l[1] == ' ', cells = len && l[0] == '|';
-        if (in_list && !item) {
-            fputs("</ul>\n", f);
-            in_list = 0;
-        }
-        if (in_table && !cells) {
-            fputs("</table>\n", f);
-            in_table = 0;
-        }
-        if (len && l[0] == '#') {
-            int h = 0;
-            while (h < (int)len && l[h] == '#') h++;
-            fprintf(f, "<h%d>", h);
-            html_text(f, l + h + 1, len - (size_t)h - 1);
-            fprintf(f, "</h%d>\n", h);
-        } else if (item) {
-            if (!in_list) {
-                fputs("<ul>\n", f);
-                in_list = 1;
-            }
-            fputs("<li>", f);
-            html_text(f, l + 2, len - 2);
-            fputs("</li>\n", f);
-        } else if (cells) {
-            if (!in_table) {
-                fputs("<table>\n", f);
-                in_table = 1;
-                row = 0;
-            }
-            if (row++ == 1) goto next; /* the |---| line */
-            fputs("<tr>", f);
-            const char *c = l + 1, *end = l + len;
-            while (c < end) {
-                const char *bar = memchr(c, '|', (size_t)(end - c));
-                if (!bar) break;
-                fputs(row == 1 ? "<th>" : "<td>", f);
-                html_text(f, c, (size_t)(bar - c));
-                fputs(row == 1 ? "</th>" : "</td>", f);
-                c = bar + 1;
-            }
-            fputs("</tr>\n", f);
-        } else if (len > 4 && l[0] == '!' && l[1] == '[') {
-            const char *paren = memchr(l, '(', len), *close = memchr(l, ')', len);
-            if (paren && close > paren)
-                html_inline_svg(f, dir, paren + 1, (size_t)(close - paren - 1));
-        } else if (len) {
-            fputs("<p>", f);
-            html_text(f, l, len);
-            fputs("</p>\n", f);
-        }
-    next:
-        l += len + (nl != NULL);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    char *buf = NULL;
+    *rc = 0;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        *rc = -errno;
+    } else if (!S_ISREG(st.st_mode) || (size_t)st.st_size > HTML_MAX_SVG) {
+        *rc = -EINVAL;
+    } else if (!(buf = malloc((size_t)st.st_size + 1))) {
+        *rc = -ENOMEM;
+    } else {
+        size_t have = 0;
+        ssize_t k;
+        while (have < (size_t)st.st_size
+               && (k = read(fd, buf + have, (size_t)st.st_size - have)) > 0)
+            have += (size_t)k;
+        buf[have] = '\0';
+        *len = have;
     }
-    if (in_list) fputs("</ul>\n", f);
-    if (in_table) fputs("</table>\n", f);
-    fputs("</body></html>\n", f);
+    if (fd >= 0) close(fd);
+    return buf;
 }
 
-/* ---------------- the report ------------------------------------------------ */
+/* Whether a tag of the SVG could carry script or a link (gnuplot's never
+   do: a check, not a filter). Text is escaped, so every '<' opens a tag. */
+static int html_svg_unsafe(const char *s)
+{
+    static const char *const bad[] = { "<script", "<foreignobject", "<iframe", "<a ",
+                                       "javascript:" };
+    for (const char *t = strchr(s, '<'); t; t = strchr(t + 1, '<')) {
+        const char *end = strchr(t, '>');
+        if (!end) return 1;
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+            if (!strncasecmp(t, bad[i], strlen(bad[i]))) return 1;
+        for (const char *p = t; p < end; p++) {
+            if (strncasecmp(p, "javascript:", 11) == 0) return 1;
+            if ((*p != ' ' && *p != '\t' && *p != '\n') || strncasecmp(p + 1, "on", 2)) continue;
+            const char *q = p + 3;
+            while ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')) q++;
+            if (q > p + 3 && *q == '=') return 1; /* an event handler attribute */
+        }
+    }
+    return 0;
+}
+
+int rep_html_svg(FILE *f, const char *dir, const char *stem, int prefix)
+{
+    size_t plen = strlen(dir) + strlen(stem) + 16, len = 0;
+    char *path = malloc(plen);
+    if (!path) return -ENOMEM;
+    snprintf(path, plen, "%s/plots/%s.svg", dir, stem);
+    int rc;
+    char *svg = html_slurp(path, &len, &rc);
+    free(path);
+    if (!svg) return rc;
+    const char *p = strstr(svg, "<svg");
+    if (!p || html_svg_unsafe(p)) {
+        free(svg);
+        return -EINVAL;
+    }
+    /* several plots share one page: gnuplot's ids (and the references to
+       them) get a per-image prefix */
+    static const char *const ref[] = { "id='", "id=\"", "href='#", "href=\"#", "url(#" };
+    while (*p) {
+        size_t i = 0;
+        while (i < sizeof ref / sizeof *ref && strncmp(p, ref[i], strlen(ref[i]))) i++;
+        if (i < sizeof ref / sizeof *ref) {
+            fprintf(f, "%sp%d-", ref[i], prefix);
+            p += strlen(ref[i]);
+        } else {
+            fputc(*p++, f);
+        }
+    }
+    free(svg);
+    return 0;
+}

@@ -30,10 +30,12 @@ struct report {
     const struct experiment *e;    /* reproduce: the evolution table; or NULL */
     int argc;                      /* the command that made the report */
     char **argv;
+    int summary; /* also DIR/summary.csv (reproduce) */
 };
 
-/* Writes DIR/report.md, DIR/report.html and DIR/plots/. 0, or -errno with a
-   one-line err (-ENOENT: gnuplot is missing). */
+/* Writes DIR/report.md, DIR/report.html and DIR/plots/, all or nothing
+   (report/outdir.h). 0, or -errno with a one-line err (-ENOENT: gnuplot is
+   missing). */
 int rep_write(const struct report *rp, char *err, size_t n);
 
 /* After `contend reproduce`: reads DIR/results.json and writes summary.csv,
@@ -41,8 +43,8 @@ int rep_write(const struct report *rp, char *err, size_t n);
 int rep_reproduce(const char *dir, const struct experiment *e, int argc, char **argv, char *err,
                   size_t n);
 
-/* Parts of a report (report/evolution.c, report/html.c). */
-void rep_evolution(FILE *md, const struct experiment *e, const struct rf_result *r);
-void rep_md_to_html(FILE *f, const char *md, const char *dir, const char *title);
+/* The seed-shaped evolution table of a reproduction (report/evolution.c). */
+struct doc;
+void rep_evolution(struct doc *d, const struct experiment *e, const struct rf_result *r);
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "build_commit.h" /* generated at every build: scripts/build-commit */
 #include "results.h"
 
 #ifndef CONTEND_SOURCE_DIR
@@ -17,9 +18,6 @@
 #endif
 #ifndef CONTEND_BUILD_TYPE
 #define CONTEND_BUILD_TYPE ""
-#endif
-#ifndef CONTEND_BUILD_COMMIT
-#define CONTEND_BUILD_COMMIT ""
 #endif
 #ifndef CONTEND_VERSION
 #define CONTEND_VERSION "0"
@@ -62,6 +60,12 @@ static json_t *context_str(char *s)
     json_t *j = s ? json_string(s) : json_null();
     free(s);
     return j ? j : json_null();
+}
+
+const char *res_context_build(int *dirty)
+{
+    *dirty = CONTEND_BUILT_DIRTY;
+    return CONTEND_BUILT_COMMIT;
 }
 
 /* The command line as the user typed it (main() keeps it before any
@@ -111,9 +115,20 @@ struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const doub
         }
     }
     /* no source tree at run time (a binary carried to another machine):
-       the commit the build was configured from */
-    if (!commit && CONTEND_BUILD_COMMIT[0]) commit = strdup(CONTEND_BUILD_COMMIT "-build");
+       the commit the binary was built from */
+    int dirty;
+    const char *built = res_context_build(&dirty);
+    if (!commit && built[0]) {
+        char b[64];
+        snprintf(b, sizeof b, "%s%s-build", built, dirty ? "-dirty" : "");
+        commit = strdup(b);
+    }
     json_object_set_new(ctx, "commit", context_str(commit));
+    /* the build's own commit and dirty state (history keys runs by them):
+       "commit" above is the source tree's at run time, which differs when
+       the tree was checked out or edited after the build */
+    json_object_set_new(ctx, "build_commit", built[0] ? json_string(built) : json_null());
+    json_object_set_new(ctx, "build_dirty", json_boolean(dirty));
     json_object_set_new(ctx, "version", json_string(CONTEND_VERSION));
     json_object_set_new(ctx, "compiler", json_string(__VERSION__));
     json_object_set_new(ctx, "cflags", json_string(CONTEND_CFLAGS));
@@ -128,6 +143,9 @@ struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const doub
     }
     json_object_set_new(ctx, "topology", context_topology());
     json_object_set_new(ctx, "online_cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && psize > 0)
+        json_object_set_new(ctx, "memory_bytes", json_integer((json_int_t)pages * psize));
 
     double load[3];
     if (getloadavg(load, 3) == 3) {

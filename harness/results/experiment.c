@@ -11,14 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef CONTEND_SOURCE_DIR
-#define CONTEND_SOURCE_DIR "."
-#endif
-
 const char *res_workloads_dir(void)
 {
+    static char dir[300];
     const char *d = getenv("CONTEND_WORKLOADS");
-    return d && *d ? d : CONTEND_SOURCE_DIR "/workloads";
+    if (d && *d) return d;
+    snprintf(dir, sizeof dir, "%s/workloads", res_data_dir());
+    return dir;
 }
 
 struct load_ctx {

@@ -47,6 +47,9 @@ int res_experiment_opts(struct experiment *e, const char *const *extra, int next
 void res_experiment_drop_option(struct experiment *e, const char *opt);
 const char *res_experiment_label(const struct experiment *e, const char *impl);
 const char *res_experiment_reference(const struct experiment *e, const char *impl);
-const char *res_workloads_dir(void);
+const char *res_workloads_dir(void); /* $CONTEND_WORKLOADS, else DATA/workloads */
+/* PREFIX/share/contend beside an installed binary, else the source tree
+   (results/datadir.c). */
+const char *res_data_dir(void);
 
 #endif

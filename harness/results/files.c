@@ -35,9 +35,11 @@ static int files_open_regular(const char *path, size_t max, struct stat *st, cha
         snprintf(err, n, "cannot read '%s': %s", path, strerror(e));
         return -e;
     }
-    int rc = 0;
-    if (fstat(fd, st) != 0) {
-        rc = -errno;
+    /* a failed system call, else what the descriptor is */
+    int rc = fstat(fd, st) != 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0
+        ? -errno
+        : 0;
+    if (rc) {
         snprintf(err, n, "cannot read '%s': %s", path, strerror(-rc));
     } else if (S_ISDIR(st->st_mode)) {
         rc = -EISDIR;
@@ -49,9 +51,6 @@ static int files_open_regular(const char *path, size_t max, struct stat *st, cha
         rc = -EFBIG;
         snprintf(err, n, "'%s' is too large (%jd bytes; the limit is %zu)", path,
                  (intmax_t)st->st_size, max);
-    } else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
-        rc = -errno;
-        snprintf(err, n, "cannot read '%s': %s", path, strerror(-rc));
     }
     if (rc) {
         close(fd);

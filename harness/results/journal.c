@@ -314,11 +314,12 @@ fail:
 static int journal_unhex(const char *s, void *out, size_t size)
 {
     if (!s || strlen(s) != size * 2) return -1;
+    static const char digits[] = "0123456789abcdef";
     unsigned char *b = out;
     for (size_t i = 0; i < size; i++) {
-        unsigned v;
-        if (sscanf(s + 2 * i, "%2x", &v) != 1) return -1;
-        b[i] = (unsigned char)v;
+        const char *hi = strchr(digits, s[2 * i]), *lo = strchr(digits, s[2 * i + 1]);
+        if (!s[2 * i] || !s[2 * i + 1] || !hi || !lo) return -1;
+        b[i] = (unsigned char)((hi - digits) << 4 | (lo - digits));
     }
     return 0;
 }

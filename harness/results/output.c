@@ -43,7 +43,7 @@ static json_t *output_fill(json_t *obj, const char *const *names, json_t *const 
 
 json_t *res_summary_json(const struct lab_summary *s)
 {
-    if (!isfinite(s->median)) return json_null();
+    if (!s->n || !isfinite(s->median)) return json_null(); /* nothing ran: no 0 */
     static const char *const names[] = { "n",  "median", "min",     "max",      "mean",
                                          "cv", "ci_low", "ci_high", "ci_level", "unstable" };
     json_t *const values[] = { json_integer((json_int_t)s->n), res_json_num(s->median),
@@ -146,14 +146,28 @@ static json_t *output_cell(const struct cell *c, const struct run_opts *o)
     for (size_t i = 0; sum && i < fam->nmetrics; i++)
         if (fam->metrics[i].flags & FAM_M_SUMMARY)
             json_object_set_new(sum, fam->metrics[i].name, res_summary_json(&c->m[i]));
-    json_t *cell =
-        json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "family", c->impl->family, "impl",
-                  c->impl->name, "origin", c->impl->origin, "threads", (int)c->threads, "verdict",
-                  run_verdict_name(c->verdict), "summary", sum, "trials", trials);
+    json_t *cell = json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:o, s:o}", "family", c->impl->family,
+                             "impl", c->impl->name, "origin", c->impl->origin, "source",
+                             run_registry_source(c->impl), "threads", (int)c->threads, "verdict",
+                             run_verdict_name(c->verdict), "summary", sum, "trials", trials);
     if (!cell) return NULL;
     json_t *ctr = res_ctr_cell_json(c);
     if (ctr) json_object_set_new(cell, "counters", ctr);
-    json_object_set_new(cell, "outcome", json_string(run_outcome_name(c->outcome)));
+    double pv[RUN_MAX_PARAMS];
+    size_t np = run_param_values(o, c->impl, pv);
+    if (np) { /* the variant's parameters: part of the benchmark's identity */
+        json_t *params = json_object();
+        for (size_t i = 0; i < np; i++)
+            json_object_set_new(params, c->impl->params[i].name, json_real(pv[i]));
+        json_object_set_new(cell, "params", params);
+    }
+    size_t ran = 0;
+    for (size_t k = 0; k < o->reps; k++) ran += c->trials[k].outcome != OUTCOME_SKIPPED;
+    json_object_set_new(cell, "outcome",
+                        json_string(c->skipped[0] ? "skipped"
+                                        : ran     ? run_outcome_name(c->outcome)
+                                                  : "not run"));
+    if (c->skipped[0]) json_object_set_new(cell, "skipped", json_string(c->skipped));
     if (c->failed && c->failed->outcome_detail[0])
         json_object_set_new(cell, "outcome_detail", json_string(c->failed->outcome_detail));
     return cell;

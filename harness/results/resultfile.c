@@ -221,6 +221,18 @@ static int resultfile_load_cell(const json_t *j, const struct rf_result *r, stru
     const json_t *w = json_object_get(j, "workload");
     if (!w && r->config) w = json_object_get(r->config, "workload");
     if (!(c->workload = resultfile_workload_key(w))) return -ENOMEM;
+    const json_t *params = json_object_get(j, "params");
+    if (json_is_object(params) && json_object_size(params)) {
+        /* a variant's parameters are part of what was measured */
+        char *pk = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+        size_t len = strlen(c->workload) + (pk ? strlen(pk) : 0) + 2;
+        char *both = pk ? malloc(len) : NULL;
+        if (both) snprintf(both, len, "%s%s%s", c->workload, *c->workload ? "," : "", pk);
+        free(pk);
+        if (!both) return -ENOMEM;
+        free(c->workload);
+        c->workload = both;
+    }
     c->ntrials = json_array_size(trials);
     size_t k;
     const json_t *t;

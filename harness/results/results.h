@@ -25,6 +25,9 @@ void res_context_set_cmdline(int argc, char **argv);
 /* What was measured, where, how: commit, compiler, kernel, topology, load
    (at the run's start when loadavg_start[0] >= 0), seed, command line. */
 struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const double *loadavg_start);
+/* The commit the binary was built from ("" outside a git tree) and whether
+   its tracked files differed from it, taken at build time. */
+const char *res_context_build(int *dirty);
 /* One-line stderr warnings when the machine is busy or scales frequency. */
 void res_context_warn(FILE *f, const char *who);
 

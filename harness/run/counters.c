@@ -64,13 +64,17 @@ void run_ctr_pmus(char *buf, size_t n)
 
 int run_ctr_paranoid(void)
 {
-    int v = -100;
+    char buf[32], *end;
     FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+    long v = -100;
     if (f) {
-        if (fscanf(f, "%d", &v) != 1) v = -100;
+        if (fgets(buf, sizeof buf, f)) {
+            v = strtol(buf, &end, 10);
+            if (end == buf) v = -100;
+        }
         fclose(f);
     }
-    return v;
+    return (int)v;
 }
 
 /* ---------------- naming --------------------------------------------------- */

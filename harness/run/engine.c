@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "family.h"
 #include "lab_util.h"
@@ -183,6 +184,38 @@ static void engine_restore(const struct run_opts *o, const struct run_hooks *h,
     }
 }
 
+/* FIFO spinning oversubscribed: every hand-off waits for one particular
+   thread to be scheduled. Past this many threads per CPU a trial, even of
+   fixed time, does not drain in minutes (ticket at 1,000 threads on 2 CPUs:
+   over 30 s past a 0.1 s deadline), so the cell is refused with the reason. */
+#define ENGINE_FIFO_OVERSUB_MAX 4
+
+const char *run_cell_refusal(const struct run_opts *o, const struct lab_impl *impl,
+                             unsigned threads, char *buf, size_t n)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if ((impl->caps & LAB_CAP_THREADS_ONLY) && o->runner.kind != RUN_RUNNER_THREADS) {
+        snprintf(buf, n,
+                 "threads only: it blocks or spins in the OS itself, which would block a "
+                 "fiber's carrier");
+        return buf;
+    }
+    if (!(impl->caps & LAB_CAP_NO_OVERSUB) || cpus <= 0 || threads <= (unsigned)cpus) return NULL;
+    if (o->ops)
+        snprintf(buf, n,
+                 "FIFO spinning, %u threads on %ld CPUs: slow, not broken; oversubscribed "
+                 "it runs with --duration only",
+                 threads, cpus);
+    else if (threads > ENGINE_FIFO_OVERSUB_MAX * (unsigned)cpus)
+        snprintf(buf, n,
+                 "FIFO spinning, %u threads on %ld CPUs: slow, not broken; it runs up to "
+                 "%ld threads (%dx the CPUs)",
+                 threads, cpus, ENGINE_FIFO_OVERSUB_MAX * cpus, ENGINE_FIFO_OVERSUB_MAX);
+    else
+        return NULL;
+    return buf;
+}
+
 int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_result *r, char *err,
                size_t n)
 {
@@ -211,8 +244,12 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                 return -ENOMEM;
             }
             for (unsigned k = 0; k < o->reps; k++) c->trials[k].outcome = OUTCOME_SKIPPED;
+            run_cell_refusal(o, c->impl, c->threads, c->skipped, sizeof c->skipped);
         }
     engine_restore(o, h, r, done);
+    if (o->shard.count && !o->threads.n) /* more shards than comparison groups */
+        fprintf(stderr, "contend: shard %u/%u holds no comparison group: nothing to run\n",
+                o->shard.index, o->shard.count);
     run_install_stop_handlers();
     int rc = 0;
 
@@ -230,7 +267,8 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                 size_t ci = t * o->nimpls + order[k];
                 struct cell *c = &r->cells[ci];
                 if (round >= 0 && done[ci * o->reps + (size_t)round]) continue;
-                if (c->outcome != OUTCOME_OK) continue; /* it crashed or hung */
+                if (c->outcome != OUTCOME_OK || c->skipped[0])
+                    continue; /* crashed, hung, refused */
                 char what[128];
                 snprintf(what, sizeof what, "%s/%s threads=%u %s %d/%u", c->impl->family,
                          c->impl->name, c->threads, round < 0 ? "warm-up" : "rep",
@@ -239,6 +277,10 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                 struct trial *dst = round < 0 ? &scratch : &c->trials[round];
                 rc = run_isolated_trial(o, c->impl, c->threads, dst, err, n);
                 if (rc == -EINTR) {
+                    /* the trial in flight was killed: it did not run, and
+                       --resume runs it (it never reached the journal) */
+                    memset(dst, 0, sizeof *dst);
+                    dst->outcome = OUTCOME_SKIPPED;
                     r->interrupted = 1;
                     break;
                 }

@@ -3,14 +3,17 @@
  * CLI, experiment files, the tests and the fuzzer all drive it. */
 #include <errno.h>
 #include <jansson.h>
+#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "family.h"
 
 static const char *const options_pins[] = { "none", "compact", "scatter", NULL };
+static const char *const options_starts[] = { "gate", "seed", NULL };
 
 const char *run_pin_name(int pin)
 {
@@ -65,6 +68,108 @@ static void options_threads_format(const void *field, char *buf, size_t n)
         snprintf(buf + strlen(buf), n - strlen(buf), "%s%u", i ? "," : "", l->v[i]);
 }
 
+/* --shard I/N: 1 <= I <= N <= MAX_LIST. */
+static int options_shard(const char *v, void *field, char *err, size_t n)
+{
+    struct run_shard *sh = field;
+    unsigned i, k;
+    int used = 0;
+    if (sscanf(v, "%u/%u%n", &i, &k, &used) != 2 || v[used] || !strchr("0123456789", *v)) {
+        snprintf(err, n, "'%.40s' is not I/N (e.g. 2/4)", v);
+        return -EINVAL;
+    }
+    if (k < 1 || k > MAX_LIST || i < 1 || i > k) {
+        snprintf(err, n, "'%.40s': need 1 <= I <= N <= %d", v, MAX_LIST);
+        return -EINVAL;
+    }
+    *sh = (struct run_shard){ i, k };
+    return 0;
+}
+
+static void options_shard_format(const void *field, char *buf, size_t n)
+{
+    const struct run_shard *sh = field;
+    snprintf(buf, n, "%u/%u", sh->index, sh->count);
+}
+
+/* The shard's part of the sweep. A comparison group is every
+   implementation at one thread count (the workload is the run's): groups
+   are dealt round-robin in --threads order, group g to shard g % N + 1, so
+   the N parts are disjoint, cover the sweep, and keep each group whole. */
+static void options_apply_shard(struct run_opts *o)
+{
+    size_t k = 0;
+    for (size_t g = 0; o->shard.count && g < o->threads.n; g++)
+        if (g % o->shard.count + 1 == o->shard.index) o->threads.v[k++] = o->threads.v[g];
+    if (o->shard.count) o->threads.n = k;
+}
+
+/* --param NAME=VALUE (repeatable): kept as given, resolved after --impl. */
+static int options_param(const char *v, void *field, char *err, size_t n)
+{
+    struct run_param_args *a = field;
+    const char *eq = strchr(v, '=');
+    if (!eq || eq == v || !eq[1]) {
+        snprintf(err, n, "'%.60s' is not NAME=VALUE or IMPL.NAME=VALUE", v);
+        return -EINVAL;
+    }
+    if (a->n == RUN_MAX_PARAMS) {
+        snprintf(err, n, "at most %d of them", RUN_MAX_PARAMS);
+        return -EINVAL;
+    }
+    a->v[a->n++] = v;
+    return 0;
+}
+
+static void options_param_format(const void *field, char *buf, size_t n)
+{
+    const struct run_param_args *a = field;
+    buf[0] = '\0';
+    for (size_t i = 0; i < a->n; i++)
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? "," : "", a->v[i]);
+}
+
+/* --runner threads | fibers[:P] */
+static int options_runner(const char *v, void *field, char *err, size_t n)
+{
+    struct run_runner *r = field;
+    if (!strcmp(v, "threads")) {
+        *r = (struct run_runner){ RUN_RUNNER_THREADS, 0 };
+        return 0;
+    }
+    if (!strncmp(v, "fibers", 6) && (!v[6] || v[6] == ':')) {
+        uint64_t p = 0;
+        char why[160];
+        if (v[6] && lab_opt_parse_u64("", v + 7, 1, 1024, 0, &p, why, sizeof why)) {
+            snprintf(err, n, "fibers:P wants P carriers in [1, 1024], not '%.40s'", v + 7);
+            return -EINVAL;
+        }
+        *r = (struct run_runner){ RUN_RUNNER_FIBERS, (unsigned)p };
+        return 0;
+    }
+    snprintf(err, n, "'%.60s' is not threads or fibers[:P]", v);
+    return -EINVAL;
+}
+
+static void options_runner_format(const void *field, char *buf, size_t n)
+{
+    run_runner_name(field, buf, n);
+}
+
+void run_runner_name(const struct run_runner *r, char *buf, size_t n)
+{
+    if (r->kind != RUN_RUNNER_FIBERS)
+        snprintf(buf, n, "threads");
+    else if (r->carriers)
+        snprintf(buf, n, "fibers:%u", r->carriers);
+    else {
+        cpu_set_t set;
+        long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                                : sysconf(_SC_NPROCESSORS_ONLN);
+        snprintf(buf, n, "fibers:%ld", cpus > 0 ? cpus : 1);
+    }
+}
+
 static char options_family_help[512];
 
 #define O(f) offsetof(struct run_opts, f)
@@ -85,6 +190,16 @@ static const struct opt_spec options_run[] = {
     { "warmup", OPT_FLAG, O(warmup), NULL, "run and discard one warm-up trial per cell" },
     { "pin", OPT_ENUM, O(pin), "MODE", "none (default) | compact | scatter  (hwloc)",
       .choices = options_pins },
+    { "runner", OPT_CUSTOM, O(runner), "R",
+      "threads (default): one OS thread per worker | fibers[:P]:\n"
+      "workers are fibers on P carrier threads, like goroutines on\n"
+      "GOMAXPROCS (default P: the CPUs this process may use)",
+      .parse = options_runner, .format = options_runner_format },
+    { "start", OPT_ENUM, O(start), "MODE",
+      "gate (default): the clock starts when every worker is parked\n"
+      "on a start gate | seed: the clock starts, then the workers are\n"
+      "created, each starting at once (as the seed's lop.ForEach does)",
+      .choices = options_starts },
     { "seed", OPT_U64, O(seed), "S", "seed for the trial order and workloads (default 1)", 0,
       (double)UINT64_MAX },
     { "out", OPT_STR, O(out), "FILE.json", "also write the results as JSON (atomically)",
@@ -100,6 +215,15 @@ static const struct opt_spec options_run[] = {
     { "resume", OPT_STR, O(resume), "JOURNAL",
       "finish an interrupted run: takes the options from the\n"
       "journal (FILE.json.journal) and skips the trials it holds" },
+    { "shard", OPT_CUSTOM, O(shard), "I/N",
+      "run part I of N of the cells: whole comparison groups\n"
+      "(every implementation at one thread count), dealt\n"
+      "round-robin; merge the N results with `contend merge`",
+      .parse = options_shard, .format = options_shard_format },
+    { "param", OPT_CUSTOM, O(param_args), "[IMPL.]NAME=V",
+      "a variant's parameter (`contend list` shows them), for every\n"
+      "variant that declares NAME or only for IMPL; repeatable",
+      .parse = options_param, .format = options_param_format },
     { "counters", OPT_STR, O(counters_arg), "LIST",
       "per-op event counts, per worker thread: `default`, `none`\n"
       "or a comma list of libpfm4 event names (`contend counters`).\n"
@@ -192,6 +316,11 @@ static int options_impls(struct run_opts *o, char *err, size_t n)
         snprintf(name, sizeof name, "%.*s", (int)(len < 95 ? len : 95), p);
         const char *nm = strncmp(name, fam, fl) == 0 && name[fl] == '/' ? name + fl + 1 : name;
         const struct lab_impl *m = run_registry_find(fam, nm);
+        const char *needs = m ? NULL : run_registry_unavailable(fam, nm);
+        if (needs) {
+            snprintf(err, n, "--impl: %s/%s is not built here: %s, then rebuild", fam, nm, needs);
+            return -EINVAL;
+        }
         if (!m) {
             snprintf(err, n, "--impl: unknown %s implementation '%s' (try `contend list`)", fam,
                      name);
@@ -211,6 +340,68 @@ static int options_impls(struct run_opts *o, char *err, size_t n)
         p += len + 1;
     }
     return 0;
+}
+
+static const struct lab_param *options_param_decl(const struct lab_impl *m, const char *name)
+{
+    for (const struct lab_param *p = m->params; p && p->name; p++)
+        if (!strcmp(p->name, name)) return p;
+    return NULL;
+}
+
+/* Resolves each --param against the chosen implementations. */
+static int options_params(struct run_opts *o, char *err, size_t n)
+{
+    o->nparams = 0;
+    for (size_t i = 0; i < o->param_args.n; i++) {
+        const char *arg = o->param_args.v[i], *eq = strchr(arg, '='), *dot = strchr(arg, '.');
+        char impl[64] = "", name[64];
+        if (dot && dot < eq) snprintf(impl, sizeof impl, "%.*s", (int)(dot - arg), arg);
+        const char *nm = dot && dot < eq ? dot + 1 : arg;
+        snprintf(name, sizeof name, "%.*s", (int)(eq - nm), nm);
+        const struct lab_impl *only = NULL;
+        const struct lab_param *decl = NULL;
+        for (size_t k = 0; k < o->nimpls; k++) {
+            if (*impl && strcmp(o->impls[k]->name, impl)) continue;
+            if (*impl) only = o->impls[k];
+            if (!decl) decl = options_param_decl(o->impls[k], name);
+        }
+        if (*impl && !only) {
+            snprintf(err, n, "--param %.60s: '%s' is not among the implementations run", arg, impl);
+            return -EINVAL;
+        }
+        if (!decl) {
+            snprintf(err, n,
+                     "--param %.60s: no implementation run declares '%s' (see `contend "
+                     "list`)",
+                     arg, name);
+            return -EINVAL;
+        }
+        char *end;
+        double v = strtod(eq + 1, &end);
+        if (*end || !(v >= decl->min && v <= decl->max)
+            || (decl->integer && v != (double)(long long)v)) {
+            snprintf(err, n, "--param %.60s: %s wants %s in [%g, %g]", arg, decl->name,
+                     decl->integer ? "an integer" : "a number", decl->min, decl->max);
+            return -EINVAL;
+        }
+        o->params[o->nparams++] = (struct run_param){ only, decl->name, v };
+    }
+    return 0;
+}
+
+size_t run_param_values(const struct run_opts *o, const struct lab_impl *impl, double *values)
+{
+    size_t k = 0;
+    for (const struct lab_param *p = impl->params; p && p->name && k < RUN_MAX_PARAMS; p++, k++) {
+        values[k] = p->def;
+        for (int pass = 0; pass < 2; pass++) /* every variant's, then this one's */
+            for (size_t i = 0; i < o->nparams; i++)
+                if (!strcmp(o->params[i].name, p->name)
+                    && (pass ? o->params[i].impl == impl : o->params[i].impl == NULL))
+                    values[k] = o->params[i].value;
+    }
+    return k;
 }
 
 int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t n)
@@ -251,7 +442,8 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
         return -EINVAL;
     }
     if (!have_ops && !have_duration) o->ops = 1000000;
-    if ((rc = options_impls(o, err, n))) return rc;
+    if ((rc = options_impls(o, err, n)) || (rc = options_params(o, err, n))) return rc;
+    options_apply_shard(o);
     for (size_t i = 0; o->ops && i < o->threads.n; i++)
         if (o->ops < o->threads.v[i]) {
             snprintf(err, n, "--ops %llu is fewer than --threads %u: every thread needs work",
@@ -331,16 +523,24 @@ static json_t *options_group_json(const struct opt_group *g)
 
 json_t *run_opts_json(const struct run_opts *o)
 {
-    json_t *j =
-        json_pack("{s:s, s:I, s:f, s:i, s:b, s:s, s:I}", "family", o->fam->name, "ops",
-                  (json_int_t)o->ops, "duration_s", o->duration, "reps", (int)o->reps, "warmup",
-                  o->warmup, "pin", run_pin_name(o->pin), "seed", (json_int_t)o->seed);
+    json_t *j = json_pack("{s:s, s:I, s:f, s:i, s:b, s:s, s:s, s:I}", "family", o->fam->name, "ops",
+                          (json_int_t)o->ops, "duration_s", o->duration, "reps", (int)o->reps,
+                          "warmup", o->warmup, "pin", run_pin_name(o->pin), "start",
+                          options_starts[o->start], "seed", (json_int_t)o->seed);
+    char runner[32];
+    run_runner_name(&o->runner, runner, sizeof runner);
+    if (j) json_object_set_new(j, "runner", json_string(runner));
     json_t *fj = json_object();
     for (size_t i = 0; fj && o->fam->opts && o->fam->opts[i]; i++) {
         struct opt_group g = { NULL, o->fam->opts[i], (void *)o->fcfg };
         json_t *part = options_group_json(&g);
         json_object_update(fj, part);
         json_decref(part);
+    }
+    if (j && o->shard.count) { /* merge joins the parts of one run */
+        char buf[32];
+        options_shard_format(&o->shard, buf, sizeof buf);
+        json_object_set_new(j, "shard", json_string(buf));
     }
     if (j && fj)
         json_object_set_new(j, o->fam->name, fj);

@@ -65,6 +65,15 @@ int run_registry_check(char *err, size_t n)
                      e->family);
             return -EINVAL;
         }
+        size_t np = 0;
+        for (const struct lab_param *p = m->params; p && p->name; p++, np++)
+            if (!(p->def >= p->min && p->def <= p->max) || !p->help || np >= RUN_MAX_PARAMS) {
+                snprintf(err, n,
+                         "%s/%s: parameter %s: a help line, a default in [min, max], "
+                         "at most %d parameters",
+                         e->family, e->stem, p->name, RUN_MAX_PARAMS);
+                return -EINVAL;
+            }
         if (!m->summary || !m->origin) {
             snprintf(err, n, "%s/%s: summary and origin are required", e->family, e->stem);
             return -EINVAL;
@@ -97,4 +106,19 @@ size_t run_registry_list(const char *family, const struct lab_impl **out, size_t
             k++;
         }
     return k;
+}
+
+const char *run_registry_unavailable(const char *family, const char *name)
+{
+    for (size_t i = 0; lab_unavailable[i].family; i++)
+        if (!strcmp(lab_unavailable[i].family, family) && !strcmp(lab_unavailable[i].name, name))
+            return lab_unavailable[i].needs;
+    return NULL;
+}
+
+const char *run_registry_source(const struct lab_impl *impl)
+{
+    for (size_t i = 0; i < lab_registry_len; i++)
+        if (lab_registry[i].impl == impl) return lab_registry[i].source;
+    return "?";
 }

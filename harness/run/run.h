@@ -23,6 +23,7 @@
 #define ERRLEN 256
 #define RUN_FCFG_MAX 512     /* bytes of a family's options */
 #define TRIAL_MAX_METRICS 16 /* a family's own metrics per trial */
+#define RUN_MAX_PARAMS 16    /* --param values per run; parameters per variant */
 
 struct family_driver;
 
@@ -31,19 +32,44 @@ struct lab_registry_entry {
     const char *family;
     const char *stem; /* file stem: must equal impl->name */
     const struct lab_impl *impl;
+    const char *source; /* its file, relative to the source tree if inside */
 };
 /* Generated from impls/<family>/<name>.c (and tests/faulty/ in the test build). */
 extern const struct lab_registry_entry lab_registry[];
 extern const size_t lab_registry_len;
 
+/* Variants left out of this build for want of a package, with what to
+   install; ends with a NULL family. */
+struct lab_unavailable {
+    const char *family, *name, *needs;
+};
+extern const struct lab_unavailable lab_unavailable[];
+/* Why family/name is not built here (what to install), or NULL. */
+const char *run_registry_unavailable(const char *family, const char *name);
+
 /* Checks the registries: ABI, name == stem, family known, no duplicates. */
 int run_registry_check(char *err, size_t n);
 const struct lab_impl *run_registry_find(const char *family, const char *name);
+/* The file impl was built from (registry entry), or "?". */
+const char *run_registry_source(const struct lab_impl *impl);
 /* The implementations of family, in file order: how many (out may be NULL). */
 size_t run_registry_list(const char *family, const struct lab_impl **out, size_t max);
 
 /* ---------------- options (run/options.c) -------------------------------- */
 enum pin_mode { PIN_NONE, PIN_COMPACT, PIN_SCATTER };
+/* What runs the workers: OS threads, or fibers (M:N, on carriers threads;
+   harness/run/fiber.h). */
+enum run_runner_kind { RUN_RUNNER_THREADS, RUN_RUNNER_FIBERS };
+struct run_runner {
+    int kind;          /* enum run_runner_kind */
+    unsigned carriers; /* fibers: P; 0 = the CPUs of the affinity mask */
+};
+/* "threads", "fibers:2" (the P in force when carriers is 0). */
+void run_runner_name(const struct run_runner *r, char *buf, size_t n);
+
+/* How the clock starts: when every worker is parked on the gate, or first
+   (workers created inside the timed region, as the seed did). */
+enum run_start { RUN_START_GATE, RUN_START_SEED };
 
 struct run_ulist { /* a comma list of counts (--threads) */
     unsigned v[MAX_LIST];
@@ -60,15 +86,31 @@ struct run_opts {
     unsigned reps;
     int warmup; /* discard one warm-up trial per cell */
     int pin;    /* enum pin_mode */
+    int start;  /* enum run_start */
+    struct run_runner runner;
     uint64_t seed;
-    const char *out;          /* JSON path or NULL */
-    int quiet;                /* no table on stdout */
-    double cell_timeout;      /* watchdog per trial, s; 0 = scaled to the work */
-    int no_isolate;           /* run trials in-process (debugging, profilers) */
-    const char *resume;       /* journal to resume from */
-    struct ctr_spec counters; /* --counters, resolved and probed */
+    const char *out;           /* JSON path or NULL */
+    int quiet;                 /* no table on stdout */
+    double cell_timeout;       /* watchdog per trial, s; 0 = scaled to the work */
+    int no_isolate;            /* run trials in-process (debugging, profilers) */
+    const char *resume;        /* journal to resume from */
+    struct ctr_spec counters;  /* --counters, resolved and probed */
+    struct run_shard {         /* --shard I/N: the part of the cells this run takes */
+        unsigned index, count; /* 1 <= index <= count; count 0: unsharded */
+    } shard;
     /* the family's options (its driver's cfg_size bytes) */
     _Alignas(16) unsigned char fcfg[RUN_FCFG_MAX];
+    /* --param NAME=VALUE or IMPL.NAME=VALUE, as given, then resolved */
+    struct run_param_args {
+        const char *v[RUN_MAX_PARAMS];
+        size_t n;
+    } param_args;
+    struct run_param {
+        const struct lab_impl *impl; /* NULL: every variant that declares it */
+        const char *name;            /* the declaration's */
+        double value;
+    } params[RUN_MAX_PARAMS];
+    size_t nparams;
     /* as given, resolved after parsing */
     const char *family_arg, *impl_arg, *counters_arg;
     /* bookkeeping */
@@ -84,6 +126,10 @@ int run_opts_parse(int argc, char **argv, struct run_opts *o, char *err, size_t 
 /* run's --help, with each family's options under its own heading. */
 void run_opts_help(FILE *f);
 const char *run_pin_name(int pin);
+/* impl's parameter values under o, parallel to impl->params (defaults,
+   then values given for every variant, then values given for impl);
+   the number of parameters. */
+size_t run_param_values(const struct run_opts *o, const struct lab_impl *impl, double *values);
 /* The run-level options' values and the family's, for the result file. */
 struct json_t *run_opts_json(const struct run_opts *o);
 
@@ -118,6 +164,7 @@ struct cell {
     enum verdict verdict;                    /* all trials */
     enum outcome outcome;                    /* worst outcome of its trials */
     const struct trial *failed;              /* the first trial that did not end OK */
+    char skipped[160];                       /* why the cell was not run, or "" */
 };
 
 struct run_result {
@@ -146,6 +193,10 @@ struct run_hooks {
     size_t ndone;
 };
 
+/* Why impl cannot run at threads under o (a capability the run does not
+   allow, e.g. FIFO spinning oversubscribed in fixed work), or NULL. */
+const char *run_cell_refusal(const struct run_opts *o, const struct lab_impl *impl,
+                             unsigned threads, char *buf, size_t n);
 /* Runs every cell of o. 0 (also when interrupted: r->interrupted) or a
    negative errno with err. */
 int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_result *r, char *err,

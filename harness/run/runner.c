@@ -1,58 +1,111 @@
-/* The runner: one trial of one cell. Threads are created (small stacks),
- * pinned, and parked on a start gate; the clock starts when every thread is
- * parked, and each thread stamps its own end time. Only the family driver's
- * work() runs between the two. */
-
+/* The runner: one trial of one cell. Workers (OS threads, or fibers under
+ * --runner fibers: runner_fibers.c) are created and parked on a start gate;
+ * the clock starts when every worker is parked (or, --start seed, before
+ * they are created), and each worker stamps its own end time. Only the
+ * family driver's work() runs between the two.
+ *
+ * What differs between runners is behind struct runner_kind (runner_int.h):
+ * which lab_prim ops are installed, how workers start and are joined, and
+ * where counters are read (per worker thread, or per carrier thread). */
 #include <errno.h>
-#include <limits.h>
-#include <linux/futex.h>
+#include <math.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <math.h>
-
 #include "family.h"
+#include "lab_param.h"
+#include "runner_int.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define STACK_SIZE (512u << 10)
+#define RUNNER_STACK (512u << 10)
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define STACK_SIZE (512u << 10)
+#define RUNNER_STACK (512u << 10)
 #endif
 #endif
-#ifndef STACK_SIZE
-#define STACK_SIZE (64u << 10)
+#ifndef RUNNER_STACK
+#define RUNNER_STACK (64u << 10)
 #endif
 
-static void runner_gate_wait(_Atomic int *gate)
-{
-    while (!atomic_load_explicit(gate, memory_order_acquire))
-        syscall(SYS_futex, gate, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
-}
-
-static void runner_gate_open(_Atomic int *gate)
-{
-    atomic_store_explicit(gate, 1, memory_order_release);
-    syscall(SYS_futex, gate, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
-}
-
-static void *runner_thread_main(void *arg)
+/* One worker, whatever runs it. Under threads it is its own OS thread: it
+   pins itself, opens its counters and calls the variant's thread hooks;
+   under fibers the carriers do those (runner_fibers.c). */
+void *run_worker_main(void *arg)
 {
     struct worker *w = arg;
     struct trial_ctx *c = w->ctx;
-    run_topo_pin_self(c->o->pin, w->idx);
+    const struct lab_impl *m = c->impl;
+    int os_thread = c->kind == &run_kind_threads;
+    if (os_thread) run_topo_pin_self(c->o->pin, w->idx);
     if (w->ctr) run_ctr_thread_open(w->ctr);
+    /* a failed hook releases every worker with no work (run_trial sees
+       init_failed before it opens the gate) */
+    int inited = 0, rc = os_thread && m->thread_init ? m->thread_init(c->self) : 0;
+    if (!rc) inited = os_thread;
+    if (!rc && m->worker_init) rc = m->worker_init(c->self, w->tstate, w->idx);
+    if (rc) {
+        w->init_err = rc;
+        atomic_store(&c->init_failed, 1);
+    }
     atomic_fetch_add_explicit(&c->ready, 1, memory_order_release);
-    runner_gate_wait(&c->gate);
+    while (!atomic_load_explicit(&c->gate, memory_order_acquire)) lab_park(&c->gate, 0, 0);
     if (w->ctr) run_ctr_thread_start(w->ctr);
     c->o->fam->work(c, w);
     if (w->ctr) run_ctr_thread_stop(w->ctr);
     w->t_end = lab_now_ns();
+    if (inited && m->thread_exit) m->thread_exit(c->self);
     if (w->ctr) run_ctr_thread_close(w->ctr);
     return NULL;
 }
+
+void run_impl_thread_exit(struct trial_ctx *c)
+{
+    if (!c->impl->thread_exit) return;
+    if (c->kind->carriers_exit && !c->carriers_exited) {
+        c->kind->carriers_exit(c);
+        c->carriers_exited = 1;
+    }
+    c->impl->thread_exit(c->self);
+}
+
+/* ---- the threads runner ---- */
+
+static int runner_threads_begin(struct trial_ctx *c, char *err, size_t n)
+{
+    lab_prim_install(NULL);
+    return 0;
+}
+
+static int runner_threads_start(struct trial_ctx *c, unsigned *created, char *err, size_t n)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, RUNNER_STACK);
+    int rc = 0;
+    for (*created = 0; *created < c->threads; ++*created)
+        if ((rc = pthread_create(&c->w[*created].tid, &attr, run_worker_main, &c->w[*created])))
+            break;
+    pthread_attr_destroy(&attr);
+    if (rc)
+        snprintf(err, n, "could not create thread %u of %u: %s", *created + 1, c->threads,
+                 strerror(rc));
+    return -rc;
+}
+
+static void runner_threads_join(struct trial_ctx *c, unsigned created)
+{
+    for (unsigned i = 0; i < created; i++) pthread_join(c->w[i].tid, NULL);
+}
+
+const struct runner_kind run_kind_threads = {
+    .name = "threads",
+    .begin = runner_threads_begin,
+    .start = runner_threads_start,
+    .join = runner_threads_join,
+};
+
+/* ---- common ---- */
 
 /* Fixed time: wait for the deadline, then raise the stop flag. The workers
  * do not depend on this thread for it: with thousands of CPU-bound threads
@@ -71,6 +124,48 @@ static void runner_fixed_time_wait(struct trial_ctx *c)
     atomic_store_explicit(&c->stop, 1, memory_order_relaxed);
 }
 
+/* No work for anyone: a worker not created, or a hook that failed. */
+static void runner_release(struct trial_ctx *c, unsigned created)
+{
+    for (unsigned i = 0; i < created; i++) c->w[i].quota = 0;
+    atomic_store(&c->stop, 1);
+}
+
+static void runner_open_gate(struct trial_ctx *c)
+{
+    c->t0 = lab_now_ns();
+    c->deadline = c->t0 + (uint64_t)(c->o->duration * 1e9);
+    atomic_store_explicit(&c->gate, 1, memory_order_release);
+    lab_unpark(&c->gate, UINT32_MAX);
+}
+
+/* Per-worker rates and totals into t. */
+static void runner_rates(struct trial_ctx *c, struct trial *t)
+{
+    struct worker *w = c->w;
+    double *rate = malloc(sizeof *rate * c->threads);
+    uint64_t t_end = c->t0;
+    t->rate_min = 1e300;
+    for (unsigned i = 0; i < c->threads && rate; i++) {
+        t->ops += w[i].ops;
+        if (w[i].t_end > t_end) t_end = w[i].t_end;
+        double dt = (double)(w[i].t_end - c->t0) / 1e9;
+        rate[i] = dt > 0 ? (double)w[i].ops / dt : 0;
+        if (rate[i] < t->rate_min) t->rate_min = rate[i];
+        if (rate[i] > t->rate_max) t->rate_max = rate[i];
+        if (w[i].err && !t->note[0])
+            snprintf(t->note, sizeof t->note, "an operation returned %s", strerror(-w[i].err));
+        if (w[i].init_err && !t->note[0])
+            snprintf(t->note, sizeof t->note, "thread_init or worker_init returned %s",
+                     strerror(-w[i].init_err));
+    }
+    t->seconds = (double)(t_end - c->t0) / 1e9;
+    t->ops_per_s = t->seconds > 0 ? (double)t->ops / t->seconds : 0;
+    t->ns_per_op = t->ops ? t->seconds * 1e9 / (double)t->ops : 0;
+    t->jain = rate ? lab_jain(rate, c->threads) : 0;
+    free(rate);
+}
+
 int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
               struct trial *t, char *err, size_t n)
 {
@@ -82,13 +177,15 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     struct worker *w = lab_calloc_aligned(sizeof *w * threads);
     size_t tsz = (impl->thread_state + LAB_CACHELINE - 1) / LAB_CACHELINE * LAB_CACHELINE;
     char *ts = tsz ? lab_calloc_aligned(tsz * threads) : NULL;
+    int fibers = o->runner.kind == RUN_RUNNER_FIBERS;
+    /* counters: per worker thread under threads; per carrier under fibers */
     struct ctr_plan plan;
     struct ctr_thread *ct = NULL;
-    if (o->counters.enabled) {
+    if (o->counters.enabled && !fibers) {
         run_ctr_plan_make(&o->counters, threads, &plan);
         ct = run_ctr_threads_new(&plan, threads);
     }
-    if (!c || !w || (tsz && !ts) || (o->counters.enabled && !ct)) {
+    if (!c || !w || (tsz && !ts) || (o->counters.enabled && !fibers && !ct)) {
         free(c);
         free(w);
         free(ts);
@@ -101,6 +198,7 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     c->impl = impl;
     c->threads = threads;
     c->w = w;
+    c->kind = fibers ? &run_kind_fibers : &run_kind_threads;
     for (unsigned i = 0; i < threads; i++) {
         w[i].idx = i;
         w[i].ctx = c;
@@ -109,7 +207,11 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         w[i].ctr = ct ? &ct[i] : NULL;
     }
 
-    int rc = d->setup(c, err, n);
+    double pv[RUN_MAX_PARAMS];
+    run_param_values(o, impl, pv);
+    lab_param_set(impl->params, pv);
+    int rc = c->kind->begin(c, err, n);
+    if (!rc && (rc = d->setup(c, err, n)) != 0 && c->kind->end) c->kind->end(c, NULL);
     if (rc) {
         free(ct);
         free(ts);
@@ -118,56 +220,33 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         return rc;
     }
 
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, STACK_SIZE);
+    /* --start seed: the clock starts, then the workers are created, each
+       starting its share at once (the seed's lop.ForEach spawns a goroutine
+       per task inside its timed region), so creation and ramp-up are timed */
+    int seed_start = o->start == RUN_START_SEED;
+    if (seed_start) runner_open_gate(c);
     unsigned created = 0;
-    for (; created < threads; created++) {
-        rc = pthread_create(&w[created].tid, &attr, runner_thread_main, &w[created]);
-        if (rc) break;
+    rc = c->kind->start(c, &created, err, n);
+    if (rc) runner_release(c, created);
+    if (!seed_start) {
+        while (atomic_load_explicit(&c->ready, memory_order_acquire) < created) usleep(100);
+        if (atomic_load(&c->init_failed)) runner_release(c, created);
+        if (c->kind->go) c->kind->go(c);
+        runner_open_gate(c);
+    } else if (c->kind->go) {
+        c->kind->go(c);
     }
-    pthread_attr_destroy(&attr);
-    if (rc) {
-        snprintf(err, n, "could not create thread %u of %u: %s", created + 1, threads,
-                 strerror(rc));
-        /* release the threads that exist with nothing to do */
-        for (unsigned i = 0; i < created; i++) w[i].quota = 0;
-        atomic_store(&c->stop, 1);
-    }
-
-    while (atomic_load_explicit(&c->ready, memory_order_acquire) < created) usleep(100);
-    c->t0 = lab_now_ns();
-    c->deadline = c->t0 + (uint64_t)(o->duration * 1e9);
-    runner_gate_open(&c->gate);
     if (!rc && !o->ops) runner_fixed_time_wait(c);
-    for (unsigned i = 0; i < created; i++) pthread_join(w[i].tid, NULL);
+    c->kind->join(c, created);
     for (unsigned i = created; i < threads; i++) w[i].t_end = c->t0; /* never ran */
 
-    /* Per-thread rates and totals. */
-    double *rate = malloc(sizeof *rate * threads);
-    uint64_t t_end = c->t0;
-    t->rate_min = 1e300;
-    for (unsigned i = 0; i < threads && rate; i++) {
-        t->ops += w[i].ops;
-        if (w[i].t_end > t_end) t_end = w[i].t_end;
-        double dt = (double)(w[i].t_end - c->t0) / 1e9;
-        rate[i] = dt > 0 ? (double)w[i].ops / dt : 0;
-        if (rate[i] < t->rate_min) t->rate_min = rate[i];
-        if (rate[i] > t->rate_max) t->rate_max = rate[i];
-        if (w[i].err && !t->note[0])
-            snprintf(t->note, sizeof t->note, "add/op returned %s", strerror(-w[i].err));
-    }
-    t->seconds = (double)(t_end - c->t0) / 1e9;
-    t->ops_per_s = t->seconds > 0 ? (double)t->ops / t->seconds : 0;
-    t->ns_per_op = t->ops ? t->seconds * 1e9 / (double)t->ops : 0;
-    t->jain = rate ? lab_jain(rate, threads) : 0;
-    free(rate);
+    runner_rates(c, t);
     if (ct && !rc) run_ctr_collect(&plan, ct, threads, t->ops, &t->counters);
-
     d->finish(c, t);
+    if (c->kind->end) c->kind->end(c, rc ? NULL : t);
     free(ct);
     free(ts);
     free(w);
     free(c);
-    return rc ? -rc : 0;
+    return rc ? rc : 0;
 }

@@ -4,29 +4,28 @@
  * per batch, which keeps the sink single-consumer. No design that shares a
  * buffer between producers can beat this row. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "lab_batcher.h"
+#include "lab_prim.h"
 
 struct ideal_batcher {
-    pthread_mutex_t mu;
+    struct lab_mutex mu;
     struct lab_sink sink;
     size_t batch;
 };
 
 struct ideal_tstate {
     size_t len;
-    uint64_t *buf;      /* batch_size items, allocated on the thread's first add */
+    uint64_t *buf; /* batch_size items, allocated on the thread's first add */
 };
 
-static int ib_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink,
-                     void **self)
+static int ib_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink, void **self)
 {
     if (lab_batcher_cfg_error(cfg) || !sink || !sink->deliver) return -EINVAL;
     struct ideal_batcher *b = calloc(1, sizeof *b);
     if (!b) return -ENOMEM;
-    pthread_mutex_init(&b->mu, NULL);
+    lab_mutex_init(&b->mu);
     b->sink = *sink;
     b->batch = cfg->batch_size;
     *self = b;
@@ -35,9 +34,9 @@ static int ib_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s
 
 static void send(struct ideal_batcher *b, struct ideal_tstate *t)
 {
-    pthread_mutex_lock(&b->mu);
+    lab_mutex_lock(&b->mu);
     b->sink.deliver(b->sink.arg, t->buf, t->len);
-    pthread_mutex_unlock(&b->mu);
+    lab_mutex_unlock(&b->mu);
     t->len = 0;
 }
 
@@ -63,13 +62,17 @@ static int ib_flush(void *self, void *tstate)
     return 0;
 }
 
-static int ib_close(void *self) { (void)self; return 0; }
+static int ib_close(void *self)
+{
+    (void)self;
+    return 0;
+}
 
 static void ib_destroy(void *self)
 {
     struct ideal_batcher *b = self;
     if (!b) return;
-    pthread_mutex_destroy(&b->mu);
+    lab_mutex_destroy(&b->mu);
     free(b);
 }
 

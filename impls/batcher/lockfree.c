@@ -25,30 +25,29 @@
  * single-consumer; nothing is locked per item. */
 #include <assert.h>
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
 #include "lab_batcher.h"
+#include "lab_prim.h"
 #include "lab_util.h"
 
 struct lf_buf {
-    _Atomic uint64_t *wp;   /* writePos, inside mem */
-    _Atomic uint64_t *nw;   /* nWritten, inside mem */
-    uint64_t *data;         /* inside mem */
+    _Atomic uint64_t *wp; /* writePos, inside mem */
+    _Atomic uint64_t *nw; /* nWritten, inside mem */
+    uint64_t *data;       /* inside mem */
     unsigned idx;
     void *mem;
 };
 
 struct lf_batcher {
     LAB_ALIGNED _Atomic(struct lf_buf *) current;
-    LAB_ALIGNED pthread_mutex_t send_mu;
+    LAB_ALIGNED struct lab_mutex send_mu;
     struct lab_sink sink;
     size_t batch;
     unsigned nbuf;
     struct lf_buf *bufs;
-    _Atomic uint64_t *free_bits;   /* one bit per pooled buffer */
+    _Atomic uint64_t *free_bits; /* one bit per pooled buffer */
 };
 
 static struct lf_buf *pop_free(struct lf_batcher *b)
@@ -58,8 +57,7 @@ static struct lf_buf *pop_free(struct lf_batcher *b)
         while (bits) {
             uint64_t low = bits & -bits;
             if (atomic_compare_exchange_weak_explicit(&b->free_bits[w], &bits, bits & ~low,
-                                                      memory_order_acquire,
-                                                      memory_order_relaxed))
+                                                      memory_order_acquire, memory_order_relaxed))
                 return &b->bufs[w * 64 + (unsigned)__builtin_ctzll(low)];
         }
     }
@@ -80,19 +78,21 @@ static void reset(struct lf_buf *f)
 
 static void lf_destroy(void *self);
 
-static int lf_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink,
-                     void **self)
+static int lf_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink, void **self)
 {
     if (lab_batcher_cfg_error(cfg) || !sink || !sink->deliver) return -EINVAL;
     struct lf_batcher *b = lab_calloc_aligned(sizeof *b);
     if (!b) return -ENOMEM;
-    pthread_mutex_init(&b->send_mu, NULL);
+    lab_mutex_init(&b->send_mu);
     b->sink = *sink;
     b->batch = cfg->batch_size;
     b->nbuf = (unsigned)(1 + cfg->queue_size / cfg->batch_size);
     b->bufs = calloc(b->nbuf, sizeof *b->bufs);
     b->free_bits = calloc((b->nbuf + 63) / 64, sizeof *b->free_bits);
-    if (!b->bufs || !b->free_bits) { lf_destroy(b); return -ENOMEM; }
+    if (!b->bufs || !b->free_bits) {
+        lf_destroy(b);
+        return -ENOMEM;
+    }
 
     /* Layout of one batch: pad | writePos | pad | nWritten | pad | data. */
     size_t pad = (cfg->pad + 7) / 8 * 8;
@@ -100,12 +100,15 @@ static int lf_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s
     for (unsigned i = 0; i < b->nbuf; i++) {
         struct lf_buf *f = &b->bufs[i];
         f->mem = lab_calloc_aligned(off_data + b->batch * sizeof(uint64_t));
-        if (!f->mem) { lf_destroy(b); return -ENOMEM; }
+        if (!f->mem) {
+            lf_destroy(b);
+            return -ENOMEM;
+        }
         f->wp = (_Atomic uint64_t *)((char *)f->mem + off_wp);
         f->nw = (_Atomic uint64_t *)((char *)f->mem + off_nw);
         f->data = (uint64_t *)((char *)f->mem + off_data);
         f->idx = i;
-        if (i) {                       /* pooled buffers are full until reset */
+        if (i) { /* pooled buffers are full until reset */
             atomic_store_explicit(f->wp, b->batch, memory_order_relaxed);
             push_free(b, f);
         }
@@ -117,23 +120,22 @@ static int lf_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s
 
 static void send(struct lf_batcher *b, struct lf_buf *f, size_t n)
 {
-    pthread_mutex_lock(&b->send_mu);
+    lab_mutex_lock(&b->send_mu);
     b->sink.deliver(b->sink.arg, f->data, n);
-    pthread_mutex_unlock(&b->send_mu);
+    lab_mutex_unlock(&b->send_mu);
 }
 
 /* Called by the one producer whose write completed batch f. */
 static void complete(struct lf_batcher *b, struct lf_buf *f)
 {
     struct lf_buf *fresh;
-    while (!(fresh = pop_free(b)))     /* every buffer is being sent */
-        sched_yield();
+    while (!(fresh = pop_free(b))) /* every buffer is being sent */
+        lab_yield();
     /* publish first (fresh is still full: nobody can claim a slot in it),
        then open it for writes */
     struct lf_buf *expect = f;
-    int swapped = atomic_compare_exchange_strong_explicit(&b->current, &expect, fresh,
-                                                          memory_order_acq_rel,
-                                                          memory_order_relaxed);
+    int swapped = atomic_compare_exchange_strong_explicit(
+        &b->current, &expect, fresh, memory_order_acq_rel, memory_order_relaxed);
     assert(swapped && "only the completer of the current batch swaps it");
     (void)swapped;
     reset(fresh);
@@ -156,11 +158,16 @@ static int lf_add(void *self, void *tstate, uint64_t item)
                 return 0;
             }
         }
-        sched_yield();                 /* full: wait for the swap */
+        lab_yield(); /* full: wait for the swap */
     }
 }
 
-static int lf_flush(void *self, void *tstate) { (void)self; (void)tstate; return 0; }
+static int lf_flush(void *self, void *tstate)
+{
+    (void)self;
+    (void)tstate;
+    return 0;
+}
 
 static int lf_close(void *self)
 {
@@ -180,7 +187,7 @@ static void lf_destroy(void *self)
         for (unsigned i = 0; i < b->nbuf; i++) free(b->bufs[i].mem);
     free(b->bufs);
     free(b->free_bits);
-    pthread_mutex_destroy(&b->send_mu);
+    lab_mutex_destroy(&b->send_mu);
     free(b);
 }
 

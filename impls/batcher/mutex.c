@@ -1,33 +1,33 @@
 /* batcher/mutex: snail Phase 1, "the naive approach".
  *
- * One pthread mutex around a slice that grows by appending; when it holds
+ * One mutex around a slice that grows by appending; when it holds
  * batch_size items it is sent (the sink runs under the lock) and replaced by
  * a fresh, empty one. The seed's flaws are kept on purpose: every add takes
  * the one mutex, a new buffer is allocated for every batch (append growth
  * from nothing, as `batch = nil` does in Go), there is no timeout (items can
  * wait until the next batch fills or close()), and no back-pressure beyond the
- * lock itself. */
+ * lock itself. The mutex is a lab_mutex: a futex mutex like glibc's default
+ * pthread one, which parks a fiber, not its carrier, under fibers. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "lab_batcher.h"
+#include "lab_prim.h"
 
 struct mutex_batcher {
-    pthread_mutex_t mu;
+    struct lab_mutex mu;
     struct lab_sink sink;
     size_t batch;
-    uint64_t *buf;      /* NULL after each send, like `batch = nil` */
+    uint64_t *buf; /* NULL after each send, like `batch = nil` */
     size_t len, cap;
 };
 
-static int mb_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink,
-                     void **self)
+static int mb_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink, void **self)
 {
     if (lab_batcher_cfg_error(cfg) || !sink || !sink->deliver) return -EINVAL;
     struct mutex_batcher *b = calloc(1, sizeof *b);
     if (!b) return -ENOMEM;
-    pthread_mutex_init(&b->mu, NULL);
+    lab_mutex_init(&b->mu);
     b->sink = *sink;
     b->batch = cfg->batch_size;
     *self = b;
@@ -60,21 +60,26 @@ static int mb_add(void *self, void *tstate, uint64_t item)
 {
     (void)tstate;
     struct mutex_batcher *b = self;
-    pthread_mutex_lock(&b->mu);
+    lab_mutex_lock(&b->mu);
     int rc = append(b, item);
     if (rc == 0 && b->len >= b->batch) send_locked(b);
-    pthread_mutex_unlock(&b->mu);
+    lab_mutex_unlock(&b->mu);
     return rc;
 }
 
-static int mb_flush(void *self, void *tstate) { (void)self; (void)tstate; return 0; }
+static int mb_flush(void *self, void *tstate)
+{
+    (void)self;
+    (void)tstate;
+    return 0;
+}
 
 static int mb_close(void *self)
 {
     struct mutex_batcher *b = self;
-    pthread_mutex_lock(&b->mu);
+    lab_mutex_lock(&b->mu);
     send_locked(b);
-    pthread_mutex_unlock(&b->mu);
+    lab_mutex_unlock(&b->mu);
     return 0;
 }
 
@@ -83,7 +88,7 @@ static void mb_destroy(void *self)
     struct mutex_batcher *b = self;
     if (!b) return;
     free(b->buf);
-    pthread_mutex_destroy(&b->mu);
+    lab_mutex_destroy(&b->mu);
     free(b);
 }
 

@@ -6,8 +6,7 @@
 
 #include "lab_batcher.h"
 
-static int nb_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink,
-                     void **self)
+static int nb_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink, void **self)
 {
     if (lab_batcher_cfg_error(cfg) || !sink || !sink->deliver) return -EINVAL;
     static char token;
@@ -17,12 +16,23 @@ static int nb_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s
 
 static int nb_add(void *self, void *tstate, uint64_t item)
 {
-    (void)self; (void)tstate; (void)item;
+    (void)self;
+    (void)tstate;
+    (void)item;
     return 0;
 }
 
-static int nb_flush(void *self, void *tstate) { (void)self; (void)tstate; return 0; }
-static int nb_close(void *self) { (void)self; return 0; }
+static int nb_flush(void *self, void *tstate)
+{
+    (void)self;
+    (void)tstate;
+    return 0;
+}
+static int nb_close(void *self)
+{
+    (void)self;
+    return 0;
+}
 static void nb_destroy(void *self) { (void)self; }
 
 const struct lab_batcher lab_batcher_null = {

@@ -1,14 +1,14 @@
 #include <errno.h>
 #include <string.h>
 
-#include "lab_alloc.h"
 #include "hashmap.h"
+#include "lab_alloc.h"
 #include "lab_util.h"
 
 static size_t slots_for(size_t hint)
 {
     size_t cap = 16;
-    while (cap - cap / 4 < hint) cap <<= 1;   /* stay at most 3/4 full */
+    while (cap - cap / 4 < hint) cap <<= 1; /* stay at most 3/4 full */
     return cap;
 }
 

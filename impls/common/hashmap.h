@@ -15,20 +15,20 @@
 
 struct lab_map {
     struct lab_task *slots;
-    size_t mask;             /* capacity - 1 (capacity is a power of two) */
+    size_t mask; /* capacity - 1 (capacity is a power of two) */
     size_t len;
 };
 
-int  lab_map_init(struct lab_map *m, size_t hint);    /* 0 or -ENOMEM */
+int lab_map_init(struct lab_map *m, size_t hint); /* 0 or -ENOMEM */
 void lab_map_destroy(struct lab_map *m);
 /* 0 or -ENOENT; copies the record out. */
-int  lab_map_get(const struct lab_map *m, uint64_t id, struct lab_task *out);
+int lab_map_get(const struct lab_map *m, uint64_t id, struct lab_task *out);
 /* Inserts or replaces t (t->id != 0): 0, -EINVAL or -ENOMEM. */
-int  lab_map_put(struct lab_map *m, const struct lab_task *t);
+int lab_map_put(struct lab_map *m, const struct lab_task *t);
 /* Replaces an existing record: 0 or -ENOENT. The stored id stays id. */
-int  lab_map_update(struct lab_map *m, uint64_t id, const struct lab_task *t);
-int  lab_map_remove(struct lab_map *m, uint64_t id);  /* 0 or -ENOENT */
+int lab_map_update(struct lab_map *m, uint64_t id, const struct lab_task *t);
+int lab_map_remove(struct lab_map *m, uint64_t id); /* 0 or -ENOENT */
 /* Calls fn on each record; returns fn's first non-zero result, else 0. */
-int  lab_map_scan(const struct lab_map *m, lab_scan_fn fn, void *arg);
+int lab_map_scan(const struct lab_map *m, lab_scan_fn fn, void *arg);
 
 #endif

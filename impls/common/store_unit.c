@@ -8,24 +8,21 @@ int lab_unit_init(struct lab_unit *u, size_t hint)
 {
     int rc = lab_map_init(&u->map, hint);
     if (rc) return rc;
-    if ((rc = pthread_rwlock_init(&u->mu, NULL)) != 0) {
-        lab_map_destroy(&u->map);
-        return -rc;
-    }
+    lab_rwlock_init(&u->mu);
     return 0;
 }
 
 void lab_unit_destroy(struct lab_unit *u)
 {
-    pthread_rwlock_destroy(&u->mu);
+    lab_rwlock_destroy(&u->mu);
     lab_map_destroy(&u->map);
 }
 
 int lab_unit_get(struct lab_unit *u, uint64_t id, struct lab_task *out)
 {
-    pthread_rwlock_rdlock(&u->mu);
+    lab_rwlock_rdlock(&u->mu);
     int rc = lab_map_get(&u->map, id, out);
-    pthread_rwlock_unlock(&u->mu);
+    lab_rwlock_rdunlock(&u->mu);
     return rc;
 }
 
@@ -33,33 +30,33 @@ int lab_unit_put(struct lab_unit *u, uint64_t id, const struct lab_task *t)
 {
     struct lab_task copy = *t;
     copy.id = id;
-    pthread_rwlock_wrlock(&u->mu);
+    lab_rwlock_wrlock(&u->mu);
     int rc = lab_map_put(&u->map, &copy);
-    pthread_rwlock_unlock(&u->mu);
+    lab_rwlock_wrunlock(&u->mu);
     return rc;
 }
 
 int lab_unit_update(struct lab_unit *u, uint64_t id, const struct lab_task *t)
 {
-    pthread_rwlock_wrlock(&u->mu);
+    lab_rwlock_wrlock(&u->mu);
     int rc = lab_map_update(&u->map, id, t);
-    pthread_rwlock_unlock(&u->mu);
+    lab_rwlock_wrunlock(&u->mu);
     return rc;
 }
 
 int lab_unit_remove(struct lab_unit *u, uint64_t id)
 {
-    pthread_rwlock_wrlock(&u->mu);
+    lab_rwlock_wrlock(&u->mu);
     int rc = lab_map_remove(&u->map, id);
-    pthread_rwlock_unlock(&u->mu);
+    lab_rwlock_wrunlock(&u->mu);
     return rc;
 }
 
 int lab_unit_scan(struct lab_unit *u, lab_scan_fn fn, void *arg)
 {
-    pthread_rwlock_rdlock(&u->mu);
+    lab_rwlock_rdlock(&u->mu);
     int rc = lab_map_scan(&u->map, fn, arg);
-    pthread_rwlock_unlock(&u->mu);
+    lab_rwlock_rdunlock(&u->mu);
     return rc;
 }
 
@@ -67,22 +64,22 @@ int lab_memstore_init(struct lab_memstore *m, size_t hint)
 {
     int rc = lab_unit_init(&m->u, hint);
     if (rc) return rc;
-    pthread_mutex_init(&m->id_mu, NULL);
+    lab_mutex_init(&m->id_mu);
     m->next_id = 1;
     return 0;
 }
 
 void lab_memstore_destroy(struct lab_memstore *m)
 {
-    pthread_mutex_destroy(&m->id_mu);
+    lab_mutex_destroy(&m->id_mu);
     lab_unit_destroy(&m->u);
 }
 
 uint64_t lab_memstore_next_id(struct lab_memstore *m)
 {
-    pthread_mutex_lock(&m->id_mu);
+    lab_mutex_lock(&m->id_mu);
     uint64_t id = m->next_id++;
-    pthread_mutex_unlock(&m->id_mu);
+    lab_mutex_unlock(&m->id_mu);
     return id;
 }
 
@@ -100,9 +97,8 @@ int lab_sharded_init(struct lab_sharded *s, const struct lab_store_cfg *cfg, siz
     for (unsigned i = 0; i < n; i++) {
         int rc = -ENOMEM;
         if ((s->shards[i] = lab_calloc(1, elem_size)) != NULL)
-            rc = elem_size == sizeof(struct lab_memstore)
-                     ? lab_memstore_init(s->shards[i], hint)
-                     : lab_unit_init(s->shards[i], hint);
+            rc = elem_size == sizeof(struct lab_memstore) ? lab_memstore_init(s->shards[i], hint)
+                                                          : lab_unit_init(s->shards[i], hint);
         if (rc) {
             lab_free(s->shards[i]);
             s->nshards = i;
@@ -116,8 +112,10 @@ int lab_sharded_init(struct lab_sharded *s, const struct lab_store_cfg *cfg, siz
 void lab_sharded_fini(struct lab_sharded *s)
 {
     for (unsigned i = 0; i < s->nshards; i++) {
-        if (s->elem_size == sizeof(struct lab_memstore)) lab_memstore_destroy(s->shards[i]);
-        else lab_unit_destroy(s->shards[i]);
+        if (s->elem_size == sizeof(struct lab_memstore))
+            lab_memstore_destroy(s->shards[i]);
+        else
+            lab_unit_destroy(s->shards[i]);
         lab_free(s->shards[i]);
     }
     lab_free(s->shards);
@@ -129,7 +127,10 @@ int lab_sharded_new(const struct lab_store_cfg *cfg, size_t elem_size, size_t si
     struct lab_sharded *s = lab_calloc_aligned(size);
     if (!s) return -ENOMEM;
     int rc = lab_sharded_init(s, cfg, elem_size);
-    if (rc) { free(s); return rc; }
+    if (rc) {
+        free(s);
+        return rc;
+    }
     *self = s;
     return 0;
 }

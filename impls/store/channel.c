@@ -7,12 +7,14 @@
  * cfg->workers workers (default 4, the seed's count). Worker k hands out the
  * ids k+1, k+1+W, k+1+2W ... so an id's owner is (id-1) % W; inserts go
  * round-robin per client thread (its thread state). GetAll asks each worker
- * in turn to run the callback over its map. */
+ * in turn to run the callback over its map. Actors are started with
+ * lab_spawn and every wait is a lab_chan or lab_cond wait, so under a fiber
+ * runner the actors are fibers, as the seed's were goroutines. */
 #include <errno.h>
 
-#include "lab_alloc.h"
 #include "common/chan.h"
 #include "common/hashmap.h"
+#include "lab_alloc.h"
 #include "lab_util.h"
 
 #define DEFAULT_WORKERS 4u
@@ -21,8 +23,8 @@
 enum op { OP_INSERT, OP_GET, OP_UPDATE, OP_REMOVE, OP_SCAN, OP_INSERT_MANY };
 
 struct reply {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    struct lab_mutex mu;
+    struct lab_cond cv;
     int done;
 };
 
@@ -33,7 +35,7 @@ struct request {
     struct lab_task task;
     lab_scan_fn fn;
     void *arg;
-    const struct lab_task *many;     /* OP_INSERT_MANY: n records, ids out */
+    const struct lab_task *many; /* OP_INSERT_MANY: n records, ids out */
     size_t n;
     uint64_t *ids;
     struct reply *reply;
@@ -41,10 +43,10 @@ struct request {
 
 struct actor {
     LAB_ALIGNED struct lab_chan q;
-    struct lab_map map;            /* owned by the actor's thread alone */
+    struct lab_map map; /* owned by the actor's thread alone */
     uint64_t next_seq;
     unsigned idx, nworkers;
-    pthread_t tid;
+    struct lab_task_handle tid;
     int started;
 };
 
@@ -53,7 +55,9 @@ struct chstore {
     struct actor *a;
 };
 
-struct cthread { unsigned rr; };   /* per-client-thread insert round robin */
+struct cthread {
+    unsigned rr;
+}; /* per-client-thread insert round robin */
 
 static int put_new(struct actor *a, const struct lab_task *t, uint64_t *id)
 {
@@ -83,14 +87,14 @@ static void *actor_main(void *arg)
 {
     struct actor *a = arg;
     uint64_t v;
-    while (lab_chan_recv(&a->q, &v, NULL) == 0) {
+    while (lab_chan_recv(&a->q, &v, 0) == 0) {
         struct request *r = (struct request *)(uintptr_t)v;
         serve(a, r);
         struct reply *rep = r->reply;
-        pthread_mutex_lock(&rep->mu);
+        lab_mutex_lock(&rep->mu);
         rep->done = 1;
-        pthread_cond_signal(&rep->cv);
-        pthread_mutex_unlock(&rep->mu);   /* the caller may free r and rep now */
+        lab_cond_signal(&rep->cv);
+        lab_mutex_unlock(&rep->mu); /* the caller may free r and rep now */
     }
     return NULL;
 }
@@ -102,18 +106,18 @@ static int send_wait(struct chstore *s, unsigned k, struct request *r)
     struct reply *rep = lab_malloc(sizeof *rep);
     if (!rep) return -ENOMEM;
     r->reply = rep;
-    pthread_mutex_init(&rep->mu, NULL);
-    pthread_cond_init(&rep->cv, NULL);
+    lab_mutex_init(&rep->mu);
+    lab_cond_init(&rep->cv);
     rep->done = 0;
     if (lab_chan_send(&s->a[k].q, (uint64_t)(uintptr_t)r) != 0) {
         r->rc = -EPIPE;
     } else {
-        pthread_mutex_lock(&rep->mu);
-        while (!rep->done) pthread_cond_wait(&rep->cv, &rep->mu);
-        pthread_mutex_unlock(&rep->mu);
+        lab_mutex_lock(&rep->mu);
+        while (!rep->done) lab_cond_wait(&rep->cv, &rep->mu, 0);
+        lab_mutex_unlock(&rep->mu);
     }
-    pthread_cond_destroy(&rep->cv);
-    pthread_mutex_destroy(&rep->mu);
+    lab_cond_destroy(&rep->cv);
+    lab_mutex_destroy(&rep->mu);
     lab_free(rep);
     return r->rc;
 }
@@ -127,14 +131,16 @@ static struct request *call(struct chstore *s, unsigned k, enum op op, uint64_t 
     if (!r) return NULL;
     *r = (struct request){ .op = op, .id = id, .fn = fn, .arg = arg };
     if (t) r->task = *t;
-    if (send_wait(s, k, r) == -ENOMEM) { lab_free(r); return NULL; }
+    if (send_wait(s, k, r) == -ENOMEM) {
+        lab_free(r);
+        return NULL;
+    }
     return r;
 }
 
 /* call() and return its result code; out receives the record, *id the id. */
-static int call_rc(struct chstore *s, unsigned k, enum op op, uint64_t id,
-                   const struct lab_task *t, struct lab_task *out, uint64_t *id_out,
-                   lab_scan_fn fn, void *arg)
+static int call_rc(struct chstore *s, unsigned k, enum op op, uint64_t id, const struct lab_task *t,
+                   struct lab_task *out, uint64_t *id_out, lab_scan_fn fn, void *arg)
 {
     struct request *r = call(s, k, op, id, t, fn, arg);
     if (!r) return -ENOMEM;
@@ -145,10 +151,7 @@ static int call_rc(struct chstore *s, unsigned k, enum op op, uint64_t id,
     return rc;
 }
 
-static unsigned owner(const struct chstore *s, uint64_t id)
-{
-    return (unsigned)((id - 1) % s->n);
-}
+static unsigned owner(const struct chstore *s, uint64_t id) { return (unsigned)((id - 1) % s->n); }
 
 static void c_destroy(void *self)
 {
@@ -157,7 +160,7 @@ static void c_destroy(void *self)
         if (s->a[k].started) lab_chan_close(&s->a[k].q);
     for (unsigned k = 0; k < s->n; k++) {
         if (!s->a[k].started) continue;
-        pthread_join(s->a[k].tid, NULL);
+        lab_join(&s->a[k].tid);
         lab_chan_destroy(&s->a[k].q);
         lab_map_destroy(&s->a[k].map);
     }
@@ -170,22 +173,31 @@ static int c_create(const struct lab_store_cfg *cfg, void **self)
     struct chstore *s = lab_calloc(1, sizeof *s);
     if (!s) return -ENOMEM;
     s->n = cfg->workers ? cfg->workers : DEFAULT_WORKERS;
-    if (!(s->a = lab_calloc_aligned(sizeof *s->a * s->n))) { lab_free(s); return -ENOMEM; }
+    if (!(s->a = lab_calloc_aligned(sizeof *s->a * s->n))) {
+        lab_free(s);
+        return -ENOMEM;
+    }
     int rc = 0;
     for (unsigned k = 0; k < s->n && !rc; k++) {
         struct actor *a = &s->a[k];
         a->idx = k;
         a->nworkers = s->n;
         if ((rc = lab_map_init(&a->map, cfg->capacity_hint / s->n + 1)) != 0) break;
-        if ((rc = lab_chan_init(&a->q, QUEUE_CAP)) != 0) { lab_map_destroy(&a->map); break; }
-        if ((rc = -pthread_create(&a->tid, NULL, actor_main, a)) != 0) {
+        if ((rc = lab_chan_init(&a->q, QUEUE_CAP)) != 0) {
+            lab_map_destroy(&a->map);
+            break;
+        }
+        if ((rc = lab_spawn(actor_main, a, &a->tid)) != 0) {
             lab_chan_destroy(&a->q);
             lab_map_destroy(&a->map);
             break;
         }
         a->started = 1;
     }
-    if (rc) { c_destroy(s); return rc; }
+    if (rc) {
+        c_destroy(s);
+        return rc;
+    }
     *self = s;
     return 0;
 }
@@ -229,8 +241,10 @@ static int c_insert_many(void *self, void *ts, const struct lab_task *t, size_t 
         unsigned k = ct ? ct->rr++ % s->n : 0;
         struct request *r = lab_malloc(sizeof *r);
         if (!r) return -ENOMEM;
-        *r = (struct request){ .op = OP_INSERT_MANY, .many = t + at,
-                               .n = n - at < chunk ? n - at : chunk, .ids = ids + at };
+        *r = (struct request){ .op = OP_INSERT_MANY,
+                               .many = t + at,
+                               .n = n - at < chunk ? n - at : chunk,
+                               .ids = ids + at };
         int rc = send_wait(s, k, r);
         lab_free(r);
         if (rc) return rc;
@@ -245,16 +259,25 @@ static int c_scan(void *self, lab_scan_fn fn, void *arg)
     for (unsigned k = 0; k < s->n; k++) {
         int rc = call_rc(s, k, OP_SCAN, 0, NULL, NULL, NULL, fn, arg);
         if (rc < 0) return rc;
-        if (rc) break;               /* the callback asked to stop */
+        if (rc) break; /* the callback asked to stop */
     }
     return 0;
 }
 
 const struct lab_store lab_store_channel = {
-    .base = { .abi = LAB_ABI_VERSION, .family = "store", .name = "channel",
+    .base = { .abi = LAB_ABI_VERSION,
+              .family = "store",
+              .name = "channel",
               .summary = "ChannelStore: actor threads own the maps; a malloc'd message per op",
-              .origin = "seed:taskstore (abandoned)", .caps = LAB_CAP_OWN_THREADS,
+              .origin = "seed:taskstore (abandoned)",
+              .caps = LAB_CAP_OWN_THREADS,
               .thread_state = sizeof(struct cthread) },
-    .create = c_create, .insert = c_insert, .get = c_get, .update = c_update,
-    .remove = c_remove, .scan = c_scan, .destroy = c_destroy, .insert_many = c_insert_many,
+    .create = c_create,
+    .insert = c_insert,
+    .get = c_get,
+    .update = c_update,
+    .remove = c_remove,
+    .scan = c_scan,
+    .destroy = c_destroy,
+    .insert_many = c_insert_many,
 };

@@ -2,15 +2,18 @@
  * over one map, and a separate mutex around the ID counter. */
 #include <errno.h>
 
-#include "lab_alloc.h"
 #include "common/store_unit.h"
+#include "lab_alloc.h"
 
 static int m_create(const struct lab_store_cfg *cfg, void **self)
 {
     struct lab_memstore *m = lab_calloc(1, sizeof *m);
     if (!m) return -ENOMEM;
     int rc = lab_memstore_init(m, cfg->capacity_hint);
-    if (rc) { lab_free(m); return rc; }
+    if (rc) {
+        lab_free(m);
+        return rc;
+    }
     *self = m;
     return 0;
 }
@@ -56,9 +59,18 @@ static void m_destroy(void *self)
 }
 
 const struct lab_store lab_store_memory = {
-    .base = { .abi = LAB_ABI_VERSION, .family = "store", .name = "memory",
+    .base = { .abi = LAB_ABI_VERSION,
+              .family = "store",
+              .name = "memory",
               .summary = "MemoryStore: one rwlock over one map, a mutex for the ID counter",
-              .origin = "seed:taskstore baseline", .caps = 0, .thread_state = 0 },
-    .create = m_create, .insert = m_insert, .get = m_get, .update = m_update,
-    .remove = m_remove, .scan = m_scan, .destroy = m_destroy,
+              .origin = "seed:taskstore baseline",
+              .caps = 0,
+              .thread_state = 0 },
+    .create = m_create,
+    .insert = m_insert,
+    .get = m_get,
+    .update = m_update,
+    .remove = m_remove,
+    .scan = m_scan,
+    .destroy = m_destroy,
 };

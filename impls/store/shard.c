@@ -10,10 +10,18 @@ static int sh_create(const struct lab_store_cfg *cfg, void **self)
 }
 
 const struct lab_store lab_store_shard = {
-    .base = { .abi = LAB_ABI_VERSION, .family = "store", .name = "shard",
+    .base = { .abi = LAB_ABI_VERSION,
+              .family = "store",
+              .name = "shard",
               .summary = "ShardStore: 32 MemoryStore shards (id & mask), atomic global ID",
-              .origin = "seed:taskstore phase 1", .caps = 0, .thread_state = 0 },
-    .create = sh_create, .insert = lab_sharded_insert, .get = lab_sharded_get,
-    .update = lab_sharded_update, .remove = lab_sharded_remove, .scan = lab_sharded_scan,
+              .origin = "seed:taskstore phase 1",
+              .caps = 0,
+              .thread_state = 0 },
+    .create = sh_create,
+    .insert = lab_sharded_insert,
+    .get = lab_sharded_get,
+    .update = lab_sharded_update,
+    .remove = lab_sharded_remove,
+    .scan = lab_sharded_scan,
     .destroy = lab_sharded_delete,
 };

@@ -9,10 +9,18 @@ static int su_create(const struct lab_store_cfg *cfg, void **self)
 }
 
 const struct lab_store lab_store_shard_unit = {
-    .base = { .abi = LAB_ABI_VERSION, .family = "store", .name = "shard_unit",
+    .base = { .abi = LAB_ABI_VERSION,
+              .family = "store",
+              .name = "shard_unit",
               .summary = "ShardStore on ShardUnit: 32 shards of map+rwlock only, atomic global ID",
-              .origin = "seed:taskstore phase 3", .caps = 0, .thread_state = 0 },
-    .create = su_create, .insert = lab_sharded_insert, .get = lab_sharded_get,
-    .update = lab_sharded_update, .remove = lab_sharded_remove, .scan = lab_sharded_scan,
+              .origin = "seed:taskstore phase 3",
+              .caps = 0,
+              .thread_state = 0 },
+    .create = su_create,
+    .insert = lab_sharded_insert,
+    .get = lab_sharded_get,
+    .update = lab_sharded_update,
+    .remove = lab_sharded_remove,
+    .scan = lab_sharded_scan,
     .destroy = lab_sharded_delete,
 };

@@ -2,9 +2,11 @@
  * implementation at a time. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conformance.h"
@@ -23,6 +25,7 @@ struct tsink {
     unsigned sleep_us;      /* slow consumer */
     _Atomic uint64_t added; /* add() calls that returned */
     uint64_t max_outstanding;
+    _Atomic int hold; /* while set, deliver() waits: a blocked consumer */
 };
 
 static void tsink_deliver(void *arg, const uint64_t *items, size_t n)
@@ -45,6 +48,7 @@ static void tsink_deliver(void *arg, const uint64_t *items, size_t n)
     }
     atomic_fetch_add(&s->delivered, n);
     if (s->sleep_us) usleep(s->sleep_us);
+    while (atomic_load(&s->hold)) usleep(1000);
     atomic_store(&s->inside, 0);
 }
 
@@ -53,6 +57,7 @@ struct bh {
     void *self;
     struct tsink sink;
     unsigned producers;
+    _Atomic unsigned entered; /* producers that have started adding */
 };
 
 static int bh_setup(struct bh *h, const char *name, struct lab_batcher_cfg cfg, unsigned producers,
@@ -85,6 +90,7 @@ static void *producer(void *arg)
 {
     struct prod *p = arg;
     const struct lab_batcher *b = p->h->b;
+    atomic_fetch_add(&p->h->entered, 1);
     for (uint64_t k = 0; k < p->count; k++) {
         int rc = b->add(p->h->self, p->tstate, ((uint64_t)p->idx << 40) | k);
         if (rc) {
@@ -98,28 +104,47 @@ static void *producer(void *arg)
     return NULL;
 }
 
+/* Starts producer idx adding h->sink.per_thread items. 0 or an errno. */
+static int prod_start(struct bh *h, struct prod *p, unsigned idx, pthread_t *t)
+{
+    *p = (struct prod){ h, idx, h->sink.per_thread, NULL, 0 };
+    if (h->b->base.thread_state && !(p->tstate = lab_calloc_aligned(h->b->base.thread_state)))
+        return ENOMEM;
+    pthread_attr_t a;
+    pthread_attr_init(&a);
+    pthread_attr_setstacksize(&a, 256 << 10);
+    int err = pthread_create(t, &a, producer, p);
+    pthread_attr_destroy(&a);
+    if (err) {
+        free(p->tstate);
+        p->tstate = NULL;
+    }
+    return err;
+}
+
+/* Joins producers [0, k); returns the first error any of them saw. */
+static int prod_join(struct prod *p, pthread_t *t, unsigned k)
+{
+    int first = 0;
+    for (unsigned i = 0; i < k; i++) {
+        pthread_join(t[i], NULL);
+        if (p[i].err && !first) first = p[i].err;
+        free(p[i].tstate);
+        p[i].tstate = NULL;
+    }
+    return first;
+}
+
 static int run_producers(struct bh *h, char *msg, size_t len)
 {
     struct prod *p = calloc(h->producers, sizeof *p);
     pthread_t *t = calloc(h->producers, sizeof *t);
     CHECK(p && t, "out of memory");
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setstacksize(&a, 256 << 10);
     unsigned made = 0;
     int err = 0;
-    for (; made < h->producers; made++) {
-        p[made] = (struct prod){ h, made, h->sink.per_thread, NULL, 0 };
-        if (h->b->base.thread_state) p[made].tstate = lab_calloc_aligned(h->b->base.thread_state);
-        if ((err = pthread_create(&t[made], &a, producer, &p[made])) != 0) break;
-    }
-    pthread_attr_destroy(&a);
-    int first = 0;
-    for (unsigned i = 0; i < made; i++) {
-        pthread_join(t[i], NULL);
-        if (p[i].err && !first) first = p[i].err;
-        free(p[i].tstate);
-    }
+    for (; made < h->producers; made++)
+        if ((err = prod_start(h, &p[made], made, &t[made])) != 0) break;
+    int first = prod_join(p, t, made);
     free(p);
     free(t);
     CHECK(!err, "pthread_create failed after %u threads: %s", made, strerror(err));
@@ -263,6 +288,186 @@ static int backpressure_bounds_memory(const char *impl, unsigned n, char *msg, s
     return 0;
 }
 
+/* ---- back-pressure against a blocked consumer (sink held shut) ---- */
+
+/* Three buffers: one being delivered, two queued; 12 items in all. */
+static const struct lab_batcher_cfg held_cfg = {
+    .batch_size = 4,
+    .queue_size = 8,
+    .timeout_ms = 0,
+    .pad = 64,
+};
+
+/* Waits up to 10 s until want adds have returned; returns how many did. */
+static uint64_t wait_added(struct bh *h, uint64_t want)
+{
+    for (int i = 0; i < 10000 && atomic_load(&h->sink.added) < want; i++) usleep(1000);
+    return atomic_load(&h->sink.added);
+}
+
+/* With the sink blocked, a back-pressured variant still takes what it is
+   configured to hold: a batch being delivered plus queue_size queued. In
+   snail's hybrid the pull is lazy: the add() that fills the last free
+   buffer returns, and only the next add() waits for a buffer. */
+static int backpressure_holds_queue(const char *impl, unsigned n, char *msg, size_t len)
+{
+    (void)n;
+    struct bh h;
+    const uint64_t cap = held_cfg.batch_size + held_cfg.queue_size;
+    TRY(bh_setup(&h, impl, held_cfg, 1, cap, msg, len));
+    atomic_store(&h.sink.hold, 1);
+    struct prod p;
+    pthread_t t;
+    int err = prod_start(&h, &p, 0, &t);
+    uint64_t got = err ? 0 : wait_added(&h, cap);
+    atomic_store(&h.sink.hold, 0);
+    int first = err ? 0 : prod_join(&p, &t, 1);
+    if (err || first || got < cap) {
+        if (err)
+            snprintf(msg, len, "pthread_create: %s", strerror(err));
+        else if (first)
+            snprintf(msg, len, "add/flush returned %s", strerror(-first));
+        else
+            snprintf(msg, len,
+                     "with the sink blocked, %llu of %llu adds (batch + queue) returned "
+                     "in 10 s: the add() that fills the last free buffer waits for the next one",
+                     (unsigned long long)got, (unsigned long long)cap);
+        bh_free(&h);
+        return -1;
+    }
+    TRY(close_and_check(&h, msg, len));
+    bh_free(&h);
+    return 0;
+}
+
+static double thread_cpu_ms(pthread_t t)
+{
+    clockid_t c;
+    struct timespec ts;
+    if (pthread_getcpuclockid(t, &c) || clock_gettime(c, &ts)) return -1;
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+struct spinner {
+    _Atomic int stop;
+};
+
+static void *spin_yield(void *arg)
+{
+    struct spinner *s = arg;
+    while (!atomic_load(&s->stop)) sched_yield();
+    return NULL;
+}
+
+/* The CPU time (ms) each of the n threads w[] uses over one window, and
+   that of a thread spinning on sched_yield over the same window: the
+   yardstick, so that the check does not depend on the machine's load. The
+   window lasts at least 300 ms and until the spinner has had 50 ms of CPU,
+   at most 20 s. 0, or -1 when a clock cannot be read. */
+static int waiters_cpu(const pthread_t *w, unsigned n, double *cpu, double *spin_ms)
+{
+    struct spinner s = { 0 };
+    pthread_t st;
+    if (pthread_create(&st, NULL, spin_yield, &s)) return -1;
+    int bad = 0;
+    double s0 = thread_cpu_ms(st);
+    for (unsigned i = 0; i < n; i++) bad |= (cpu[i] = thread_cpu_ms(w[i])) < 0;
+    uint64_t t0 = lab_now_ns();
+    for (;;) {
+        usleep(10000);
+        uint64_t el = lab_now_ns() - t0;
+        if ((el >= 300000000u && thread_cpu_ms(st) - s0 >= 50) || el >= 20000000000u) break;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        double c = thread_cpu_ms(w[i]);
+        bad |= c < 0;
+        cpu[i] = c - cpu[i];
+    }
+    *spin_ms = thread_cpu_ms(st) - s0;
+    atomic_store(&s.stop, 1);
+    pthread_join(st, NULL);
+    return bad || *spin_ms <= 0 ? -1 : 0;
+}
+
+/* Producers that wait for room sleep: with the sink blocked and the variant
+   full, n producers blocked in add() use, all together, under 30% of the
+   CPU that one sched_yield spinner gets in the same window (n spinners get
+   about n times as much, wherever the scheduler puts them; sleepers get
+   none). In snail's hybrid they sleep on newBackBufferLock and in the pull;
+   a port that pulls while it holds the spin lock leaves them spinning on a
+   holder that sleeps. */
+static int backpressure_waiters_sleep(const char *impl, unsigned n, char *msg, size_t len)
+{
+    struct bh h;
+    const uint64_t cap = held_cfg.batch_size + held_cfg.queue_size;
+    TRY(bh_setup(&h, impl, held_cfg, n + 1, cap - 1, msg, len));
+    struct prod *p = calloc(n + 1, sizeof *p);
+    pthread_t *t = calloc(n + 1, sizeof *t);
+    double *cpu = calloc(n, sizeof *cpu), spin_ms = 0;
+    unsigned made = 0;
+    int rc = -1;
+    atomic_store(&h.sink.hold, 1);
+    if (!p || !t || !cpu) {
+        snprintf(msg, len, "out of memory");
+        goto out;
+    }
+    /* the filler stops one add short of full, so it returns in any variant */
+    if (prod_start(&h, &p[0], 0, &t[0]) != 0) {
+        snprintf(msg, len, "pthread_create failed");
+        goto out;
+    }
+    made = 1;
+    uint64_t got = wait_added(&h, cap - 1);
+    if (got < cap - 1) {
+        snprintf(msg, len, "with the sink blocked, %llu of %llu adds returned in 10 s",
+                 (unsigned long long)got, (unsigned long long)cap - 1);
+        goto out;
+    }
+    for (; made < n + 1; made++)
+        if (prod_start(&h, &p[made], made, &t[made]) != 0) {
+            snprintf(msg, len, "pthread_create failed");
+            goto out;
+        }
+    for (int i = 0; i < 10000 && atomic_load(&h.entered) < n + 1; i++) usleep(1000);
+    usleep(50000); /* let them reach their wait */
+    if (waiters_cpu(t + 1, n, cpu, &spin_ms) != 0) {
+        snprintf(msg, len, "cannot read the threads' CPU clocks");
+        goto out;
+    }
+    got = atomic_load(&h.sink.added);
+    if (got > cap) {
+        snprintf(msg, len,
+                 "%llu adds returned with the sink blocked and room for %llu: "
+                 "no back-pressure",
+                 (unsigned long long)got, (unsigned long long)cap);
+        goto out;
+    }
+    double sum = 0;
+    for (unsigned i = 0; i < n; i++) sum += cpu[i];
+    if (sum >= 0.3 * spin_ms) {
+        snprintf(msg, len,
+                 "%u producers blocked in add() used %.1f ms of CPU together while a "
+                 "sched_yield spinner used %.1f ms (limit 30%%): producers waiting for room "
+                 "must sleep, not spin",
+                 n, sum, spin_ms);
+        goto out;
+    }
+    rc = 0;
+out:
+    atomic_store(&h.sink.hold, 0);
+    int first = made ? prod_join(p, t, made) : 0;
+    if (rc == 0 && first) {
+        snprintf(msg, len, "add/flush returned %s", strerror(-first));
+        rc = -1;
+    }
+    if (rc == 0) rc = close_and_check(&h, msg, len);
+    free(p);
+    free(t);
+    free(cpu);
+    bh_free(&h);
+    return rc;
+}
+
 static void noop_deliver(void *arg, const uint64_t *items, size_t n)
 {
     (void)arg;
@@ -312,6 +517,18 @@ const struct conf_case batcher_cases[] = {
     { "batcher",
       "backpressure_bounds_memory",
       backpressure_bounds_memory,
+      LAB_CAP_BACKPRESSURE,
+      0,
+      { 4 } },
+    { "batcher",
+      "backpressure_holds_queue",
+      backpressure_holds_queue,
+      LAB_CAP_BACKPRESSURE,
+      0,
+      { 1 } },
+    { "batcher",
+      "backpressure_waiters_sleep",
+      backpressure_waiters_sleep,
       LAB_CAP_BACKPRESSURE,
       0,
       { 4 } },

@@ -2,7 +2,7 @@
 
 #include "conformance.h"
 
-const struct conf_case *const conf_tables[] = { batcher_cases, store_cases, NULL };
+const struct conf_case *const conf_tables[] = { batcher_cases, store_cases, counter_cases, NULL };
 
 const struct conf_case *conf_find(const char *family, const char *name)
 {

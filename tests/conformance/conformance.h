@@ -25,6 +25,7 @@ struct conf_case {
 
 extern const struct conf_case batcher_cases[]; /* NULL name ends */
 extern const struct conf_case store_cases[];
+extern const struct conf_case counter_cases[];
 
 /* Every family's case table, NULL-terminated. */
 extern const struct conf_case *const conf_tables[];

@@ -17,10 +17,22 @@ trap 'rm -rf "$out"' EXIT
 shape() { grep -v "^! unstable" | sed -E 's/-?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?[kMG%]?!?/#/g; s/ +/ /g' ; }
 cd "$src"
 "$bin" --help >"$out/help.txt"
-for c in list run reproduce stress compare export counters keys report; do
+for c in list run reproduce stress compare export counters keys report merge history; do
   "$bin" "$c" --help >"$out/help-$c.txt"
 done
 "$bin" list >"$out/list.txt"
+# docs/cli.md is every --help, verbatim: the docs and the parser cannot disagree
+{
+  echo "# Command reference"
+  echo
+  echo "Generated from \`contend <command> --help\` by tests/golden/golden.sh (update mode);"
+  echo "a test checks that it still matches. Start with README.md."
+  for c in "" list run reproduce compare report export merge history keys counters stress; do
+    echo; echo "## contend${c:+ $c}"; echo; echo '```'
+    if [ -n "$c" ]; then "$bin" "$c" --help; else "$bin" --help; fi
+    echo '```'
+  done
+} >"$out/cli.md.doc"
 "$bin" run --impl spin,mutex --threads 1,2 --ops 20000 --reps 2 --seed 7 --counters none 2>/dev/null \
   | shape >"$out/run-batcher.txt"
 "$bin" run --family store --impl memory,shard --keys 1000 --threads 1,2 --ops 2000 --reps 2 \
@@ -32,6 +44,7 @@ sed -E '$ s/made [0-9T:-]+Z by .*/made DATE by COMMAND/' "$out/rep/report.md" >"
 rm -rf "$out/rep"
 if [ "$mode" = update ]; then
   cp "$out"/*.txt "$here/"
+  cp "$out/cli.md.doc" "$src/docs/cli.md"
   echo "golden: updated $(ls "$out" | wc -l) files"
   exit 0
 fi
@@ -43,4 +56,8 @@ for f in "$out"/*.txt; do
   fi
 done
 [ "$(ls "$out"/*.txt | wc -l)" -eq "$(ls "$here"/*.txt | wc -l)" ] || { echo "golden: file count differs"; status=1; }
+if ! diff -u "$src/docs/cli.md" "$out/cli.md.doc" >"$out/diff"; then
+  echo "golden: docs/cli.md differs from the --help texts (tests/golden/golden.sh BIN update):"
+  cat "$out/diff"; status=1
+fi
 exit $status

@@ -1,0 +1,127 @@
+/* The counter driver: one for every counter implementation (impls/counter/,
+ * interface impls/lab_counter.h). Each worker repeats inc() on one shared
+ * count: its quota (fixed work) or until the stop flag (fixed time), then
+ * flush(). After the join, close() returns the total, which must equal the
+ * increments done exactly: the family's check (a racy count++ loses some).
+ *
+ * The seed's TheoreticalLimit tests (snail_batcher_impl_perf_compar_test.go)
+ * are this loop: 10,000 goroutines each doing `lock; counter += 1; unlock`. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "family.h"
+#include "lab_counter.h"
+
+/* The family's options (run_opts.fcfg). */
+struct counter_cfg {
+    size_t capacity; /* buffered capacity of channel-like variants */
+};
+
+struct counter_state {
+    const struct lab_counter *k;
+    void *self;
+};
+
+static int counter_setup(struct trial_ctx *c, char *err, size_t n)
+{
+    const struct counter_cfg *cc = c->fcfg;
+    struct counter_state *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, n, "out of memory");
+        return -ENOMEM;
+    }
+    s->k = (const struct lab_counter *)c->impl;
+    struct lab_counter_cfg cfg = { .nthreads = c->threads, .capacity = cc->capacity };
+    int rc = s->k->create(&cfg, &s->self);
+    c->self = s->self;
+    if (!rc && (rc = run_impl_thread_init(c)) != 0) s->k->destroy(s->self);
+    if (rc) {
+        snprintf(err, n, "counter/%s: create failed: %s", c->impl->name, strerror(-rc));
+        free(s);
+        return rc;
+    }
+    c->fam = s;
+    return 0;
+}
+
+static void counter_work(struct trial_ctx *c, struct worker *w)
+{
+    struct counter_state *s = c->fam;
+    int (*inc)(void *, void *) = s->k->inc;
+    void *self = s->self, *ts = w->tstate;
+    uint64_t i = 0;
+    int rc = 0;
+    if (c->o->ops) {
+        while (!rc && i < w->quota)
+            for (uint64_t end = trial_chunk(c, w, i); i < end; i++)
+                if ((rc = inc(self, ts)) != 0) break;
+    } else {
+        unsigned checks = 0;
+        while (!rc && !trial_should_stop(c, w, &checks))
+            for (unsigned k = 0; k < STOP_CHECK; k++, i++)
+                if ((rc = inc(self, ts)) != 0) break;
+    }
+    w->ops = i;
+    int frc = s->k->flush(self, ts);
+    w->err = rc ? rc : frc;
+}
+
+static void counter_finish(struct trial_ctx *c, struct trial *t)
+{
+    struct counter_state *s = c->fam;
+    uint64_t total = 0;
+    int rc = s->k->close(s->self, &total);
+    t->expected = t->ops;
+    t->delivered = total;
+    if (c->impl->caps & LAB_CAP_DISCARDS) {
+        t->verdict = total == 0 ? VERDICT_NA : VERDICT_FAIL;
+        if (total)
+            snprintf(t->note, sizeof t->note, "a discarding variant counted %llu",
+                     (unsigned long long)total);
+    } else if (rc) {
+        t->verdict = VERDICT_FAIL;
+        snprintf(t->note, sizeof t->note, "close() returned %s", strerror(-rc));
+    } else if (t->note[0]) {
+        t->verdict = VERDICT_FAIL;
+    } else if (total != t->ops) {
+        t->verdict = VERDICT_FAIL;
+        snprintf(t->note, sizeof t->note, "counted %llu of %llu increments (%s %llu)",
+                 (unsigned long long)total, (unsigned long long)t->ops,
+                 total < t->ops ? "lost" : "extra",
+                 (unsigned long long)(total < t->ops ? t->ops - total : total - t->ops));
+    } else {
+        t->verdict = VERDICT_OK;
+    }
+    run_impl_thread_exit(c);
+    s->k->destroy(s->self);
+    free(s);
+}
+
+static void counter_defaults(void *cfg) { ((struct counter_cfg *)cfg)->capacity = 100000; }
+
+#define O(f) offsetof(struct counter_cfg, f)
+static const struct opt_spec counter_opts[] = {
+    { "capacity", OPT_SIZE, O(capacity), "N",
+      "buffered capacity of channel-like variants (default\n"
+      "100000: the seed's channel test)",
+      1, (double)(UINT64_C(1) << 32), OPT_SI },
+    { 0 }
+};
+#undef O
+
+static const struct opt_spec *const counter_tables[] = { counter_opts, NULL };
+
+const struct family_driver fam_counter = {
+    .abi = FAM_ABI_VERSION,
+    .name = "counter",
+    .summary = "workers each repeat one operation on one shared count (the seed's primitives)",
+    .check = "exact-count",
+    .opts = counter_tables,
+    .cfg_size = sizeof(struct counter_cfg),
+    .cfg_defaults = counter_defaults,
+    .setup = counter_setup,
+    .work = counter_work,
+    .finish = counter_finish,
+};

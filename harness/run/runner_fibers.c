@@ -1,0 +1,204 @@
+/* The fiber runner (--runner fibers[:P]): the workers are fibers on P
+ * carrier threads (fiber.h), as goroutines on GOMAXPROCS. The variant sees
+ * the same lab_prim calls: a yield is a user-space switch, a contended
+ * lab_mutex parks the fiber, lab_spawn in create() makes a fiber.
+ *
+ * Order of a trial: the scheduler is made, its ops installed and its
+ * carriers started before the driver's setup (so the variant's own tasks
+ * are fibers, running when the setup needs them: an actor answering the
+ * prefill); once the variant exists each carrier calls its thread_init
+ * (under fibers the OS threads that call it are the carriers); the
+ * carriers stop after the driver's finish (a consumer fiber drains in
+ * close()). Counters are per carrier
+ * thread, counting from the gate to the last worker's end; context switches
+ * are the carriers' kernel switches, not fiber switches. A watchdog thread
+ * reports a carrier blocked in the kernel by a fiber (a blocking call the
+ * variant should have made through lab_prim) instead of letting the trial
+ * hang until its timeout. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fiber.h"
+#include "runner_int.h"
+
+/* a carrier blocked in the kernel this long by one fiber ends the trial */
+#define FIBERS_STUCK_NS (10ull * 1000000000ull)
+/* Go's sysmon preempts a goroutine after 10 ms: the preemption tick */
+#define FIBERS_TICK_US 10000
+#define FIBERS_WATCH_EVERY 25 /* ticks between two watchdog looks */
+
+struct fibers {
+    struct fib_sched *s;
+    unsigned ncar;
+    struct ctr_plan plan;
+    struct ctr_thread *ct; /* one per carrier, or NULL */
+    int init_err;          /* a carrier's thread_init failed */
+    pthread_t wd;
+    _Atomic int wd_stop;
+    int wd_running, started;
+};
+
+static void runner_fibers_carrier_start(void *arg, unsigned carrier)
+{
+    struct fibers *f = ((struct trial_ctx *)arg)->rstate;
+    if (f->ct) run_ctr_thread_open(&f->ct[carrier]);
+}
+
+/* The variant's thread_init on a carrier, once the variant exists. */
+static void runner_fibers_thread_init(void *arg, unsigned carrier)
+{
+    struct trial_ctx *c = arg;
+    struct fibers *f = c->rstate;
+    (void)carrier;
+    int rc = c->impl->thread_init(c->self);
+    if (rc) {
+        f->init_err = rc;
+        atomic_store(&c->init_failed, 1);
+    }
+}
+
+static void runner_fibers_carrier_end(void *arg, unsigned carrier)
+{
+    struct trial_ctx *c = arg;
+    struct fibers *f = c->rstate;
+    if (f->ct) run_ctr_thread_close(&f->ct[carrier]);
+}
+
+static void runner_fibers_count_start(void *arg, unsigned carrier)
+{
+    struct fibers *f = ((struct trial_ctx *)arg)->rstate;
+    run_ctr_thread_start(&f->ct[carrier]);
+}
+
+static void runner_fibers_count_stop(void *arg, unsigned carrier)
+{
+    struct fibers *f = ((struct trial_ctx *)arg)->rstate;
+    run_ctr_thread_stop(&f->ct[carrier]);
+}
+
+static void runner_fibers_thread_exit(void *arg, unsigned carrier)
+{
+    struct trial_ctx *c = arg;
+    (void)carrier;
+    c->impl->thread_exit(c->self);
+}
+
+/* The preemption tick (trial_preempt_point in runner.h), and the watchdog:
+   a carrier whose fiber sleeps in the kernel does not come back; say which
+   and end the trial (the parent records the message). */
+static void *runner_fibers_watchdog(void *arg)
+{
+    struct trial_ctx *c = arg;
+    struct fibers *f = c->rstate;
+    for (unsigned tick = 0; !atomic_load(&f->wd_stop); tick++) {
+        usleep(FIBERS_TICK_US);
+        atomic_fetch_add_explicit(&c->epoch, 1, memory_order_relaxed);
+        struct fib_stuck st;
+        if (tick % FIBERS_WATCH_EVERY) continue;
+        if (run_fib_sched_stuck(f->s, FIBERS_STUCK_NS, &st) == 1 && st.kstate != 'R') {
+            fprintf(stderr,
+                    "contend: fiber %llu blocked its carrier %u in the kernel for %.1f s (state "
+                    "%c): %s/%s calls a blocking function outside lab_prim (declare "
+                    "LAB_CAP_THREADS_ONLY, or block through lab_prim)\n",
+                    (unsigned long long)st.fiber, st.carrier, (double)st.for_ns / 1e9, st.kstate,
+                    c->impl->family, c->impl->name);
+            fflush(stderr);
+            _exit(5);
+        }
+    }
+    return NULL;
+}
+
+static int runner_fibers_begin(struct trial_ctx *c, char *err, size_t n)
+{
+    struct fibers *f = calloc(1, sizeof *f);
+    int rc = f ? run_fib_sched_new(c->o->runner.carriers, 0, 0, &f->s) : -ENOMEM;
+    if (rc) {
+        free(f);
+        snprintf(err, n, "fibers: cannot make a scheduler: %s", strerror(-rc));
+        return rc;
+    }
+    f->ncar = run_fib_sched_carriers(f->s);
+    if (c->o->counters.enabled) {
+        run_ctr_plan_make(&c->o->counters, f->ncar, &f->plan);
+        f->ct = run_ctr_threads_new(&f->plan, f->ncar);
+    }
+    c->rstate = f;
+    c->preempt = 1;
+    run_fib_sched_hooks(f->s, runner_fibers_carrier_start, runner_fibers_carrier_end, c);
+    lab_prim_install(run_fib_prim_bind(f->s));
+    /* the carriers run from here on: the driver's setup may already need a
+       fiber of the variant's (an actor answering the prefill) */
+    rc = run_fib_start(f->s);
+    f->started = !rc;
+    if (rc) snprintf(err, n, "fibers: cannot start the carriers: %s", strerror(-rc));
+    return rc;
+}
+
+static int runner_fibers_start(struct trial_ctx *c, unsigned *created, char *err, size_t n)
+{
+    struct fibers *f = c->rstate;
+    int rc = 0;
+    if (c->impl->thread_init) run_fib_on_carriers(f->s, runner_fibers_thread_init, c);
+    for (*created = 0; !rc && *created < c->threads; ++*created)
+        rc = run_fib_spawn(f->s, run_worker_main, &c->w[*created], &c->w[*created].fib);
+    if (rc)
+        snprintf(err, n, "fibers: cannot start fiber %u of %u: %s", *created + 1, c->threads,
+                 strerror(-rc));
+    if (!pthread_create(&f->wd, NULL, runner_fibers_watchdog, c)) f->wd_running = 1;
+    return rc;
+}
+
+static void runner_fibers_go(struct trial_ctx *c)
+{
+    struct fibers *f = c->rstate;
+    if (f->ct) run_fib_on_carriers(f->s, runner_fibers_count_start, c);
+}
+
+static void runner_fibers_join(struct trial_ctx *c, unsigned created)
+{
+    struct fibers *f = c->rstate;
+    for (unsigned i = 0; i < created; i++) run_fib_join(c->w[i].fib, NULL);
+    if (f->ct) run_fib_on_carriers(f->s, runner_fibers_count_stop, c);
+}
+
+static void runner_fibers_carriers_exit(struct trial_ctx *c)
+{
+    struct fibers *f = c->rstate;
+    run_fib_on_carriers(f->s, runner_fibers_thread_exit, c);
+}
+
+static void runner_fibers_end(struct trial_ctx *c, struct trial *t)
+{
+    struct fibers *f = c->rstate;
+    if (f->wd_running) {
+        atomic_store(&f->wd_stop, 1);
+        pthread_join(f->wd, NULL);
+    }
+    if (f->started) run_fib_wait(f->s);
+    run_fib_prim_bind(NULL);
+    lab_prim_install(NULL);
+    if (t && f->ct) run_ctr_collect(&f->plan, f->ct, f->ncar, t->ops, &t->counters);
+    if (t && f->init_err && !t->note[0]) {
+        snprintf(t->note, sizeof t->note, "thread_init on a carrier returned %s",
+                 strerror(-f->init_err));
+        t->verdict = VERDICT_FAIL;
+    }
+    run_fib_sched_free(f->s);
+    free(f->ct);
+    free(f);
+    c->rstate = NULL;
+}
+
+const struct runner_kind run_kind_fibers = {
+    .name = "fibers",
+    .begin = runner_fibers_begin,
+    .start = runner_fibers_start,
+    .go = runner_fibers_go,
+    .join = runner_fibers_join,
+    .carriers_exit = runner_fibers_carriers_exit,
+    .end = runner_fibers_end,
+};
