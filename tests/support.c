@@ -2,51 +2,54 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
-#include <spawn.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
 
-extern char **environ;
-
-int run_contend(struct proc_result *r, const char *const *args)
+void spawn_child(const struct spawn_opts *o, int out_fd, int err_fd, const char *const *args)
 {
-    return run_program(r, CONTEND_BIN, args);
-}
-
-int run_program(struct proc_result *r, const char *bin, const char *const *args)
-{
-    memset(r, 0, sizeof *r);
-    int po[2], pe[2];
-    if (pipe(po) || pipe(pe)) return -1;
-    const char *argv[64] = { bin };
+    const char *argv[64] = { o->bin ? o->bin : CONTEND_BIN };
     size_t n = 1;
     for (; args[n - 1] && n < 63; n++) argv[n] = args[n - 1];
     argv[n] = NULL;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, po[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, pe[1], 2);
-    posix_spawn_file_actions_addclose(&fa, po[0]);
-    posix_spawn_file_actions_addclose(&fa, pe[0]);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    pid_t pid;
-    int rc = posix_spawn(&pid, bin, &fa, NULL, (char *const *)argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
+    int in = open("/dev/null", O_RDONLY);
+    dup2(in, 0);
+    if (o->stdout_to) out_fd = open(o->stdout_to, O_WRONLY);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    if (o->fsize > 0) {
+        signal(SIGXFSZ, SIG_IGN); /* kept across exec: writes fail with EFBIG */
+        struct rlimit rl = { (rlim_t)o->fsize, (rlim_t)o->fsize };
+        setrlimit(RLIMIT_FSIZE, &rl);
+    }
+    signal(SIGPIPE, SIG_DFL);
+    if (o->cwd && chdir(o->cwd) != 0) _exit(126);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+}
+
+int run_contend_with(struct proc_result *r, const struct spawn_opts *o, const char *const *args)
+{
+    static const struct spawn_opts none;
+    if (!o) o = &none;
+    memset(r, 0, sizeof *r);
+    int po[2], pe[2];
+    if (pipe(po) || pipe(pe)) return -1;
+    if (o->stdout_gone) close(po[0]);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) spawn_child(o, po[1], pe[1], args);
     close(po[1]);
     close(pe[1]);
-    if (rc) {
-        close(po[0]);
-        close(pe[0]);
-        return -1;
-    }
     size_t lo = 0, le = 0;
-    struct pollfd fds[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
-    int open_fds = 2;
-    while (open_fds) {
-        if (poll(fds, 2, -1) < 0) break;
+    struct pollfd fds[2] = { { o->stdout_gone ? -1 : po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+    int open_fds = o->stdout_gone ? 1 : 2;
+    while (open_fds && poll(fds, 2, -1) >= 0)
         for (int i = 0; i < 2; i++) {
             if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
             char *buf = i ? r->err : r->out;
@@ -59,17 +62,26 @@ int run_program(struct proc_result *r, const char *bin, const char *const *args)
                 open_fds--;
                 continue;
             }
-            size_t room = sizeof r->out - 1 - *len;
-            size_t take = (size_t)k < room ? (size_t)k : room;
+            size_t room = sizeof r->out - 1 - *len, take = (size_t)k < room ? (size_t)k : room;
             memcpy(buf + *len, tmp, take);
             *len += take;
             buf[*len] = '\0';
         }
-    }
     int st;
     waitpid(pid, &st, 0);
     r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     return 0;
+}
+
+int run_contend(struct proc_result *r, const char *const *args)
+{
+    return run_contend_with(r, NULL, args);
+}
+
+int run_program(struct proc_result *r, const char *bin, const char *const *args)
+{
+    const struct spawn_opts o = { .bin = bin };
+    return run_contend_with(r, &o, args);
 }
 
 char *read_file(const char *path, size_t *len)

@@ -19,6 +19,18 @@ struct proc_result {
 int run_contend(struct proc_result *r, const char *const *args);
 /* The same for any program (bin: its path). */
 int run_program(struct proc_result *r, const char *bin, const char *const *args);
+/* The same with a chosen binary, stdout, file size limit or directory. */
+struct spawn_opts {
+    const char *bin;       /* CONTEND_BIN when NULL */
+    const char *stdout_to; /* a path opened as stdout (/dev/full); NULL: captured */
+    int stdout_gone;       /* stdout: a pipe whose reader has closed it */
+    long fsize;            /* > 0: RLIMIT_FSIZE in bytes, with SIGXFSZ ignored */
+    const char *cwd;
+};
+int run_contend_with(struct proc_result *r, const struct spawn_opts *o, const char *const *args);
+/* In a forked child: stdin from /dev/null, stdout and stderr to out_fd and
+   err_fd (unless o says otherwise), o's limits, then exec; never returns. */
+void spawn_child(const struct spawn_opts *o, int out_fd, int err_fd, const char *const *args);
 
 /* Forks; the child sends stderr (and stdout too when both, else stdout to
    /dev/null) into out and runs child(arg), which must not return. The

@@ -20,8 +20,16 @@ struct cli_spec {
     const char *about;              /* what it does (between usage and options) */
     const struct opt_group *groups; /* its options */
     size_t ngroups;
-    const char *epilogue; /* after the options (exit status ...) */
+    const char *epilogue;   /* after the options (exit status ...) */
+    void (*defaults)(void); /* resets its options' values (cli_parse calls it) */
 };
+
+/* Every command's spec but run's (run/options.c parses run), NULL-ended:
+   what the option fuzzer drives. */
+extern const struct cli_spec cmd_list_spec, cmd_compare_spec, cmd_export_spec, cmd_report_spec,
+    cmd_reproduce_spec, cmd_keys_spec, cmd_counters_spec, cmd_stress_spec, cmd_merge_spec,
+    cmd_history_spec;
+extern const struct cli_spec *const cli_specs[];
 
 struct cli_command {
     const char *name;
@@ -41,6 +49,17 @@ int cli_parse(const struct cli_spec *s, int argc, char **argv, struct opt_result
 extern int cli_parse_only;
 /* Prints "contend NAME: msg" on stderr; returns 2. */
 int cli_fail(const char *name, const char *msg);
+/* The same, printf-style, without the status. */
+void cli_errorf(const char *name, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Standard output that remembers why a write failed (and SIGPIPE ignored);
+   whether one has; and, at exit, the status: 2, with the reason on one
+   line (unless an error was already printed), once a write has failed. */
+void cli_stdout_init(void);
+int cli_stdout_failed(void);
+int cli_stdout_close(const char *name, int status);
+/* 0 if dir can be an output directory (not "-"; with extra more bytes, at
+   most RES_DIR_MAX), else cli_fail's 2. */
+int cli_out_dir(const char *name, const char *dir, size_t extra);
 
 /* Runs o (journal next to o->out, resume from o->resume), prints the table
    (or calls print), saves o->out, returns the exit status. */

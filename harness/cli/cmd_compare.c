@@ -1,5 +1,6 @@
 /* contend compare BASE.json NEW.json: benchstat-style comparison of two
  * result files (report/compare.c). Exit 0 / 1 (confirmed regression) / 2. */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -31,7 +32,12 @@ static const struct opt_spec compare_opts[] = {
 
 static struct compare_args compare_a;
 static const struct opt_group compare_groups[] = { { NULL, compare_opts, &compare_a } };
-static const struct cli_spec compare_spec = {
+static void compare_defaults(void)
+{
+    compare_a = (struct compare_args){ .alpha = 0.05, .threshold = 0.03 };
+}
+
+const struct cli_spec cmd_compare_spec = {
     "compare",
     "usage: contend compare BASE.json NEW.json [options]\n",
     "\n"
@@ -46,17 +52,46 @@ static const struct cli_spec compare_spec = {
     1,
     "\n"
     "Exit status: 0 no confirmed regression, 1 a confirmed regression,\n"
-    "2 bad input (unreadable, another schema, nothing in common).\n"
+    "2 bad input (unreadable, another schema, nothing in common).\n",
+    .defaults = compare_defaults
 };
 
-void cmd_compare_help(FILE *f) { cli_help(f, &compare_spec); }
+void cmd_compare_help(FILE *f) { cli_help(f, &cmd_compare_spec); }
+
+static int compare_has_metric(const struct rf_result *r, const char *name, size_t len)
+{
+    for (size_t i = 0; i < r->ncells; i++)
+        for (size_t m = 0; m < r->cells[i].nmetrics; m++)
+            if (strlen(r->cells[i].metrics[m].name) == len
+                && !strncmp(r->cells[i].metrics[m].name, name, len))
+                return 1;
+    return 0;
+}
+
+/* Each --metric name is a metric of both files; else say which has it. */
+static int compare_check_metrics(const struct cmp *c, char *err, size_t n)
+{
+    for (const char *p = c->metrics; p && *p;) {
+        size_t len = strcspn(p, ",");
+        int b = compare_has_metric(&c->base, p, len), nw = compare_has_metric(&c->new_, p, len);
+        if (!b || !nw) {
+            snprintf(err, n, "--metric: '%.*s' is %s", (int)(len > 60 ? 60 : len), p,
+                     b ? "not in NEW.json"
+                         : nw
+                         ? "not in BASE.json"
+                         : "a metric of neither file (see `contend export FILE --format csv`)");
+            return -EINVAL;
+        }
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
 
 int cmd_compare(int argc, char **argv)
 {
-    compare_a = (struct compare_args){ .alpha = 0.05, .threshold = 0.03 };
     struct opt_result res;
     int status;
-    if (cli_parse(&compare_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_compare_spec, argc, argv, &res, &status)) return status;
     if (res.npos != 2) {
         if (res.npos > 2) {
             char msg[128];
@@ -76,23 +111,22 @@ int cmd_compare(int argc, char **argv)
     if (res_load(c.base_path, &c.base, err, sizeof err) == 0
         && res_load(c.new_path, &c.new_, err, sizeof err) == 0) {
         rep_compare_diff_config(c.notes, "", c.base.config, c.new_.config);
-        if (rep_compare_rows(&c, err, sizeof err) == 0) {
+        if (compare_check_metrics(&c, err, sizeof err) == 0
+            && rep_compare_rows(&c, err, sizeof err) == 0) {
             rep_compare_warnings(&c);
             size_t i;
             const json_t *v;
             json_array_foreach(c.warnings, i, v)
                 fprintf(stderr, "contend compare: warning: %s\n", json_string_value(v));
             int regressions = rep_compare_print(stdout, &c);
-            if (fflush(stdout))
-                snprintf(err, sizeof err, "cannot write the output");
-            else if (regressions) {
+            if (regressions) {
                 fprintf(stderr, "contend compare: %d confirmed regression(s)\n", regressions);
                 status = 1;
             } else
                 status = 0;
         }
     }
-    if (status == 2) fprintf(stderr, "contend compare: %s\n", err);
+    if (status == 2) cli_fail("compare", err);
     res_free(&c.base);
     res_free(&c.new_);
     rep_cmp_done(&c);

@@ -4,7 +4,7 @@
 
 #include "cli.h"
 
-static const struct cli_spec counters_spec = {
+const struct cli_spec cmd_counters_spec = {
     "counters",
     "usage: contend counters [EVENT...]\n",
     "\n"
@@ -20,7 +20,7 @@ static const struct cli_spec counters_spec = {
     "Exit status: 0 (the listing is a report, unknown names included), 2 bad usage.\n"
 };
 
-void cmd_counters_help(FILE *f) { cli_help(f, &counters_spec); }
+void cmd_counters_help(FILE *f) { cli_help(f, &cmd_counters_spec); }
 
 static void counters_show(const char *name)
 {
@@ -41,7 +41,7 @@ int cmd_counters(int argc, char **argv)
 {
     struct opt_result res;
     int status;
-    if (cli_parse(&counters_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_counters_spec, argc, argv, &res, &status)) return status;
     char err[ERRLEN], pmus[512];
     if (run_ctr_pfm_init(err, sizeof err) != 0) {
         printf("libpfm4: %s: no event can be resolved by name\n", err);

@@ -63,7 +63,14 @@ static const struct opt_group history_groups[] = {
     { "filters (show, plot, export, detect)", history_filters, &history_a },
     { "detect options", history_detect, &history_a },
 };
-static const struct cli_spec history_spec = {
+static void history_defaults(void)
+{
+    history_a = (struct history_args){
+        .db = "results/history.sqlite", .alpha = 0.01, .threshold = 0.03, .seed = 1
+    };
+}
+
+const struct cli_spec cmd_history_spec = {
     "history",
     "usage: contend history add RESULT.json... [--db FILE]\n"
     "       contend history show|plot|export|detect [filters] [options]\n",
@@ -89,10 +96,11 @@ static const struct cli_spec history_spec = {
     "\n"
     "Exit status: 0 ok; 1 detect: a series' newest run is a regression; 2 bad\n"
     "input (unreadable file, not a contend history, a filter that names nothing\n"
-    "stored) with a one-line error.\n"
+    "stored) with a one-line error.\n",
+    .defaults = history_defaults
 };
 
-void cmd_history_help(FILE *f) { cli_help(f, &history_spec); }
+void cmd_history_help(FILE *f) { cli_help(f, &cmd_history_spec); }
 
 static int history_add_files(struct res_hist *h, const char *const *files, size_t n)
 {
@@ -176,12 +184,9 @@ static int history_query(struct res_hist *h, const char *action)
 
 int cmd_history(int argc, char **argv)
 {
-    history_a = (struct history_args){
-        .db = "results/history.sqlite", .alpha = 0.01, .threshold = 0.03, .seed = 1
-    };
     struct opt_result res;
     int status;
-    if (cli_parse(&history_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_history_spec, argc, argv, &res, &status)) return status;
     static const char *const actions[] = { "add", "show", "plot", "export", "detect", NULL };
     const char *action = res.npos ? res.pos[0] : NULL;
     size_t a = 0;

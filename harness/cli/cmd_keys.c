@@ -23,7 +23,13 @@ static struct wl_spec keys_spec_v;
 static struct keys_args keys_a;
 static const struct opt_group keys_groups[] = { { NULL, keys_opts, &keys_a },
                                                 { NULL, wl_opts, &keys_spec_v } };
-static const struct cli_spec keys_spec = {
+static void keys_defaults(void)
+{
+    wl_spec_defaults(&keys_spec_v);
+    keys_a = (struct keys_args){ 10, 1 };
+}
+
+const struct cli_spec cmd_keys_spec = {
     "keys",
     "usage: contend keys [options]\n",
     "\n"
@@ -34,18 +40,17 @@ static const struct cli_spec keys_spec = {
     "\n",
     keys_groups,
     2,
-    "\nExit status: 0 ok, 2 bad input or a write error.\n"
+    "\nExit status: 0 ok, 2 bad input or a write error.\n",
+    .defaults = keys_defaults
 };
 
-void cmd_keys_help(FILE *f) { cli_help(f, &keys_spec); }
+void cmd_keys_help(FILE *f) { cli_help(f, &cmd_keys_spec); }
 
 int cmd_keys(int argc, char **argv)
 {
-    wl_spec_defaults(&keys_spec_v);
-    keys_a = (struct keys_args){ 10, 1 };
     struct opt_result res;
     int status;
-    if (cli_parse(&keys_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_keys_spec, argc, argv, &res, &status)) return status;
     char err[ERRLEN] = "";
     if (res.npos) {
         snprintf(err, sizeof err, "unexpected argument '%.60s'", res.pos[0]);
@@ -56,7 +61,7 @@ int cmd_keys(int argc, char **argv)
         return cli_fail("keys", err);
     struct wl_rng rng;
     wl_rng_seed(&rng, keys_a.seed, 0);
-    for (uint64_t i = 0; i < keys_a.count; i++)
-        if (printf("%llu\n", (unsigned long long)wl_keygen_next(&g, &rng, i)) < 0) break;
-    return fflush(stdout) || ferror(stdout) ? cli_fail("keys", "cannot write the keys") : 0;
+    for (uint64_t i = 0; i < keys_a.count && !cli_stdout_failed(); i++)
+        printf("%llu\n", (unsigned long long)wl_keygen_next(&g, &rng, i));
+    return 0; /* a write error is main's to report */
 }

@@ -4,7 +4,7 @@
 #include "cli.h"
 #include "family.h"
 
-static const struct cli_spec list_spec = {
+const struct cli_spec cmd_list_spec = {
     "list",
     "usage: contend list [FAMILY]\n",
     "\n"
@@ -16,7 +16,7 @@ static const struct cli_spec list_spec = {
     NULL
 };
 
-void cmd_list_help(FILE *f) { cli_help(f, &list_spec); }
+void cmd_list_help(FILE *f) { cli_help(f, &cmd_list_spec); }
 
 static void list_caps(unsigned caps, char *buf, size_t n)
 {
@@ -38,7 +38,7 @@ int cmd_list(int argc, char **argv)
 {
     struct opt_result res;
     int status;
-    if (cli_parse(&list_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_list_spec, argc, argv, &res, &status)) return status;
     if (res.npos > 1) {
         char msg[128];
         snprintf(msg, sizeof msg, "unexpected argument '%.60s'", res.pos[1]);

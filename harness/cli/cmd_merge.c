@@ -22,7 +22,9 @@ static const struct opt_spec merge_opts[] = {
 
 static struct merge_args merge_a;
 static const struct opt_group merge_groups[] = { { NULL, merge_opts, &merge_a } };
-static const struct cli_spec merge_spec = {
+static void merge_defaults(void) { merge_a = (struct merge_args){ 0 }; }
+
+const struct cli_spec cmd_merge_spec = {
     "merge",
     "usage: contend merge A.json B.json ... --out ALL.json\n",
     "\n"
@@ -38,17 +40,17 @@ static const struct cli_spec merge_spec = {
     1,
     "\n"
     "Exit status: 0 ok, 2 bad input (unreadable, a cell in two shards of one run,\n"
-    "the same run twice) or a write error.\n"
+    "the same run twice) or a write error.\n",
+    .defaults = merge_defaults
 };
 
-void cmd_merge_help(FILE *f) { cli_help(f, &merge_spec); }
+void cmd_merge_help(FILE *f) { cli_help(f, &cmd_merge_spec); }
 
 int cmd_merge(int argc, char **argv)
 {
-    merge_a = (struct merge_args){ 0 };
     struct opt_result res;
     int status;
-    if (cli_parse(&merge_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_merge_spec, argc, argv, &res, &status)) return status;
     if (!res.npos) return cli_fail("merge", "name the result files to merge");
     if (!merge_a.out) return cli_fail("merge", "--out ALL.json is required");
     char err[ERRLEN] = "";

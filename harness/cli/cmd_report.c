@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "report.h"
+#include "results.h"
 
 struct report_args {
     const char *baseline, *out;
@@ -21,7 +22,9 @@ static const struct opt_spec report_opts[] = {
 
 static struct report_args report_a;
 static const struct opt_group report_groups[] = { { NULL, report_opts, &report_a } };
-static const struct cli_spec report_spec = {
+static void report_defaults(void) { report_a = (struct report_args){ NULL, "results/report" }; }
+
+const struct cli_spec cmd_report_spec = {
     "report",
     "usage: contend report RESULTS.json [MORE.json ...] [--baseline BASE.json] [--out DIR]\n",
     "\n"
@@ -34,18 +37,19 @@ static const struct cli_spec report_spec = {
     "\n",
     report_groups,
     1,
-    "\nExit status: 0, or 2 on bad input.\n"
+    "\nExit status: 0, or 2 on bad input.\n",
+    .defaults = report_defaults
 };
 
-void cmd_report_help(FILE *f) { cli_help(f, &report_spec); }
+void cmd_report_help(FILE *f) { cli_help(f, &cmd_report_spec); }
 
 int cmd_report(int argc, char **argv)
 {
-    report_a = (struct report_args){ NULL, "results/report" };
     struct opt_result res;
     int status;
-    if (cli_parse(&report_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_report_spec, argc, argv, &res, &status)) return status;
     if (!res.npos) return cli_fail("report", "name at least one result file");
+    if (cli_out_dir("report", report_a.out, 0)) return 2;
     if (res.npos > REPORT_MAX_INPUTS) {
         char msg[64];
         snprintf(msg, sizeof msg, "at most %d result files", REPORT_MAX_INPUTS);
@@ -66,7 +70,7 @@ int cmd_report(int argc, char **argv)
     }
     if (!rc) rc = rep_write(&rp, err, sizeof err);
     if (rc)
-        fprintf(stderr, "contend report: %s\n", err);
+        cli_fail("report", err);
     else
         printf("contend report: wrote %s/report.md and %s/report.html\n", rp.dir, rp.dir);
     for (size_t i = 0; i < rp.nin; i++) res_free(&rp.in[i].r);

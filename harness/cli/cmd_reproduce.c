@@ -74,7 +74,9 @@ static const struct opt_spec reproduce_opts[] = {
 
 static struct reproduce_args reproduce_a;
 static const struct opt_group reproduce_groups[] = { { NULL, reproduce_opts, &reproduce_a } };
-static const struct cli_spec reproduce_spec = {
+static void reproduce_defaults(void) { reproduce_a = (struct reproduce_args){ 0 }; }
+
+const struct cli_spec cmd_reproduce_spec = {
     "reproduce",
     "usage: contend reproduce NAME [options]\n",
     "\n"
@@ -86,10 +88,11 @@ static const struct cli_spec reproduce_spec = {
     "\n",
     reproduce_groups,
     1,
-    "\nExit status: 0 ok; 1 a cell failed; 2 bad input; 130 interrupted.\n"
+    "\nExit status: 0 ok; 1 a cell failed; 2 bad input; 130 interrupted.\n",
+    .defaults = reproduce_defaults
 };
 
-void cmd_reproduce_help(FILE *f) { cli_help(f, &reproduce_spec); }
+void cmd_reproduce_help(FILE *f) { cli_help(f, &cmd_reproduce_spec); }
 
 static const char *reproduce_verdict(enum verdict v) { return run_verdict_name(v); }
 
@@ -271,7 +274,8 @@ static size_t reproduce_runners(const struct experiment *e, char out[][24], size
     return k;
 }
 
-/* One run of the reproduction: part k under runner, into out. */
+/* One run of the reproduction: part k under runner, into out (NULL: only
+   check its options, before anything is written). */
 static int reproduce_part(struct experiment *e, size_t k, const char *runner, const char *out,
                           const char *const *extra, int nextra, int print, int argc, char **argv)
 {
@@ -284,6 +288,7 @@ static int reproduce_part(struct experiment *e, size_t k, const char *runner, co
     struct run_opts o;
     if (res_experiment_part_opts(e, k, more, nmore, &o, err, sizeof err))
         return cli_fail("reproduce", err);
+    if (!out) return 0;
     o.out = out;
     o.part = e->multi ? e->parts[k].name : NULL;
     o.quiet = !print;
@@ -313,7 +318,7 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     const struct reproduce_args *a = &reproduce_a;
     const char *mode = a->full ? "full" : "quick";
     struct experiment e;
-    char err[ERRLEN], dir[1024];
+    char err[ERRLEN], dir[RES_DIR_MAX + 80];
     if (res_experiment_load(name, mode, &e, err, sizeof err) != 0)
         return cli_fail("reproduce", err);
     snprintf(dir, sizeof dir, outdir ? "%s" : "results/latest/%s", outdir ? outdir : e.name);
@@ -321,7 +326,7 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
         int rc = reproduce_tables(dir, &e, mode, err, sizeof err);
         if (!rc) rc = rep_reproduce(dir, &e, argc, argv, err, sizeof err);
         if (rc)
-            fprintf(stderr, "contend reproduce: %s\n", err);
+            cli_fail("reproduce", err);
         else
             fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
         res_experiment_free(&e);
@@ -347,6 +352,9 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     size_t nrun = reproduce_runners(&e, runners, 4), nruns = e.nparts * nrun;
     char(*paths)[1200] = calloc(nruns ? nruns : 1, sizeof *paths);
     int status = paths ? 0 : cli_fail("reproduce", "out of memory");
+    for (size_t k = 0; !status && k < e.nparts; k++) /* every run's options, first */
+        for (size_t u = 0; !status && u < nrun; u++)
+            status = reproduce_part(&e, k, runners[u], NULL, extra, nextra, 0, argc, argv);
     if (!status && res_make_dirs(dir, err, sizeof err)) status = cli_fail("reproduce", err);
     if (!status && nruns > 1) {
         snprintf(paths[0], sizeof paths[0], "%s/parts", dir);
@@ -377,7 +385,7 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     if (status <= 1 && reproduce_tables(dir, &e, mode, err, sizeof err))
         status = cli_fail("reproduce", err);
     if (status <= 1 && rep_reproduce(dir, &e, argc, argv, err, sizeof err) != 0) {
-        fprintf(stderr, "contend reproduce: %s (the results are in %s)\n", err, dir);
+        cli_errorf("reproduce", "%s (the results are in %s)", err, dir);
         status = 2;
     } else if (status <= 1)
         fprintf(stderr, "contend reproduce: wrote %s/report.md\n", dir);
@@ -388,27 +396,31 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
 
 int cmd_reproduce(int argc, char **argv)
 {
-    reproduce_a = (struct reproduce_args){ 0 };
     struct opt_result res;
     int status;
-    if (cli_parse(&reproduce_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_reproduce_spec, argc, argv, &res, &status)) return status;
     if (reproduce_a.quick && reproduce_a.full)
         return cli_fail("reproduce", "--quick or --full, not both");
     if (res.npos != 1) return cli_fail("reproduce", "name one experiment (e.g. snail)");
-    if (strcmp(res.pos[0], "all") != 0)
-        return reproduce_one(res.pos[0], reproduce_a.out, argc, argv);
+    int all = !strcmp(res.pos[0], "all");
+    /* all: DIR/NAME for each experiment (the longest NAME is 9 bytes) */
+    if (reproduce_a.out && cli_out_dir("reproduce", reproduce_a.out, all ? 10 : 0)) return 2;
+    if (!all) return reproduce_one(res.pos[0], reproduce_a.out, argc, argv);
     /* all: every seed experiment present in workloads/, each into its own
        directory (DIR/NAME with --out DIR); the worst status wins */
     static const char *const names[] = { "snail", "taskstore" };
     int worst = 0;
     for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char ini[1100], dir[1100];
-        snprintf(ini, sizeof ini, "%s/%s.ini", res_workloads_dir(), names[i]);
-        if (access(ini, R_OK) != 0) continue;
+        char *ini, dir[RES_DIR_MAX + 16];
+        if (asprintf(&ini, "%s/%s.ini", res_workloads_dir(), names[i]) < 0)
+            return cli_fail("reproduce", "out of memory");
+        int present = access(ini, F_OK) == 0;
+        free(ini);
+        if (!present) continue;
         if (reproduce_a.out) snprintf(dir, sizeof dir, "%s/%s", reproduce_a.out, names[i]);
         int st = reproduce_one(names[i], reproduce_a.out ? dir : NULL, argc, argv);
         if (st > worst) worst = st;
-        if (st == 2) break;
+        if (st >= 2) break; /* bad input, or interrupted (130): said once */
     }
     return worst;
 }

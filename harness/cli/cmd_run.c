@@ -24,7 +24,9 @@ int cmd_run(int argc, char **argv)
     }
     int rc;
     if (resume) {
-        if (argc != (strncmp(argv[1], "--resume=", 9) ? 3 : 2))
+        /* "run --resume J" or "run --resume=J", nothing else */
+        int alone = argc == 3 ? !strcmp(argv[1], "--resume") : argc == 2;
+        if (!alone)
             return cli_fail("run", "--resume takes no other options (they come from the journal)");
         if (res_journal_load(resume, &jd, err, sizeof err) != 0) return cli_fail("run", err);
         rc = run_opts_parse(jd.argc, jd.argv, &o, err, sizeof err);
@@ -39,13 +41,11 @@ int cmd_run(int argc, char **argv)
         res_journal_data_free(&jd);
         return fflush(stdout) ? 2 : 0;
     }
-    if (!rc && o.out && !resume) rc = res_check_writable(o.out, err, sizeof err);
     if (rc) {
-        fprintf(stderr, "contend run: %s%s\n", resume ? "journal options: " : "", err);
+        cli_errorf("run", "%s%s", resume ? "journal options: " : "", err);
         res_journal_data_free(&jd);
         return 2;
     }
-    res_context_warn(stderr, "contend run");
     int status = cli_run("run", &o, NULL, NULL);
     res_journal_data_free(&jd);
     return status;

@@ -26,7 +26,9 @@ static const struct opt_spec stress_opts[] = {
 
 static struct stress_args stress_a;
 static const struct opt_group stress_groups[] = { { NULL, stress_opts, &stress_a } };
-static const struct cli_spec stress_spec = {
+static void stress_defaults(void) { stress_a = (struct stress_args){ 0 }; }
+
+const struct cli_spec cmd_stress_spec = {
     "stress",
     "usage: contend stress [--family F] [--threads LIST] [--runner R]\n",
     "\n"
@@ -36,17 +38,17 @@ static const struct cli_spec stress_spec = {
     "\n",
     stress_groups,
     1,
-    "\nExit status: 0 all passed, 1 a cell failed, 2 bad input.\n"
+    "\nExit status: 0 all passed, 1 a cell failed, 2 bad input.\n",
+    .defaults = stress_defaults
 };
 
-void cmd_stress_help(FILE *f) { cli_help(f, &stress_spec); }
+void cmd_stress_help(FILE *f) { cli_help(f, &cmd_stress_spec); }
 
 int cmd_stress(int argc, char **argv)
 {
-    stress_a = (struct stress_args){ 0 };
     struct opt_result res;
     int status;
-    if (cli_parse(&stress_spec, argc, argv, &res, &status)) return status;
+    if (cli_parse(&cmd_stress_spec, argc, argv, &res, &status)) return status;
     char err[ERRLEN];
     if (res.npos) {
         snprintf(err, sizeof err, "unexpected argument '%.60s'", res.pos[0]);

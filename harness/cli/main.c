@@ -40,7 +40,8 @@ static const struct cli_command *main_find(const char *name)
     return NULL;
 }
 
-int main(int argc, char **argv)
+/* Runs the command argv names (*name: it, for messages). */
+static int main_dispatch(int argc, char **argv, const char **name)
 {
     char err[ERRLEN];
     if (run_registry_check(err, sizeof err) != 0) {
@@ -51,10 +52,11 @@ int main(int argc, char **argv)
         main_usage(stderr);
         return 2;
     }
+    *name = argv[1];
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")
         || (!strcmp(argv[1], "help") && argc == 2)) {
         main_usage(stdout);
-        return fflush(stdout) ? 2 : 0;
+        return 0;
     }
     if (!strcmp(argv[1], "--version")) {
         int dirty;
@@ -62,13 +64,13 @@ int main(int argc, char **argv)
         printf("contend %s (commit %s%s, %s build, %s)\n", CONTEND_VERSION,
                built[0] ? built : "unknown", dirty ? "-dirty" : "", CONTEND_BUILD_TYPE,
                __VERSION__);
-        return fflush(stdout) ? 2 : 0;
+        return 0;
     }
     if (!strcmp(argv[1], "help")) {
         const struct cli_command *c = main_find(argv[2]);
         if (!c || argc > 3) return cli_fail("help", "name one command (contend --help lists them)");
         c->help(stdout);
-        return fflush(stdout) ? 2 : 0;
+        return 0;
     }
     /* the subcommands' getopt permutes argv: keep a copy of it as typed */
     static char *typed[256];
@@ -79,4 +81,12 @@ int main(int argc, char **argv)
     if (c) return c->fn(argc - 1, argv + 1);
     fprintf(stderr, "contend: unknown command '%s' (try contend --help)\n", argv[1]);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    cli_stdout_init();
+    const char *name = "";
+    int status = main_dispatch(argc, argv, &name);
+    return cli_stdout_close(name, status); /* a failed write to stdout: 2, said once */
 }

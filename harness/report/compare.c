@@ -63,14 +63,6 @@ int rep_compare_metric_selected(const struct cmp *c, const struct rf_cell *cell,
     return !(strcmp(name, "ns_per_op") == 0 && res_cell_metric(cell, "ops_per_s"));
 }
 
-static const struct rf_cell *compare_find_cell(const struct rf_result *r,
-                                               const struct rf_cell *like)
-{
-    for (size_t i = 0; i < r->ncells; i++)
-        if (res_same_bench(&r->cells[i], like)) return &r->cells[i];
-    return NULL;
-}
-
 static void compare_note(json_t *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void compare_note(json_t *list, const char *fmt, ...)
 {
@@ -79,7 +71,7 @@ static void compare_note(json_t *list, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    json_array_append_new(list, json_string(buf));
+    json_array_append_new(list, res_json_text(buf)); /* %.60s may cut a character */
 }
 
 /* Notes every leaf that differs between two config objects ("batcher.sink_cost_ns"). */
@@ -178,9 +170,9 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
     }
     size_t only_base = 0, only_new = 0;
     for (size_t i = 0; i < c->base.ncells; i++)
-        if (!compare_find_cell(&c->new_, &c->base.cells[i])) only_base++;
+        if (!res_find_cell(&c->new_, &c->base.cells[i])) only_base++;
     for (size_t i = 0; i < c->new_.ncells; i++)
-        if (!compare_find_cell(&c->base, &c->new_.cells[i])) only_new++;
+        if (!res_find_cell(&c->base, &c->new_.cells[i])) only_new++;
     if (only_base || only_new)
         compare_note(c->notes, "%zu cell(s) only in base, %zu only in new: not compared", only_base,
                      only_new);
@@ -190,7 +182,7 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
         size_t constant = 0;
         double value = 0;
         for (size_t i = 0; i < c->base.ncells; i++) {
-            const struct rf_cell *b = &c->base.cells[i], *nw = compare_find_cell(&c->new_, b);
+            const struct rf_cell *b = &c->base.cells[i], *nw = res_find_cell(&c->new_, b);
             if (!nw || !rep_compare_metric_selected(c, b, c->names[m])) continue;
             const struct rf_metric *mb = res_cell_metric(b, c->names[m]);
             const struct rf_metric *mn = res_cell_metric(nw, c->names[m]);
@@ -384,33 +376,39 @@ static void compare_print_csv(FILE *f, const struct cmp *c)
             "ratio_hl,ratio_ci_low,ratio_ci_high\n");
     for (size_t k = 0; k < c->nrows; k++) {
         const struct cmp_row *r = &c->rows[k];
+        /* the names come from the files: quoted (results/output.c's writer) */
+        res_csv_field(f, r->mb->name);
+        fprintf(f, ",%d,", (int)r->mb->dir);
+        res_csv_field(f, r->b->family);
+        fputc(',', f);
+        res_csv_field(f, r->b->impl);
+        fputc(',', f);
+        res_csv_field(f, r->b->workload);
         fprintf(f,
-                "%s,%d,%s,%s,\"%s\",%u,%zu,%.10g,%.10g,%.10g,%zu,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g,%"
-                "d,%s,%.6g,%.6g,%.6g\n",
-                r->mb->name, (int)r->mb->dir, r->b->family, r->b->impl, r->b->workload,
+                ",%u,%zu,%.10g,%.10g,%.10g,%zu,%.10g,%.10g,%.10g,%.6g,%.6g,%.6g,%d,%s,%.6g,%.6g,"
+                "%.6g\n",
                 r->b->threads, r->mb->n, r->sb.median, r->sb.ci_low, r->sb.ci_high, r->mn->n,
                 r->sn.median, r->sn.ci_low, r->sn.ci_high, r->delta * 100, r->t.p, r->p_adj,
                 r->t.exact, cmp_change_name[r->change], r->ratio, r->ratio_lo, r->ratio_hi);
     }
 }
 
-static json_t *compare_num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
-
 static void compare_print_json(FILE *f, const struct cmp *c, int regressions)
 {
     json_t *rows = json_array(), *geo = json_array();
     for (size_t k = 0; k < c->nrows; k++) {
         const struct cmp_row *r = &c->rows[k];
-        json_t *o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:f, s:f, s:b, s:s}",
-                              "metric", r->mb->name, "direction", (int)r->mb->dir, "family",
-                              r->b->family, "impl", r->b->impl, "workload", r->b->workload,
-                              "threads", (int)r->b->threads, "base", res_summary_json(&r->sb),
-                              "new", res_summary_json(&r->sn), "p", r->t.p, "p_holm", r->p_adj,
-                              "exact", r->t.exact, "change", cmp_change_name[r->change]);
-        json_object_set_new(o, "delta_pct", compare_num(r->delta * 100));
-        json_object_set_new(o, "ratio_hl", compare_num(r->ratio));
+        json_t *o = json_pack(
+            "{s:s, s:i, s:s, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:b, s:s}", "metric", r->mb->name,
+            "direction", (int)r->mb->dir, "family", r->b->family, "impl", r->b->impl, "workload",
+            r->b->workload, "threads", (int)r->b->threads, "base", res_summary_json(&r->sb), "new",
+            res_summary_json(&r->sn), "p", res_json_num(r->t.p), "p_holm", res_json_num(r->p_adj),
+            "exact", r->t.exact, "change", cmp_change_name[r->change]);
+        json_object_set_new(o, "delta_pct", res_json_num(r->delta * 100));
+        json_object_set_new(o, "ratio_hl", res_json_num(r->ratio));
         json_object_set_new(
-            o, "ratio_ci", json_pack("[o, o]", compare_num(r->ratio_lo), compare_num(r->ratio_hi)));
+            o, "ratio_ci",
+            json_pack("[o, o]", res_json_num(r->ratio_lo), res_json_num(r->ratio_hi)));
         json_array_append_new(rows, o);
     }
     for (size_t m = 0; m < c->nnames; m++) {
@@ -419,15 +417,17 @@ static void compare_print_json(FILE *f, const struct cmp *c, int regressions)
         if (k)
             json_array_append_new(geo,
                                   json_pack("{s:s, s:i, s:o, s:[o, o]}", "metric", c->names[m],
-                                            "rows", k, "delta_pct", compare_num((g - 1) * 100),
-                                            "delta_ci_pct", compare_num((lo - 1) * 100),
-                                            compare_num((hi - 1) * 100)));
+                                            "rows", k, "delta_pct", res_json_num((g - 1) * 100),
+                                            "delta_ci_pct", res_json_num((lo - 1) * 100),
+                                            res_json_num((hi - 1) * 100)));
     }
-    json_t *j = json_pack("{s:s, s:i, s:s, s:s, s:f, s:f, s:s, s:o, s:o, s:O, s:O, s:i}", "schema",
-                          "contend-compare", "schema_version", 1, "base", c->base_path, "new",
-                          c->new_path, "alpha", c->alpha, "threshold_pct", c->threshold * 100,
-                          "test", "mann-whitney-u, holm", "rows", rows, "geomean", geo, "notes",
-                          c->notes, "warnings", c->warnings, "regressions", regressions);
+    /* paths from the command line may not be UTF-8: res_json_text */
+    json_t *j =
+        json_pack("{s:s, s:i, s:o, s:o, s:f, s:f, s:s, s:o, s:o, s:O, s:O, s:i}", "schema",
+                  "contend-compare", "schema_version", 1, "base", res_json_text(c->base_path),
+                  "new", res_json_text(c->new_path), "alpha", c->alpha, "threshold_pct",
+                  c->threshold * 100, "test", "mann-whitney-u, holm", "rows", rows, "geomean", geo,
+                  "notes", c->notes, "warnings", c->warnings, "regressions", regressions);
     if (j) {
         json_dumpf(j, f, JSON_INDENT(1) | JSON_REAL_PRECISION(10));
         fputc('\n', f);

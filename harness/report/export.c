@@ -54,6 +54,13 @@ static void export_bench_name(const struct rf_cell *c, char *buf, size_t n)
              c->threads);
 }
 
+/* A context string, "" when the file has none (the context is optional). */
+static const char *export_ctx(const struct rf_result *r, const char *key)
+{
+    const char *s = rep_ctx_str(r, key);
+    return s ? s : "";
+}
+
 static void export_gobench(FILE *f, const struct rf_result *r)
 {
     static const char *const keys[] = { "commit", "host", "kernel", "compiler", "date" };
@@ -64,7 +71,7 @@ static void export_gobench(FILE *f, const struct rf_result *r)
     fprintf(f, "goos: linux\npkg: contend\n");
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         char v[200];
-        export_go_token(rep_ctx_str(r, keys[i]), v, sizeof v);
+        export_go_token(export_ctx(r, keys[i]), v, sizeof v);
         if (*v) fprintf(f, "contend-%s: %s\n", keys[i], v);
     }
     for (size_t i = 0; i < r->ncells; i++) {
@@ -142,8 +149,8 @@ static void export_gbench_trials(json_t *benches, const char *name, size_t idx,
         json_object_set_new(b, "repetition_index", json_integer((json_int_t)k));
         json_object_set_new(b, "iterations",
                             json_integer(ops >= 1 && ops < 9e18 ? (json_int_t)ops : 1));
-        json_object_set_new(b, "real_time", isfinite(ns) ? json_real(ns) : json_null());
-        json_object_set_new(b, "cpu_time", isfinite(cpu) ? json_real(cpu) : json_null());
+        json_object_set_new(b, "real_time", res_json_num(ns));
+        json_object_set_new(b, "cpu_time", res_json_num(cpu));
         for (size_t m = 0; m < c->nmetrics; m++) { /* user counters */
             const char *mn = c->metrics[m].name;
             double v;
@@ -151,7 +158,7 @@ static void export_gbench_trials(json_t *benches, const char *name, size_t idx,
                 || !export_trial_value(t, mn, &v))
                 continue;
             json_object_set_new(b, !strcmp(mn, "ops_per_s") ? "items_per_second" : mn,
-                                json_real(v));
+                                res_json_num(v));
         }
         json_array_append_new(benches, b);
     }
@@ -179,14 +186,15 @@ static void export_gbench_aggregates(json_t *benches, const char *name, size_t i
             lab_summarize(mt->v, mt->n, &s);
             double v = a == 0 ? s.mean : a == 1 ? s.median : s.cv * fabs(s.mean);
             if (is_ns) {
-                json_object_set_new(b, "real_time", json_real(v));
-                if (!cpu || !cpu->n) json_object_set_new(b, "cpu_time", json_real(v)), ++*fallback;
+                json_object_set_new(b, "real_time", res_json_num(v));
+                if (!cpu || !cpu->n)
+                    json_object_set_new(b, "cpu_time", res_json_num(v)), ++*fallback;
             } else if (mt == cpu) {
-                json_object_set_new(b, "cpu_time", json_real(v));
+                json_object_set_new(b, "cpu_time", res_json_num(v));
             } else {
                 json_object_set_new(b,
                                     !strcmp(mt->name, "ops_per_s") ? "items_per_second" : mt->name,
-                                    json_real(v));
+                                    res_json_num(v));
             }
         }
         json_array_append_new(benches, b);
@@ -249,24 +257,13 @@ static size_t export_all_metrics(const struct rf_result *r, const char **names, 
     return k;
 }
 
-/* A CSV field: quoted, with quotes doubled. */
-static void export_csv_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void export_csv_cell_key(FILE *f, const struct rf_cell *c)
 {
-    export_csv_str(f, c->family);
+    res_csv_field(f, c->family);
     fputc(',', f);
-    export_csv_str(f, c->impl);
+    res_csv_field(f, c->impl);
     fputc(',', f);
-    export_csv_str(f, c->workload);
+    res_csv_field(f, c->workload);
     fprintf(f, ",%u", c->threads);
 }
 
@@ -288,7 +285,7 @@ static void export_trials_csv(FILE *f, const struct rf_result *r)
     for (size_t m = 0; m < nn; m++)
         if (used[m]) {
             fputc(',', f);
-            export_csv_str(f, names[m]);
+            res_csv_field(f, names[m]);
         }
     fputc('\n', f);
     for (size_t i = 0; i < r->ncells; i++) {
@@ -322,12 +319,12 @@ static void export_summary_rows(FILE *f, const struct rf_result *r, const char *
             if (!mt->n) continue;
             lab_summarize(mt->v, mt->n, &s);
             if (run) {
-                export_csv_str(f, run);
+                res_csv_field(f, run);
                 fputc(',', f);
             }
             export_csv_cell_key(f, &r->cells[i]);
             fputc(',', f);
-            export_csv_str(f, mt->name);
+            res_csv_field(f, mt->name);
             fprintf(f, ",%d,%zu,%.10g,%.10g,%.10g,%.4f,%.10g,%.10g,%.10g,%.6g,%d\n", (int)mt->dir,
                     s.n, s.median, s.ci_low, s.ci_high, s.ci_level, s.min, s.max, s.mean, s.cv,
                     s.unstable);

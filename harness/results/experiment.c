@@ -6,7 +6,7 @@
  * NAME full] for the modes) and [row KEY] sections naming the part and
  * implementation of each row; docs/experiments.md. */
 #include "experiment.h"
-#include "run.h"
+#include "results.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 const char *res_workloads_dir(void)
 {
@@ -99,7 +98,7 @@ static int experiment_add_ratio(struct load_ctx *l, const char *key, const char 
         || e->nratios == EXP_MAX_ROWS) {
         snprintf(l->err, l->n,
                  "%s: [ratio] wants 'a/b = positive number', 'a/b = LO-HI' or 'a/b =', not "
-                 "'%s = %s'",
+                 "'%.60s = %.60s'",
                  e->path, key, value);
         l->failed = 1;
         return 0;
@@ -286,19 +285,13 @@ static int experiment_check(struct experiment *e, char *err, size_t n)
     return 0;
 }
 
-/* Parses text (an INI document named path, for messages) into e. */
+/* Parses text (an INI document named e->path, for messages) into e. */
 static int experiment_parse(const char *text, struct experiment *e, char *err, size_t n)
 {
     struct load_ctx l = { e, err, n, 0 };
-    int rc = text ? ini_parse_string(text, experiment_handler, &l)
-                  : ini_parse(e->path, experiment_handler, &l);
+    int rc = ini_parse_string(text, experiment_handler, &l);
     if (rc != 0 || l.failed) {
-        if (!l.failed) {
-            if (rc > 0)
-                snprintf(err, n, "%s:%d: syntax error", e->path, rc);
-            else
-                snprintf(err, n, "%s: cannot read", e->path);
-        }
+        if (!l.failed) snprintf(err, n, "%s:%d: syntax error", e->path, rc);
         res_experiment_free(e);
         return -EINVAL;
     }
@@ -314,7 +307,7 @@ int res_experiment_load_string(const char *text, const char *mode, struct experi
 {
     memset(e, 0, sizeof *e);
     e->mode = mode;
-    snprintf(e->path, sizeof e->path, "(string)");
+    if (!(e->path = strdup("(string)"))) return -ENOMEM;
     snprintf(e->name, sizeof e->name, "string");
     return experiment_parse(text, e, err, n);
 }
@@ -324,19 +317,36 @@ int res_experiment_load(const char *name, const char *mode, struct experiment *e
 {
     memset(e, 0, sizeof *e);
     e->mode = mode;
-    if (strchr(name, '/') || strstr(name, ".ini"))
-        snprintf(e->path, sizeof e->path, "%s", name);
-    else
-        snprintf(e->path, sizeof e->path, "%s/%s.ini", res_workloads_dir(), name);
+    int len = strchr(name, '/') || strstr(name, ".ini")
+        ? asprintf(&e->path, "%s", name)
+        : asprintf(&e->path, "%s/%s.ini", res_workloads_dir(), name);
+    if (len < 0) {
+        e->path = NULL;
+        snprintf(err, n, "out of memory");
+        return -ENOMEM;
+    }
     const char *base = strrchr(e->path, '/');
     snprintf(e->name, sizeof e->name, "%.63s", base ? base + 1 : e->path);
     e->name[strcspn(e->name, ".")] = '\0';
-    if (access(e->path, R_OK) != 0) {
-        int x = errno;
-        snprintf(err, n, "no experiment '%s' (%s: %s)", name, e->path, strerror(x));
-        return -ENOENT;
+    char *text, why[ERRLEN];
+    size_t tlen;
+    int rc = res_read_file(e->path, RES_EXPERIMENT_MAX_BYTES, &text, &tlen, why, sizeof why);
+    if (rc == -ENOENT)
+        snprintf(err, n, "no experiment '%.100s' (%s)", name, why);
+    else if (rc)
+        snprintf(err, n, "experiment: %s", why);
+    else if (strlen(text) != tlen) {
+        snprintf(err, n, "%s: a NUL byte in an experiment file", e->path);
+        free(text);
+        rc = -EINVAL;
     }
-    return experiment_parse(NULL, e, err, n);
+    if (rc) {
+        res_experiment_free(e);
+        return rc;
+    }
+    rc = experiment_parse(text, e, err, n);
+    free(text);
+    return rc;
 }
 
 void res_experiment_free(struct experiment *e)
@@ -367,6 +377,7 @@ void res_experiment_free(struct experiment *e)
     free(e->explain);
     free(e->explain_note);
     free(e->runners);
+    free(e->path);
     memset(e, 0, sizeof *e);
 }
 

@@ -23,7 +23,7 @@ struct exp_part {
    different runs (the seed's own conditions row by row), several [part
    NAME] sections; docs/experiments.md describes both. */
 struct experiment {
-    char path[512];
+    char *path; /* the file (owned) */
     char name[64];
     char *title, *family, *impl, *seed_file, *note;
     char *beyond_note;  /* the paragraph above the beyond-the-seed table */

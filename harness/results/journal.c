@@ -1,105 +1,223 @@
 /* The run journal: JSON lines next to the output file, one per finished
- * trial, each flushed and fsynced before the next trial starts. Line 1 is a
- * header with the run's options; a trial line holds the trial as JSON (for
- * readers) and as its raw bytes in hex (so --resume restores it exactly:
- * resuming therefore needs the same build, which the header checks).
+ * trial, each written and fdatasynced before the next trial starts. Line 1
+ * is a header with the run's options; a trial line holds the trial as JSON
+ * (for readers) and as its raw bytes in hex (so --resume restores it
+ * exactly: resuming therefore needs the same build, which the header checks).
+ *
+ * A journal belongs to one run at a time: it is locked (flock) for as long
+ * as the run holds it, and a new one appears at its path only complete
+ * with its header and already locked (written under a temporary name, then
+ * link()ed, which fails if anything, even a dangling symlink, is there). A
+ * second run on the same --out is refused, naming the first. Opened with
+ * O_NOFOLLOW: a symlink planted at the journal's path is never followed.
+ * The first append that fails stops the run with its errno; the torn bytes
+ * are cut off, so the journal holds exactly the trials it says.
  *
  * One reader (journal_read) serves both uses, resume and reading a journal
  * as a partial result, with one rule: every newline-terminated line must be
  * valid; an unterminated last line is a write the run did not finish (it
  * was killed) and is dropped, and cut off before a resume appends. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "family.h"
 #include "results.h"
 
 #define JOURNAL_KIND "contend-journal"
-#define JOURNAL_MAX_BYTES (512u << 20)
 
 struct res_journal {
-    FILE *f;
+    int fd;
     char *path;
     const struct family_driver *fam;
+    off_t len;      /* bytes of complete lines */
+    size_t ntrials; /* trial lines */
+    int error;      /* the first failed append's negative errno */
 };
 
+/* obj as one line, written and synced; on failure the journal is cut back
+   to its last complete line (best effort) and keeps the error. */
 static int journal_append_line(struct res_journal *j, json_t *obj)
 {
+    if (j->error) return j->error;
     char *s = json_dumps(obj, JSON_COMPACT);
     if (!s) return -ENOMEM;
-    int rc = fputs(s, j->f) < 0 || fputc('\n', j->f) == EOF || fflush(j->f) != 0
-            || fsync(fileno(j->f)) != 0
-        ? -errno
-        : 0;
+    size_t len = strlen(s);
+    s[len] = '\n'; /* json_dumps' NUL becomes the newline: one write */
+    int rc = res_write_all(j->fd, s, len + 1);
+    if (!rc && fdatasync(j->fd) != 0) rc = -errno;
     free(s);
-    return rc ? rc : 0;
+    if (rc) {
+        j->error = rc;
+        if (ftruncate(j->fd, j->len) != 0) { /* the reader drops a torn line anyway */
+        }
+        return rc;
+    }
+    j->len += (off_t)len + 1;
+    return 0;
 }
 
-/* Bytes up to and including the last newline of the file at path. */
-static long journal_complete_len(const char *path)
+/* The pid a journal's header names, or 0. */
+static long journal_owner(int fd)
 {
-    FILE *r = fopen(path, "r");
-    long keep = 0, pos = 0;
-    int ch;
-    while (r && (ch = fgetc(r)) != EOF) {
-        pos++;
-        if (ch == '\n') keep = pos;
+    char buf[4096];
+    ssize_t k = pread(fd, buf, sizeof buf - 1, 0);
+    if (k <= 0) return 0;
+    buf[k] = '\0';
+    const char *p = strstr(buf, "\"pid\":");
+    return p && p < buf + strcspn(buf, "\n") ? strtol(p + 6, NULL, 10) : 0;
+}
+
+/* Why the journal at path cannot be taken: another run holds it (named),
+   it is a symlink, or an interrupted run left it. */
+static void journal_taken(const char *path, int locked_by_other, long pid, char *err, size_t n)
+{
+    if (locked_by_other)
+        snprintf(err, n,
+                 "another contend (pid %ld) is running with this output: its journal '%s' is "
+                 "in use",
+                 pid, path);
+    else
+        snprintf(err, n,
+                 "journal '%s' exists (an interrupted run?): resume it with "
+                 "`contend run --resume %s`, or delete it",
+                 path, path);
+}
+
+/* The existing journal at path, opened and locked for a resume: cut back to
+   its last complete line, positioned at its end. */
+static int journal_open_existing(struct res_journal *j, char *err, size_t n)
+{
+    const char *path = j->path;
+    j->fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    struct stat st;
+    int rc = j->fd < 0 ? -errno : fstat(j->fd, &st) != 0 ? -errno : 0;
+    if (rc == -ELOOP) {
+        snprintf(err, n, "journal '%s' is a symbolic link: contend does not follow it", path);
+        return rc;
     }
-    if (r) fclose(r);
-    return r ? keep : -1;
+    if (rc) {
+        snprintf(err, n, "cannot open journal '%s': %s", path, strerror(-rc));
+        return rc;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, n, "journal '%s' is not a regular file (it is %s)", path,
+                 res_file_type(st.st_mode));
+        return -EINVAL;
+    }
+    if (flock(j->fd, LOCK_EX | LOCK_NB) != 0) {
+        rc = -errno;
+        if (rc == -EWOULDBLOCK)
+            journal_taken(path, 1, journal_owner(j->fd), err, n);
+        else
+            snprintf(err, n, "cannot lock journal '%s': %s", path, strerror(-rc));
+        return rc;
+    }
+    char *text;
+    size_t len;
+    fcntl(j->fd, F_SETFL, fcntl(j->fd, F_GETFL) & ~O_NONBLOCK);
+    if ((rc = res_read_fd(j->fd, path, RES_RESULT_MAX_BYTES, &text, &len, err, n))) return rc;
+    const char *nl = len ? memrchr(text, '\n', len) : NULL;
+    j->len = nl ? nl - text + 1 : 0;
+    for (const char *p = text; p < text + j->len; p = strchr(p, '\n') + 1) j->ntrials++;
+    j->ntrials -= j->ntrials > 0; /* the header */
+    free(text);
+    if (ftruncate(j->fd, j->len) != 0 || lseek(j->fd, j->len, SEEK_SET) < 0) {
+        rc = -errno;
+        snprintf(err, n, "cannot repair journal '%s': %s", path, strerror(-rc));
+    }
+    return rc;
+}
+
+/* A new journal: its header written and synced under a temporary name,
+   locked, then linked into place (never over anything that is there). */
+static int journal_create(struct res_journal *j, json_t *header, char *err, size_t n)
+{
+    const char *path = j->path;
+    char *tmp = malloc(strlen(path) + 16);
+    if (!tmp) return -ENOMEM;
+    sprintf(tmp, "%s.tmp.XXXXXX", path);
+    j->fd = mkostemp(tmp, O_CLOEXEC);
+    int rc = j->fd < 0 ? -errno : 0;
+    if (rc) {
+        snprintf(err, n, "cannot create journal '%s': %s", tmp, strerror(-rc));
+        free(tmp);
+        return rc;
+    }
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(j->fd, 0666 & ~um) != 0 || flock(j->fd, LOCK_EX | LOCK_NB) != 0) rc = -errno;
+    if (!rc && (rc = journal_append_line(j, header)) != 0)
+        snprintf(err, n, "cannot write journal '%s': %s", path, strerror(-rc));
+    if (!rc && link(tmp, path) != 0) {
+        rc = -errno;
+        int other = -1;
+        if (rc == -EEXIST) {
+            other = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+            if (other < 0 && errno == ELOOP)
+                snprintf(err, n, "journal '%s' is a symbolic link: contend does not follow it",
+                         path);
+            else
+                journal_taken(path, other >= 0 && flock(other, LOCK_SH | LOCK_NB) != 0,
+                              other >= 0 ? journal_owner(other) : 0, err, n);
+        } else {
+            snprintf(err, n, "cannot create journal '%s': %s", path, strerror(-rc));
+        }
+        if (other >= 0) close(other);
+    }
+    unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+static json_t *journal_header(const struct run_opts *o, char *err, size_t n)
+{
+    json_t *argv = json_array();
+    for (int i = 0; argv && i < o->parse_argc; i++)
+        if (json_array_append_new(argv, json_string(o->parse_argv[i])) != 0) {
+            snprintf(err, n, "option %d of the run is not valid UTF-8", i);
+            json_decref(argv);
+            return NULL;
+        }
+    json_t *h = json_pack(
+        "{s:s, s:i, s:I, s:I, s:I, s:o, s:o, s:o}", "journal", JOURNAL_KIND, "schema_version",
+        CONTEND_SCHEMA_VERSION, "trial_size", (json_int_t)sizeof(struct trial), "trial_layout",
+        (json_int_t)run_trial_layout(), "pid", (json_int_t)getpid(), "argv", argv, "context",
+        res_context_json(o->argc, o->argv, o->seed, NULL), "config", run_opts_json(o));
+    if (!h) snprintf(err, n, "could not build the journal's header");
+    return h;
 }
 
 struct res_journal *res_journal_open(const char *path, const struct run_opts *o, char *err,
                                      size_t n)
 {
-    int resuming = o->resume != NULL;
-    if (!resuming && access(path, F_OK) == 0) {
-        snprintf(err, n,
-                 "journal '%s' exists (an interrupted run?): resume it with "
-                 "`contend run --resume %s`, or delete it",
-                 path, path);
-        return NULL;
-    }
     struct res_journal *j = calloc(1, sizeof *j);
     if (!j || !(j->path = strdup(path))) {
         free(j);
         snprintf(err, n, "out of memory");
         return NULL;
     }
+    j->fd = -1;
     j->fam = o->fam;
-    long keep = resuming ? journal_complete_len(path) : 0;
-    if (resuming && keep >= 0 && truncate(path, keep) != 0) {
-        snprintf(err, n, "cannot repair journal '%s': %s", path, strerror(errno));
-        res_journal_close(j, 0);
-        return NULL;
-    }
-    j->f = fopen(path, resuming ? "a" : "w");
-    if (!j->f) {
-        snprintf(err, n, "cannot open journal '%s': %s", path, strerror(errno));
-        res_journal_close(j, 0);
-        return NULL;
-    }
-    if (!resuming) {
-        json_t *argv = json_array();
-        for (int i = 0; i < o->parse_argc; i++)
-            json_array_append_new(argv, json_string(o->parse_argv[i]));
-        json_t *h = json_pack(
-            "{s:s, s:i, s:I, s:I, s:o, s:o, s:o}", "journal", JOURNAL_KIND, "schema_version",
-            CONTEND_SCHEMA_VERSION, "trial_size", (json_int_t)sizeof(struct trial), "trial_layout",
-            (json_int_t)run_trial_layout(), "argv", argv, "context",
-            res_context_json(o->argc, o->argv, o->seed, NULL), "config", run_opts_json(o));
-        int rc = h ? journal_append_line(j, h) : -ENOMEM;
+    int rc;
+    if (o->resume) {
+        rc = journal_open_existing(j, err, n);
+    } else {
+        json_t *h = journal_header(o, err, n);
+        rc = h ? journal_create(j, h, err, n) : -EINVAL;
         json_decref(h);
-        if (rc) {
-            snprintf(err, n, "cannot write journal '%s': %s", path, strerror(-rc));
-            res_journal_close(j, 1);
-            return NULL;
-        }
     }
+    if (rc) {
+        res_journal_close(j, 0);
+        return NULL;
+    }
+    j->error = 0;
     return j;
 }
 
@@ -115,16 +233,26 @@ int res_journal_append(void *journal, const struct cell *c, int round, const str
                              c->impl->name, "threads", (int)c->threads, "round", round, "trial",
                              res_trial_json(t, j->fam), "raw", hex);
     int rc = line ? journal_append_line(j, line) : -ENOMEM;
+    if (!rc)
+        j->ntrials++;
+    else if (!j->error)
+        j->error = rc;
     json_decref(line);
     free(hex);
     return rc;
 }
 
+int res_journal_error(const struct res_journal *j, size_t *ntrials)
+{
+    if (ntrials) *ntrials = j ? j->ntrials : 0;
+    return j ? j->error : 0;
+}
+
 void res_journal_close(struct res_journal *j, int remove_file)
 {
     if (!j) return;
-    if (j->f) fclose(j->f);
-    if (remove_file) unlink(j->path);
+    if (remove_file && j->fd >= 0) unlink(j->path); /* still locked: no one takes it first */
+    if (j->fd >= 0) close(j->fd);
     free(j->path);
     free(j);
 }
@@ -241,49 +369,15 @@ static int journal_header_argv(const json_t *h, const char *path, struct res_jou
     return 0;
 }
 
-/* The whole file (a regular file, at most JOURNAL_MAX_BYTES). */
-static char *journal_slurp(const char *path, size_t *len, char *err, size_t n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, n, "cannot read journal '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16;
-    char *buf = malloc(cap);
-    *len = 0;
-    while (buf) {
-        if (*len == cap) {
-            char *g = cap >= JOURNAL_MAX_BYTES ? NULL : realloc(buf, cap * 2);
-            if (!g) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = g, cap *= 2;
-        }
-        size_t k = fread(buf + *len, 1, cap - *len, f);
-        *len += k;
-        if (k == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        free(buf);
-        snprintf(err, n, "cannot read journal '%s': %s", path, bad ? "read error" : "too large");
-        return NULL;
-    }
-    return buf;
-}
-
 int res_journal_load(const char *path, struct res_journal_data *d, char *err, size_t n)
 {
     memset(d, 0, sizeof *d);
     size_t len;
-    char *text = journal_slurp(path, &len, err, n);
-    if (!text) return -ENOENT;
+    char *text;
+    int rc = res_read_file(path, RES_RESULT_MAX_BYTES, &text, &len, err, n);
+    if (rc) return rc;
     json_t *h, *lines;
-    int rc = journal_read(text, len, path, &h, &lines, err, n);
+    rc = journal_read(text, len, path, &h, &lines, err, n);
     free(text);
     if (rc) return rc;
     rc = journal_header_argv(h, path, d, err, n);

@@ -11,8 +11,8 @@
 #include "resultfile.h"
 #include "results.h"
 
-#define RF_MAX_BYTES (512u << 20)
 #define RF_MAX_METRICS 256
+#define RF_MAX_VALUE 1e18
 
 enum metric_dir res_metric_direction(const char *name)
 {
@@ -55,6 +55,7 @@ void res_free(struct rf_result *r)
         free(c->workload);
     }
     free(r->cells);
+    free(r->index);
     json_decref(r->root);
     memset(r, 0, sizeof *r);
 }
@@ -117,20 +118,6 @@ int res_is_counter_metric(const char *name)
     return 0;
 }
 
-/* Adds the numbers of obj's keys in names as metrics of c. */
-static int resultfile_add_known(struct rf_cell *c, const json_t *obj, const char *const *names,
-                                size_t nnames)
-{
-    for (size_t e = 0; json_is_object(obj) && e < nnames; e++) {
-        const json_t *v = json_object_get(obj, names[e]);
-        if (!json_is_number(v) || !isfinite(json_number_value(v))) continue;
-        int rc = resultfile_add_value(c, names[e], json_number_value(v), c->ntrials,
-                                      res_metric_direction(names[e]));
-        if (rc) return rc;
-    }
-    return 0;
-}
-
 /* A metric's direction: as the file declares it ("metrics"), else by name. */
 static enum metric_dir resultfile_direction(const json_t *units, const char *key)
 {
@@ -141,6 +128,93 @@ static enum metric_dir resultfile_direction(const json_t *units, const char *key
                                                        : DIR_NONE;
     if (json_is_null(b) && json_object_get(units, key)) return DIR_NONE;
     return res_metric_direction(key);
+}
+
+/* Fields that must be numbers (or null: not measured) where present: the
+   common ones and those the file declares in "metrics". */
+static int resultfile_numeric(const json_t *units, const char *key)
+{
+    static const char *const common[] = { "seconds",  "ops",  "ops_per_s", "ns_per_op", "rate_min",
+                                          "rate_max", "jain", "expected",  "delivered" };
+    for (size_t i = 0; i < sizeof common / sizeof *common; i++)
+        if (!strcmp(common[i], key)) return 1;
+    return json_object_get(units, key) != NULL;
+}
+
+static const char *resultfile_type_name(const json_t *v)
+{
+    return json_is_string(v) ? "a string"
+        : json_is_object(v)  ? "an object"
+        : json_is_array(v)   ? "an array"
+                             : "a boolean";
+}
+
+/* One value of a trial: a count, a time, a rate or a ratio, so finite and in
+   [0, RF_MAX_VALUE] (export converts counts to int64; sums must not
+   overflow). 0, or -EINVAL with "name: cell i, trial k: "field" ...". */
+static int resultfile_value(struct rf_cell *c, const char *key, const char *field, double d,
+                            enum metric_dir dir, const char *name, size_t idx, size_t k, char *err,
+                            size_t n)
+{
+    const char *why = !isfinite(d) ? "is not a finite number"
+        : d < 0                    ? "is negative (a count, time or rate cannot be)"
+        : d > RF_MAX_VALUE         ? "is out of range (at most 1e18)"
+                                   : NULL;
+    if (why) {
+        snprintf(err, n, "%s: cell %zu, trial %zu: \"%s\" = %g %s", name, idx, k, field, d, why);
+        return -EINVAL;
+    }
+    int rc = resultfile_add_value(c, key, d, c->ntrials, dir);
+    if (rc == -E2BIG) return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
+    if (rc) snprintf(err, n, "%s: out of memory", name);
+    return rc;
+}
+
+static int resultfile_trial(const json_t *t, const struct rf_result *r, struct rf_cell *c,
+                            const char *name, size_t idx, size_t k, char *err, size_t n)
+{
+    if (!json_is_object(t)) return resultfile_bad(err, n, name, "a trial is not an object", idx);
+    const char *key;
+    const json_t *v;
+    int rc = 0;
+    json_object_foreach((json_t *)t, key, v)
+    {
+        if (json_is_number(v))
+            rc = resultfile_value(c, key, key, json_number_value(v),
+                                  resultfile_direction(r->metrics, key), name, idx, k, err, n);
+        else if (!json_is_null(v) && resultfile_numeric(r->metrics, key)) {
+            snprintf(err, n, "%s: cell %zu, trial %zu: \"%s\" is %s, not a number", name, idx, k,
+                     key, resultfile_type_name(v));
+            rc = -EINVAL;
+        }
+        if (rc) return rc;
+    }
+    /* counters: trial.counters.per_op.<event> (null: not counted, skipped) */
+    const json_t *per_op = json_object_get(json_object_get(t, "counters"), "per_op");
+    for (size_t e = 0;
+         json_is_object(per_op) && e < sizeof counter_metrics / sizeof *counter_metrics; e++) {
+        const json_t *cv = json_object_get(per_op, counter_metrics[e].event);
+        if (!json_is_number(cv)) continue;
+        char field[64];
+        snprintf(field, sizeof field, "counters.per_op.%s", counter_metrics[e].event);
+        rc =
+            resultfile_value(c, counter_metrics[e].metric, field, json_number_value(cv),
+                             res_metric_direction(counter_metrics[e].metric), name, idx, k, err, n);
+        if (rc) return rc;
+    }
+    /* the process's usage: trial.process.<metric> */
+    const json_t *proc = json_object_get(t, "process");
+    for (size_t e = 0; json_is_object(proc) && e < sizeof process_metrics / sizeof *process_metrics;
+         e++) {
+        const json_t *pv = json_object_get(proc, process_metrics[e]);
+        if (!json_is_number(pv)) continue;
+        char field[64];
+        snprintf(field, sizeof field, "process.%s", process_metrics[e]);
+        rc = resultfile_value(c, process_metrics[e], field, json_number_value(pv),
+                              res_metric_direction(process_metrics[e]), name, idx, k, err, n);
+        if (rc) return rc;
+    }
+    return 0;
 }
 
 static int resultfile_load_cell(const json_t *j, const struct rf_result *r, struct rf_cell *c,
@@ -182,50 +256,23 @@ static int resultfile_load_cell(const json_t *j, const struct rf_result *r, stru
     const json_t *t;
     json_array_foreach(trials, k, t)
     {
-        if (!json_is_object(t))
-            return resultfile_bad(err, n, name, "a trial is not an object", idx);
-        const char *key;
-        const json_t *v;
-        json_object_foreach((json_t *)t, key, v)
-        {
-            if (!json_is_number(v)) continue;
-            double d = json_number_value(v);
-            if (!isfinite(d))
-                return resultfile_bad(err, n, name, "a trial value is not finite", idx);
-            int rc =
-                resultfile_add_value(c, key, d, c->ntrials, resultfile_direction(r->metrics, key));
-            if (rc == -E2BIG)
-                return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
-            if (rc) {
-                snprintf(err, n, "%s: out of memory", name);
-                return rc;
-            }
-        }
-        int prc = resultfile_add_known(c, json_object_get(t, "process"), process_metrics,
-                                       sizeof process_metrics / sizeof *process_metrics);
-        if (prc == -E2BIG) return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
-        if (prc) {
-            snprintf(err, n, "%s: out of memory", name);
-            return prc;
-        }
-        /* counters: trial.counters.per_op.<event> (null: not counted, skipped) */
-        const json_t *per_op = json_object_get(json_object_get(t, "counters"), "per_op");
-        for (size_t e = 0;
-             json_is_object(per_op) && e < sizeof counter_metrics / sizeof *counter_metrics; e++) {
-            const json_t *cv = json_object_get(per_op, counter_metrics[e].event);
-            if (!json_is_number(cv) || !isfinite(json_number_value(cv))) continue;
-            int rc =
-                resultfile_add_value(c, counter_metrics[e].metric, json_number_value(cv),
-                                     c->ntrials, res_metric_direction(counter_metrics[e].metric));
-            if (rc == -E2BIG)
-                return resultfile_bad(err, n, name, "too many metrics in a trial", idx);
-            if (rc) {
-                snprintf(err, n, "%s: out of memory", name);
-                return rc;
-            }
-        }
+        int rc = resultfile_trial(t, r, c, name, idx, k, err, n);
+        if (rc) return rc;
     }
     return 0;
+}
+
+/* A journal: several lines, the first an object with a "journal" member
+   (contend writes it first; a hand-edited header may not). */
+static int resultfile_is_journal(const char *buf, size_t len)
+{
+    if (len > 12 && memmem(buf, len < 64 ? len : 64, "\"journal\"", 9)) return 1;
+    const char *nl = memchr(buf, '\n', len);
+    if (!nl || nl + 1 >= buf + len || !memmem(buf, (size_t)(nl - buf), "\"journal\"", 9)) return 0;
+    json_t *h = json_loadb(buf, (size_t)(nl - buf), 0, NULL);
+    int yes = json_is_string(json_object_get(h, "journal"));
+    json_decref(h);
+    return yes;
 }
 
 int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r, char *err,
@@ -234,7 +281,7 @@ int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r
     memset(r, 0, sizeof *r);
     json_error_t je;
     /* the journal of an interrupted run reads as a (partial) result */
-    if (len > 12 && memmem(buf, len < 64 ? len : 64, "\"journal\"", 9)) {
+    if (resultfile_is_journal(buf, len)) {
         if (!(r->root = res_journal_to_result(buf, len, name, err, n))) return -EINVAL;
     } else {
         r->root = json_loadb(buf, len, 0, &je);
@@ -275,7 +322,7 @@ int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r
     r->context = json_is_object(ctx) ? ctx : NULL;
     r->config = json_is_object(cfg) ? cfg : NULL;
     size_t nc = json_array_size(cells);
-    if (nc && !(r->cells = calloc(nc, sizeof *r->cells))) {
+    if ((nc && !(r->cells = calloc(nc, sizeof *r->cells))) || res_index_init(r, nc)) {
         snprintf(err, n, "%s: out of memory", name);
         res_free(r);
         return -ENOMEM;
@@ -283,13 +330,14 @@ int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r
     for (size_t i = 0; i < nc; i++) {
         r->ncells = i + 1;
         rc = resultfile_load_cell(json_array_get(cells, i), r, &r->cells[i], name, i, err, n);
-        for (size_t k = 0; !rc && k < i; k++)
-            if (res_same_bench(&r->cells[k], &r->cells[i])) {
-                char nm[160];
-                res_cell_name(&r->cells[i], nm, sizeof nm);
-                snprintf(err, n, "%s: cell %zu (%.100s) appears twice", name, i, nm);
-                rc = -EINVAL;
-            }
+        if (!rc && (rc = res_index_add(r, i)) == -EEXIST) {
+            char nm[160];
+            res_cell_name(&r->cells[i], nm, sizeof nm);
+            snprintf(err, n, "%s: cell %zu (%.100s) appears twice", name, i, nm);
+            rc = -EINVAL;
+        } else if (rc == -ENOMEM) {
+            snprintf(err, n, "%s: out of memory", name);
+        }
         if (rc) {
             res_free(r);
             return rc;
@@ -301,37 +349,10 @@ int res_parse(const char *buf, size_t len, const char *name, struct rf_result *r
 int res_load(const char *path, struct rf_result *r, char *err, size_t n)
 {
     memset(r, 0, sizeof *r);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        snprintf(err, n, "cannot read '%s': %s", path, strerror(e));
-        return -e;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    int rc = buf ? 0 : -ENOMEM;
-    while (!rc) {
-        if (len == cap) {
-            char *g = cap >= RF_MAX_BYTES ? NULL : realloc(buf, cap * 2);
-            if (!g) {
-                rc = cap >= RF_MAX_BYTES ? -EFBIG : -ENOMEM;
-                break;
-            }
-            buf = g, cap *= 2;
-        }
-        size_t k = fread(buf + len, 1, cap - len, f);
-        len += k;
-        if (k == 0) {
-            if (ferror(f)) rc = -EIO;
-            break;
-        }
-    }
-    fclose(f);
-    if (rc) {
-        snprintf(err, n, "cannot read '%s': %s", path, strerror(-rc));
-        free(buf);
-        return rc;
-    }
+    char *buf;
+    size_t len;
+    int rc = res_read_file(path, RES_RESULT_MAX_BYTES, &buf, &len, err, n);
+    if (rc) return rc;
     rc = res_parse(buf, len, path, r, err, n);
     free(buf);
     return rc;

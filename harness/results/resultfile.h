@@ -5,6 +5,7 @@
 #define CONTEND_RESULTFILE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct json_t;
 
@@ -35,6 +36,8 @@ struct rf_result {
     int schema_version;
     struct rf_cell *cells;
     size_t ncells;
+    size_t *index; /* cells by identity (cellindex.c): cell number + 1, 0 free */
+    size_t index_cap;
 };
 
 /* Loads a result file; 0, or -EINVAL/-ENOENT/-ENOMEM with a one-line err.
@@ -51,6 +54,19 @@ int res_is_counter_metric(const char *name);
 const struct rf_metric *res_cell_metric(const struct rf_cell *c, const char *name);
 /* Same benchmark (family, impl, workload, threads)? */
 int res_same_bench(const struct rf_cell *a, const struct rf_cell *b);
+/* The cell of r that is the same benchmark as like, or NULL: a hash lookup
+   (cellindex.c), so matching every cell of one file in another is linear
+   (a scan in a result built by hand, without res_index_init). */
+const struct rf_cell *res_find_cell(const struct rf_result *r, const struct rf_cell *like);
+/* The same by identity ("" for no workload). */
+const struct rf_cell *res_find(const struct rf_result *r, const char *family, const char *impl,
+                               const char *workload, unsigned threads);
+/* Building the index (res_parse does): room for ncells, then each cell
+   (-EEXIST when the same benchmark is there already). */
+int res_index_init(struct rf_result *r, size_t ncells);
+int res_index_add(struct rf_result *r, size_t i);
+/* The longest probe sequence of any cell: small whatever the names. */
+size_t res_index_longest_probe(const struct rf_result *r);
 /* "batcher/spin/threads=2" or "store/shard/hotkey/threads=4" */
 void res_cell_name(const struct rf_cell *c, char *buf, size_t n);
 

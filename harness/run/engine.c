@@ -177,6 +177,18 @@ static struct cell *engine_find_cell(struct run_result *r, const char *family, c
     return NULL;
 }
 
+/* Hands a finished trial to the hook (the journal). A failure stops the run:
+   going on would measure trials that a resume could not find. */
+static int engine_record(const struct run_hooks *h, const struct cell *c, int round,
+                         const struct trial *t, char *err, size_t n)
+{
+    int rc = h && h->on_trial ? h->on_trial(h->arg, c, round, t) : 0;
+    if (rc)
+        snprintf(err, n, "could not record a trial of %s/%s threads=%u: %s", c->impl->family,
+                 c->impl->name, c->threads, strerror(rc < 0 ? -rc : EIO));
+    return rc < 0 ? rc : rc ? -EIO : 0;
+}
+
 /* done[cell * reps + round]: finished (restored or run here) */
 static void engine_restore(const struct run_opts *o, const struct run_hooks *h,
                            struct run_result *r, unsigned char *done)
@@ -306,7 +318,7 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                     snprintf(dst->outcome_detail, sizeof dst->outcome_detail, "%s", d);
                     c->trials[0] = *dst;
                     done[ci * o->reps] = 1;
-                    if (h && h->on_trial) h->on_trial(h->arg, c, 0, dst);
+                    if ((rc = engine_record(h, c, 0, dst, err, n))) break;
                 }
                 if (dst->outcome != OUTCOME_OK) {
                     c->outcome = dst->outcome;
@@ -318,8 +330,7 @@ int run_engine(const struct run_opts *o, const struct run_hooks *h, struct run_r
                 }
                 if (round >= 0) {
                     done[ci * o->reps + (size_t)round] = 1;
-                    if (h && h->on_trial && h->on_trial(h->arg, c, round, dst) != 0)
-                        fprintf(stderr, "contend: warning: could not journal a trial\n");
+                    if ((rc = engine_record(h, c, round, dst, err, n))) break;
                 }
             }
         }

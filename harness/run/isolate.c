@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,15 +35,20 @@ static volatile sig_atomic_t stop_signal;
 
 static void isolate_on_stop(int sig) { stop_signal = sig; }
 
-void run_install_stop_handlers(void)
+/* flags: SA_RESETHAND while a trial runs in this process (--no-isolate):
+   the first signal asks the run to stop after it, a second one kills. */
+static void isolate_handlers(int flags)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = isolate_on_stop;
+    sa.sa_flags = flags;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 }
+
+void run_install_stop_handlers(void) { isolate_handlers(0); }
 
 const char *run_outcome_name(enum outcome o)
 {
@@ -90,13 +96,19 @@ static void isolate_keep_tail(struct trial *t, size_t *len, const char *buf, siz
 }
 
 static void isolate_child(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
-                          int resfd, int errfd)
+                          int resfd, int errfd, pid_t parent)
 {
+    /* a trial dies with its run (a SIGKILLed parent has no watchdog left);
+       if the parent died before this line, we were reparented already */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) _exit(4);
     setpgid(0, 0);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     dup2(errfd, STDERR_FILENO);
-    close(errfd);
+    /* nothing of the parent's but the result pipe: a journal's descriptor
+       would keep its lock alive in a trial that outlives the run */
+    if (resfd > 3) close_range(3, (unsigned)resfd - 1, 0);
+    close_range((unsigned)resfd + 1, ~0U, 0);
     struct trial t;
     char err[ERRLEN] = "";
     int rc = run_trial(o, impl, threads, &t, err, sizeof err);
@@ -122,17 +134,50 @@ static void isolate_child(const struct run_opts *o, const struct lab_impl *impl,
     _exit(0);
 }
 
+/* A trial that ended in an error says why in its outcome detail (the note
+   holds it; the cell's name, which it starts with, is known): "create
+   failed: Cannot allocate memory", not only "error". */
+static void isolate_error_detail(struct trial *t, const struct lab_impl *impl)
+{
+    const char *why = t->note;
+    size_t fl = strlen(impl->family), nl = strlen(impl->name);
+    if (!strncmp(why, impl->family, fl) && why[fl] == '/' && !strncmp(why + fl + 1, impl->name, nl)
+        && why[fl + 1 + nl] == ':')
+        why += fl + nl + 2 + (why[fl + nl + 2] == ' ');
+    snprintf(t->outcome_detail, sizeof t->outcome_detail, "%.*s", (int)sizeof t->outcome_detail - 1,
+             why); /* cut: the note keeps it whole */
+}
+
+/* In this process: a crash ends the run; SIGINT or SIGTERM stops it after
+   this trial (a second one kills it). */
+static int isolate_in_process(const struct run_opts *o, const struct lab_impl *impl,
+                              unsigned threads, struct trial *t, char *err, size_t n)
+{
+    if (stop_signal) {
+        snprintf(err, n, "interrupted by %s", strsignal(stop_signal));
+        return -EINTR;
+    }
+    isolate_handlers(SA_RESETHAND);
+    int rc = run_trial(o, impl, threads, t, err, n);
+    isolate_handlers(0);
+    if (!rc && stop_signal) {
+        snprintf(err, n, "interrupted by %s", strsignal(stop_signal));
+        return -EINTR;
+    }
+    return rc;
+}
+
 int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
                        struct trial *t, char *err, size_t n)
 {
-    if (o->no_isolate) return run_trial(o, impl, threads, t, err, n);
+    if (o->no_isolate) return isolate_in_process(o, impl, threads, t, err, n);
     int res[2], ep[2];
     if (pipe2(res, O_CLOEXEC) || pipe2(ep, O_CLOEXEC)) {
         snprintf(err, n, "pipe: %s", strerror(errno));
         return -errno;
     }
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
         int e = errno;
         snprintf(err, n, "fork: %s", strerror(e));
@@ -145,7 +190,7 @@ int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, un
     if (pid == 0) {
         close(res[0]);
         close(ep[0]);
-        isolate_child(o, impl, threads, res[1], ep[1]);
+        isolate_child(o, impl, threads, res[1], ep[1], parent);
     }
     setpgid(pid, pid); /* also in the parent: no race with kill() below */
     close(res[1]);
@@ -227,6 +272,7 @@ int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, un
                  WIFEXITED(st) ? WEXITSTATUS(st) : -1, have);
     } else {
         *t = got;
+        if (t->outcome == OUTCOME_ERROR && !t->outcome_detail[0]) isolate_error_detail(t, impl);
     }
     if (t->outcome != OUTCOME_OK) t->verdict = VERDICT_FAIL;
     memcpy(t->stderr_tail, saved_tail, sizeof saved_tail);

@@ -194,7 +194,8 @@ struct run_done {
 };
 
 struct run_hooks {
-    /* After each finished trial (a crashed warm-up counts as round 0). */
+    /* After each finished trial (a crashed warm-up counts as round 0); a
+       non-zero return (a negative errno) stops the run with an error. */
     int (*on_trial)(void *arg, const struct cell *c, int round, const struct trial *t);
     void *arg;
     const struct run_done *done; /* trials to restore instead of running */
