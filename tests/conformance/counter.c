@@ -53,6 +53,7 @@ static int counter_open(const char *impl, size_t capacity, unsigned n, const str
 {
     *c = (const struct lab_counter *)run_registry_find("counter", impl);
     CHECK(*c, "counter/%s is not registered", impl);
+    lab_param_set((*c)->base.params, NULL); /* its parameters' defaults, as a run gives */
     struct lab_counter_cfg cfg = { .nthreads = n, .capacity = capacity };
     int rc = (*c)->create(&cfg, self);
     CHECK(rc == 0, "counter/%s: create failed: %s", impl, strerror(-rc));
@@ -198,6 +199,7 @@ static int rejects_invalid_config(const char *impl, unsigned n, char *msg, size_
     (void)n;
     const struct lab_counter *c = (const struct lab_counter *)run_registry_find("counter", impl);
     CHECK(c, "counter/%s is not registered", impl);
+    lab_param_set(c->base.params, NULL);
     void *self = NULL;
     CHECK(c->create(NULL, &self) == -EINVAL, "counter/%s accepted a NULL config", impl);
     static const size_t bad[] = { LAB_COUNTER_MAX_CAPACITY + 1, SIZE_MAX };
