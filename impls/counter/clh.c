@@ -16,7 +16,9 @@
  * outnumber CPUs (LAB_CAP_NO_OVERSUB), and under fibers a waiter can spin
  * forever in front of its predecessor on the same carrier
  * (LAB_CAP_THREADS_ONLY). CK synchronises in inline assembly TSan cannot
- * see: the lock is annotated (common/tsan.h). */
+ * see: the lock is annotated (common/tsan.h), and TSan is told to skip the
+ * reads of CK's unlock, one of which comes after the last point where a
+ * release can be annotated (clh_locked_add). */
 /* contend: pkg-config ck, debian libck-dev */
 #include <ck_spinlock.h>
 #include <stdatomic.h>
@@ -86,7 +88,12 @@ static void clh_locked_add(struct clh_counter *c, ck_spinlock_clh_t **node, uint
     c->count += add;
     if (total) *total = c->count;
     lab_tsan_release(&c->lock);
+    /* CK reads (*node)->previous after the release above and before the
+       store that lets the successor in, who later reuses *node: a real
+       ordering through that store, which TSan cannot see (common/tsan.h) */
+    lab_tsan_ignore_reads_begin();
     ck_spinlock_clh_unlock(node);
+    lab_tsan_ignore_reads_end();
 }
 
 static int clh_inc(void *self, void *tstate)
