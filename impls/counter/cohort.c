@@ -28,6 +28,7 @@
 #include <ck_spinlock.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/counter.h"
 #include "common/tsan.h"
@@ -96,14 +97,21 @@ static const struct lab_param cohort_params[] = {
     { NULL, NULL, 0, 0, 0, 0 },
 };
 
-/* NUMA nodes online, from /sys ("0" or "0-3"); 1 when unreadable. */
+/* NUMA nodes online, from /sys ("0", "0-3", "0-1,3": the highest + 1); 1
+   when unreadable. */
 static unsigned cohort_numa_nodes(void)
 {
+    char line[256] = "";
     FILE *f = fopen("/sys/devices/system/node/online", "r");
-    unsigned lo = 0, hi = 0;
-    int n = f ? fscanf(f, "%u-%u", &lo, &hi) : 0;
-    if (f) fclose(f);
-    unsigned nodes = n == 2 ? hi + 1 : 1;
+    if (f) {
+        if (!fgets(line, sizeof line, f)) line[0] = '\0';
+        fclose(f);
+    }
+    const char *last = line + strcspn(line, "\n");
+    while (last > line && last[-1] != '-' && last[-1] != ',') last--;
+    char *end;
+    unsigned long hi = strtoul(last, &end, 10);
+    unsigned nodes = end != last ? (unsigned)hi + 1 : 1;
     return nodes > COHORT_NODES ? COHORT_NODES : nodes;
 }
 
