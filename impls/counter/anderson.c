@@ -26,39 +26,27 @@
 
 struct anderson_counter {
     ck_spinlock_anderson_t lock;
-    ck_spinlock_anderson_thread_t *slots;
     unsigned nslots;
     _Atomic unsigned workers; /* registered so far */
     LAB_ALIGNED uint64_t count;
+    LAB_ALIGNED ck_spinlock_anderson_thread_t slots[]; /* nslots, CK's packed layout */
 };
 
 struct anderson_tstate {
     unsigned registered;
 };
 
-static void anderson_destroy(void *self)
-{
-    struct anderson_counter *c = self;
-    if (!c) return;
-    free(c->slots);
-    free(c);
-}
-
 static int anderson_create(const struct lab_counter_cfg *cfg, void **self)
 {
-    int rc = lab_counter_new(cfg, sizeof(struct anderson_counter), self);
+    unsigned want = cfg && cfg->nthreads > 2 ? cfg->nthreads : 2, n = 2;
+    if (want > 1u << 20) want = 1u << 20;
+    while (n < want) n <<= 1;
+    int rc = lab_counter_new(
+        cfg, sizeof(struct anderson_counter) + n * sizeof(ck_spinlock_anderson_thread_t), self);
     if (rc) return rc;
     struct anderson_counter *c = *self;
-    unsigned want = cfg->nthreads > 2 ? cfg->nthreads : 2;
-    if (want > 1u << 20) want = 1u << 20;
-    for (c->nslots = 2; c->nslots < want;) c->nslots <<= 1;
-    c->slots = lab_calloc_aligned(sizeof *c->slots * c->nslots);
-    if (!c->slots) {
-        anderson_destroy(c);
-        *self = NULL;
-        return -ENOMEM;
-    }
-    ck_spinlock_anderson_init(&c->lock, c->slots, c->nslots);
+    c->nslots = n;
+    ck_spinlock_anderson_init(&c->lock, c->slots, n);
     return 0;
 }
 
@@ -108,5 +96,5 @@ const struct lab_counter lab_counter_anderson = {
     .inc = anderson_inc,
     .flush = lab_counter_flush_none,
     .close = anderson_close,
-    .destroy = anderson_destroy,
+    .destroy = lab_counter_free,
 };

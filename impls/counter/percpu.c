@@ -39,31 +39,19 @@ struct percpu_slot {
 
 struct percpu_counter {
     unsigned nslots, rseq;
-    struct percpu_slot *slot;
+    struct percpu_slot slot[]; /* nslots, from the next cache line */
 };
-
-static void percpu_destroy(void *self)
-{
-    struct percpu_counter *c = self;
-    if (!c) return;
-    free(c->slot);
-    free(c);
-}
 
 static int percpu_create(const struct lab_counter_cfg *cfg, void **self)
 {
-    int rc = lab_counter_new(cfg, sizeof(struct percpu_counter), self);
+    long cpus = sysconf(_SC_NPROCESSORS_CONF);
+    unsigned n = cpus > 0 && cpus < 65536 ? (unsigned)cpus : 1;
+    int rc =
+        lab_counter_new(cfg, sizeof(struct percpu_counter) + n * sizeof(struct percpu_slot), self);
     if (rc) return rc;
     struct percpu_counter *c = *self;
-    long cpus = sysconf(_SC_NPROCESSORS_CONF);
-    c->nslots = cpus > 0 && cpus < 65536 ? (unsigned)cpus : 1;
+    c->nslots = n;
     c->rseq = __rseq_size > 0;
-    c->slot = lab_calloc_aligned(sizeof *c->slot * c->nslots);
-    if (!c->slot) {
-        percpu_destroy(c);
-        *self = NULL;
-        return -ENOMEM;
-    }
     return 0;
 }
 
@@ -112,5 +100,5 @@ const struct lab_counter lab_counter_percpu = {
     .inc = percpu_inc,
     .flush = lab_counter_flush_none,
     .close = percpu_close,
-    .destroy = percpu_destroy,
+    .destroy = lab_counter_free,
 };
