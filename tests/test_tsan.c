@@ -54,7 +54,13 @@ ParameterizedTestParameters(tsan, clean)
         { "run", "--family", "batcher", "--threads", "1,4,64", "--ops", "20000", "--reps" },
         { "run", "--family", "store", "--keys 3000 --scramble", "--threads 1,4", "--ops 8000",
           "--mix read=80,update=9,insert=5,delete=5,scan=1", "--reps" },
-        { "run", "--family", "counter", "--threads", "1,4,64", "--ops", "20000", "--reps" },
+        /* fixed time, so that FIFO spinners run oversubscribed (up to 4x the
+           CPUs) and every worker overlaps the others; then the counters'
+           rarely taken paths (parameters at their minimum) */
+        { "run", "--family", "counter", "--threads", "2,8", "--duration", "0.2", "--reps" },
+        { "run", "--family counter", "--impl gomutex,combining,tas_backoff,cohort",
+          "--threads 2,8 --duration 0.2", "--param gomutex.starve_us=1 --param spins=0",
+          "--param cleanup=1 --param tries=1", "--param pass_limit=1", "--reps" },
         /* the fiber runner (GCC 12's TSan stops at 8,128 fibers and threads) */
         { "run", "--runner fibers --family batcher", "--threads", "1,4,2000", "--ops", "40000",
           "--reps" },

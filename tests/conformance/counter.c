@@ -17,6 +17,8 @@
 #define TOTAL 200000u
 /* Increments per worker for FIFO spin locks past the CPU count. */
 #define FIFO_OVERSUB_PER 20u
+/* The most parameters params_at_min sets. */
+#define PARAMS_MAX 16
 
 /* Holds the workers until all exist (or releases them to quit). */
 struct gate {
@@ -48,11 +50,14 @@ static void *counter_worker(void *arg)
     return NULL;
 }
 
-static int counter_open(const char *impl, size_t capacity, unsigned n, const struct lab_counter **c,
-                        void **self, char *msg, size_t len)
+/* Creates counter/impl with its parameters at values (NULL: the defaults,
+   as a run gives them). */
+static int counter_open(const char *impl, size_t capacity, unsigned n, const double *values,
+                        const struct lab_counter **c, void **self, char *msg, size_t len)
 {
     *c = (const struct lab_counter *)run_registry_find("counter", impl);
     CHECK(*c, "counter/%s is not registered", impl);
+    lab_param_set((*c)->base.params, values);
     struct lab_counter_cfg cfg = { .nthreads = n, .capacity = capacity };
     int rc = (*c)->create(&cfg, self);
     CHECK(rc == 0, "counter/%s: create failed: %s", impl, strerror(-rc));
@@ -118,11 +123,12 @@ static int counter_close_expect(const struct lab_counter *c, void *self, uint64_
 }
 
 /* n workers doing per increments each; the total must be exact. */
-static int counter_exact(const char *impl, unsigned n, uint64_t per, char *msg, size_t len)
+static int counter_exact(const char *impl, unsigned n, uint64_t per, const double *values,
+                         char *msg, size_t len)
 {
     const struct lab_counter *c;
     void *self;
-    if (counter_open(impl, 0, n, &c, &self, msg, len)) return -1;
+    if (counter_open(impl, 0, n, values, &c, &self, msg, len)) return -1;
     uint64_t *incs = malloc(n * sizeof *incs);
     if (!incs) {
         c->destroy(self);
@@ -141,7 +147,7 @@ static int counter_exact(const char *impl, unsigned n, uint64_t per, char *msg, 
 
 static int exact_count(const char *impl, unsigned n, char *msg, size_t len)
 {
-    return counter_exact(impl, n, TOTAL / n, msg, len);
+    return counter_exact(impl, n, TOTAL / n, NULL, msg, len);
 }
 
 static unsigned counter_cpus(void)
@@ -156,13 +162,14 @@ static unsigned counter_cpus(void)
    scheduled: thousands of increments a second, not millions). */
 static int exact_count_fifo(const char *impl, unsigned n, char *msg, size_t len)
 {
-    return counter_exact(impl, n, n <= counter_cpus() ? TOTAL / n : FIFO_OVERSUB_PER, msg, len);
+    return counter_exact(impl, n, n <= counter_cpus() ? TOTAL / n : FIFO_OVERSUB_PER, NULL, msg,
+                         len);
 }
 
 /* A discarding variant (the harness's cost) counts nothing. */
 static int discards_count_nothing(const char *impl, unsigned n, char *msg, size_t len)
 {
-    return counter_exact(impl, n, 1000, msg, len);
+    return counter_exact(impl, n, 1000, NULL, msg, len);
 }
 
 /* The flush-before-close contract: workers with uneven counts (worker 0
@@ -174,10 +181,10 @@ static int flush_then_close(const char *impl, unsigned n, char *msg, size_t len)
 {
     const struct lab_counter *c;
     void *self;
-    if (counter_open(impl, 1, 0, &c, &self, msg, len)) return -1;
+    if (counter_open(impl, 1, 0, NULL, &c, &self, msg, len)) return -1;
     if (counter_close_expect(c, self, 0, msg, len)) return -1;
 
-    if (counter_open(impl, 1, n, &c, &self, msg, len)) return -1;
+    if (counter_open(impl, 1, n, NULL, &c, &self, msg, len)) return -1;
     uint64_t *incs = malloc(n * sizeof *incs), want = 0;
     if (!incs) {
         c->destroy(self);
@@ -193,11 +200,32 @@ static int flush_then_close(const char *impl, unsigned n, char *msg, size_t len)
     return counter_close_expect(c, self, want, msg, len);
 }
 
+/* Every parameter at the low end of its declared range: the paths a run
+   with the defaults rarely takes (no spinning, a yield after every failed
+   try, Go's starvation hand-off after 1 us, publication records dropped
+   after one idle session, a cohort passing the lock once). The count must
+   still be exact. Variants without parameters have nothing to check. */
+static int params_at_min(const char *impl, unsigned n, char *msg, size_t len)
+{
+    const struct lab_counter *c = (const struct lab_counter *)run_registry_find("counter", impl);
+    CHECK(c, "counter/%s is not registered", impl);
+    const struct lab_param *p = c->base.params;
+    double v[PARAMS_MAX];
+    size_t k = 0;
+    for (; p && p[k].name && k < PARAMS_MAX; k++) v[k] = p[k].min;
+    if (!k) return 0;
+    CHECK(!p[k].name, "counter/%s declares over %d parameters", impl, PARAMS_MAX);
+    uint64_t per =
+        c->base.caps & LAB_CAP_NO_OVERSUB && n > counter_cpus() ? FIFO_OVERSUB_PER : TOTAL / n;
+    return counter_exact(impl, n, per, v, msg, len);
+}
+
 static int rejects_invalid_config(const char *impl, unsigned n, char *msg, size_t len)
 {
     (void)n;
     const struct lab_counter *c = (const struct lab_counter *)run_registry_find("counter", impl);
     CHECK(c, "counter/%s is not registered", impl);
+    lab_param_set(c->base.params, NULL);
     void *self = NULL;
     CHECK(c->create(NULL, &self) == -EINVAL, "counter/%s accepted a NULL config", impl);
     static const size_t bad[] = { LAB_COUNTER_MAX_CAPACITY + 1, SIZE_MAX };
@@ -234,6 +262,7 @@ const struct conf_case counter_cases[] = {
       { 1, 2, 16, 100 } },
     { "counter", "discards_count_nothing", discards_count_nothing, LAB_CAP_DISCARDS, 0, { 1, 4 } },
     { "counter", "flush_then_close", flush_then_close, 0, LAB_CAP_DISCARDS, { 1, 8 } },
+    { "counter", "params_at_min", params_at_min, 0, LAB_CAP_DISCARDS, { 2, 16, 100 } },
     { "counter", "rejects_invalid_config", rejects_invalid_config, 0, 0, { 1 } },
     { 0 }
 };
