@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DEPOT_YIELDS 4 /* tries, with a yield between, before a producer parks */
+
 const struct lab_param lab_depot_params[] = {
     { "wake", "queued buffers that wake the consumer (0: a quarter of them)", 0, 0, 65536, 1 },
     { NULL, NULL, 0, 0, 0, 0 },
@@ -18,6 +20,11 @@ static void depot_wake(struct lab_depot *d)
     if (atomic_load(&d->sleeping) && atomic_exchange(&d->sleeping, 0)) lab_unpark(&d->sleeping, 1);
 }
 
+static void depot_set(_Atomic uint64_t *bits, unsigned i)
+{
+    atomic_fetch_or(&bits[i / 64], UINT64_C(1) << (i % 64));
+}
+
 static void depot_stage_out(struct lab_depot *d)
 {
     if (!d->staged) return;
@@ -25,23 +32,34 @@ static void depot_stage_out(struct lab_depot *d)
     d->staged = 0;
 }
 
-/* Under deliver: delivers what b holds that no steal took, empties it and
-   returns it to the pool. */
+/* Under deliver: delivers what b holds that no steal took and empties it. */
 static void depot_deliver(struct lab_depot *d, struct lab_depot_buf *b)
 {
     size_t len = atomic_load_explicit(&b->len, memory_order_acquire);
     if (len > b->taken) d->sink.deliver(d->sink.arg, b->items + b->taken, len - b->taken);
     b->taken = 0;
-    atomic_store_explicit(&b->len, 0, memory_order_relaxed); /* the pool's lock publishes it */
-    lab_chan_send(&d->pool, b->idx);
+    atomic_store_explicit(&b->len, 0, memory_order_relaxed); /* the pool's fetch_or publishes it */
 }
 
+/* Under deliver: every queued buffer, delivered and returned to the pool;
+   then the producers parked for one are woken. */
 static void depot_drain(struct lab_depot *d)
 {
-    uint64_t i;
-    while (lab_chan_try_recv(&d->full, &i) == 0) {
-        atomic_fetch_sub(&d->queued, 1);
-        depot_deliver(d, &d->bufs[i]);
+    unsigned got = 0;
+    for (unsigned w = 0; w < d->words; w++) {
+        if (!atomic_load_explicit(&d->full_bits[w], memory_order_relaxed)) continue;
+        uint64_t bits = atomic_exchange(&d->full_bits[w], 0);
+        for (; bits; bits &= bits - 1, got++) {
+            unsigned i = w * 64 + (unsigned)__builtin_ctzll(bits);
+            depot_deliver(d, &d->bufs[i]);
+            depot_set(d->free_bits, i);
+        }
+    }
+    if (!got) return;
+    atomic_fetch_sub(&d->queued, got);
+    if (atomic_load(&d->wanted)) {
+        atomic_fetch_add(&d->pool_seq, 1);
+        lab_unpark(&d->pool_seq, UINT32_MAX);
     }
 }
 
@@ -93,14 +111,15 @@ static void *depot_consumer(void *arg)
 
 static void depot_free(struct lab_depot *d)
 {
-    if (d->pool.ring) lab_chan_destroy(&d->pool);
-    if (d->full.ring) lab_chan_destroy(&d->full);
     if (d->bufs)
         for (unsigned i = 0; i < d->n; i++) free(d->bufs[i].items);
     free(d->bufs);
     free(d->stage);
+    free(d->free_bits);
+    free(d->full_bits);
     d->bufs = NULL;
     d->stage = NULL;
+    d->free_bits = d->full_bits = NULL;
 }
 
 int lab_depot_init(struct lab_depot *d, const struct lab_batcher_cfg *cfg,
@@ -111,18 +130,19 @@ int lab_depot_init(struct lab_depot *d, const struct lab_batcher_cfg *cfg,
     lab_mutex_init(&d->deliver);
     d->batch = cfg->batch_size;
     d->n = (unsigned)(1 + cfg->queue_size / cfg->batch_size);
+    d->words = (d->n + 63) / 64;
     d->tick_ms = cfg->timeout_ms;
     d->wake_at = !d->tick_ms ? 1 : wake_at ? wake_at : d->n / 4 ? d->n / 4 : 1;
     d->bufs = lab_calloc_aligned(d->n * sizeof *d->bufs);
     d->stage = malloc(d->batch * sizeof *d->stage);
-    int rc = d->bufs && d->stage ? 0 : -ENOMEM;
+    d->free_bits = lab_calloc_aligned(d->words * sizeof *d->free_bits);
+    d->full_bits = lab_calloc_aligned(d->words * sizeof *d->full_bits);
+    int rc = d->bufs && d->stage && d->free_bits && d->full_bits ? 0 : -ENOMEM;
     for (unsigned i = 0; rc == 0 && i < d->n; i++) {
         d->bufs[i].idx = i;
         if (!(d->bufs[i].items = malloc(d->batch * sizeof(uint64_t)))) rc = -ENOMEM;
+        depot_set(d->free_bits, i);
     }
-    if (rc == 0 && (rc = lab_chan_init(&d->pool, d->n)) != 0) d->pool.ring = NULL;
-    if (rc == 0 && (rc = lab_chan_init(&d->full, d->n)) != 0) d->full.ring = NULL;
-    for (unsigned i = 0; rc == 0 && i < d->n; i++) lab_chan_send(&d->pool, i);
     if (rc == 0 && (rc = lab_spawn(depot_consumer, d, &d->consumer)) == 0) d->started = 1;
     if (rc) depot_free(d);
     return rc;
@@ -130,37 +150,63 @@ int lab_depot_init(struct lab_depot *d, const struct lab_batcher_cfg *cfg,
 
 struct lab_depot_buf *lab_depot_tryget(struct lab_depot *d)
 {
-    uint64_t i;
-    return lab_chan_try_recv(&d->pool, &i) == 0 ? &d->bufs[i] : NULL;
+    for (unsigned w = 0; w < d->words; w++) {
+        uint64_t bits = atomic_load(&d->free_bits[w]); /* seq_cst: see lab_depot_get */
+        while (bits) {
+            uint64_t low = bits & -bits;
+            if (atomic_compare_exchange_weak_explicit(&d->free_bits[w], &bits, bits & ~low,
+                                                      memory_order_acquire, memory_order_relaxed))
+                return &d->bufs[w * 64 + (unsigned)__builtin_ctzll(low)];
+        }
+    }
+    return NULL;
+}
+
+/* Delivers the queued buffers itself if nobody else is: 1 if it did. */
+static int depot_help(struct lab_depot *d)
+{
+    if (!atomic_load(&d->queued) || lab_mutex_trylock(&d->deliver) != 0) return 0;
+    depot_drain(d);
+    lab_mutex_unlock(&d->deliver);
+    return 1;
 }
 
 struct lab_depot_buf *lab_depot_get(struct lab_depot *d)
 {
-    struct lab_depot_buf *b = lab_depot_tryget(d);
-    if (b) return b;
-    if (lab_mutex_trylock(&d->deliver) == 0) { /* help rather than wait */
-        depot_drain(d);
-        lab_mutex_unlock(&d->deliver);
+    struct lab_depot_buf *b;
+    for (int k = 0; k < DEPOT_YIELDS; k++) {
         if ((b = lab_depot_tryget(d)) != NULL) return b;
+        if (!depot_help(d)) lab_yield();
     }
+    /* Parking: wanted, then the sequence, then a last look, all seq_cst;
+       whoever returns buffers sets their bits, then reads wanted and bumps
+       the sequence. So either the look finds a buffer or the park sees the
+       sequence move. */
     atomic_fetch_add(&d->wanted, 1);
     depot_wake(d); /* whatever is queued must come back now */
-    uint64_t i = 0;
-    lab_chan_recv(&d->pool, &i, 0); /* the pool is never closed */
+    for (;;) {
+        uint32_t seq = atomic_load(&d->pool_seq);
+        if ((b = lab_depot_tryget(d)) != NULL) break;
+        if (!depot_help(d)) lab_park(&d->pool_seq, seq, 0);
+    }
     atomic_fetch_sub(&d->wanted, 1);
-    return &d->bufs[i];
+    return b;
 }
 
 void lab_depot_put(struct lab_depot *d, struct lab_depot_buf *b)
 {
-    lab_chan_send(&d->full, b->idx); /* a slot per buffer: never blocks */
-    unsigned q = atomic_fetch_add(&d->queued, 1) + 1;
+    unsigned q = atomic_fetch_add(&d->queued, 1) + 1; /* first: never below the bits */
+    depot_set(d->full_bits, b->idx);
     if (q >= d->wake_at || atomic_load(&d->wanted)) depot_wake(d);
 }
 
 void lab_depot_unget(struct lab_depot *d, struct lab_depot_buf *b)
 {
-    lab_chan_send(&d->pool, b->idx);
+    depot_set(d->free_bits, b->idx);
+    if (atomic_load(&d->wanted)) {
+        atomic_fetch_add(&d->pool_seq, 1);
+        lab_unpark(&d->pool_seq, UINT32_MAX);
+    }
 }
 
 int lab_depot_close(struct lab_depot *d)

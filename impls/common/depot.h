@@ -12,6 +12,11 @@
  * the add() that fills a buffer hands it over and returns; the next add()
  * takes a buffer.
  *
+ * The pool and the full queue are bitmaps of buffer indices (claimed with
+ * compare-and-swap, released with fetch-or), so no producer ever waits for
+ * a lock to hand a buffer over or take one: on an oversubscribed machine a
+ * lock holder preempted there would stall everyone behind it.
+ *
  * The timeout: every timeout_ms the consumer also takes, from every buffer,
  * the items appended since it last looked (a steal), so that an item in a
  * buffer nobody fills any more is delivered within a tick. This works
@@ -37,8 +42,8 @@
  * buffer); the tick bounds how long a queued buffer waits. This amortises
  * one futex wake over wake_at batches instead of paying it per batch, as
  * snail's hybrid does. With no timeout, wake_at is 1 (no tick to bound the
- * wait). All blocking goes through lib/lab_prim.h (lab_chan parks, the
- * consumer parks on a word of its own). */
+ * wait). All blocking goes through lib/lab_prim.h (producers park on
+ * the pool's sequence word, the consumer on a word of its own). */
 #ifndef LAB_DEPOT_H
 #define LAB_DEPOT_H
 
@@ -46,8 +51,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "chan.h"
 #include "lab_batcher.h"
+#include "lab_prim.h"
 #include "lab_util.h"
 
 struct lab_depot_buf {
@@ -59,15 +64,16 @@ struct lab_depot_buf {
 
 struct lab_depot {
     struct lab_depot_buf *bufs;
-    unsigned n, wake_at, tick_ms;
+    unsigned n, words, wake_at, tick_ms;
     size_t batch;
-    struct lab_chan pool, full; /* buffer indices: free ones, handed-over ones */
-    struct lab_mutex deliver;   /* whoever calls the sink holds it */
+    _Atomic uint64_t *free_bits, *full_bits; /* a bit per buffer: in the pool, queued */
+    struct lab_mutex deliver;                /* whoever calls the sink holds it */
     struct lab_sink sink;
     uint64_t *stage; /* under deliver: stolen items, delivered by the batch */
     size_t staged;
     LAB_ALIGNED _Atomic unsigned queued;   /* buffers in the full queue */
-    _Atomic uint32_t wanted;               /* producers parked for a free buffer */
+    LAB_ALIGNED _Atomic uint32_t wanted;   /* producers parked for a free buffer */
+    _Atomic uint32_t pool_seq;             /* ... park here; bumped when buffers come back */
     LAB_ALIGNED _Atomic uint32_t sleeping; /* the consumer parks here while 1 */
     _Atomic uint32_t stop;
     struct lab_task_handle consumer;
@@ -96,6 +102,10 @@ static inline int lab_depot_append(const struct lab_depot *d, struct lab_depot_b
                                    uint64_t item)
 {
     size_t len = atomic_load_explicit(&b->len, memory_order_relaxed);
+    /* the consumer read this buffer last, on another CPU: ask for the line
+       8 items ahead now, so that a locked instruction after this store
+       (percpu's slot lock) does not wait out a miss per line */
+    __builtin_prefetch(&b->items[len + 8], 1);
     b->items[len] = item;
     atomic_store_explicit(&b->len, len + 1, memory_order_release);
     return len + 1 == d->batch;
