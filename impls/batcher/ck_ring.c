@@ -1,0 +1,143 @@
+/* batcher/ck_ring: Concurrency Kit's bounded ring (ck_ring.h, Debian's
+ * libck-dev) in its multi-producer, single-consumer mode. Producers
+ * ck_ring_enqueue_mpsc one item each (the item is the ring's pointer-sized
+ * value); the consumer task ck_ring_dequeue_mpsc's them into batches
+ * (common/pump.h: batches of batch_size, the partial one every timeout_ms,
+ * a kick every quarter of a producer's share of the ring).
+ *
+ * The ring holds the smallest power of two above queue_size, less one (CK's
+ * sizes are powers of two, one slot kept empty). A producer that finds it
+ * full parks until the consumer has taken items: bounded memory, but the
+ * bound is that power of two plus a batch, not batch + queue, so it does
+ * not claim LAB_CAP_BACKPRESSURE's exact bound.
+ *
+ * CK's multi-producer enqueue claims a slot with compare-and-swap and then
+ * publishes slots in order: it spins (ck_pr_stall, no yield) until every
+ * earlier claimant has published. A producer preempted between the two
+ * stalls every later one for its time slice, so, like any FIFO spinner,
+ * LAB_CAP_NO_OVERSUB. Under fibers the spin is on a claimant running on
+ * another carrier (an enqueue never yields), so it runs there.
+ *
+ * TSan: CK publishes with inline assembly and copies the slot in and out
+ * inside the same calls, where no annotation address can order the copies;
+ * the two calls are wrapped in lab_tsan_ignore_begin/end (common/tsan.h),
+ * which hides only this thread's plain accesses inside them. */
+/* contend: pkg-config ck, debian libck-dev */
+#include <ck_ring.h>
+#include <errno.h>
+#include <stdlib.h>
+
+#include "common/pump.h"
+#include "common/tsan.h"
+#include "lab_batcher.h"
+
+struct ckr_batcher {
+    LAB_ALIGNED ck_ring_t ring;
+    ck_ring_buffer_t *buf;
+    struct lab_pump pump;
+};
+
+struct ckr_tstate {
+    size_t since_kick;
+};
+
+struct ckr_try {
+    struct ckr_batcher *r;
+    uint64_t item;
+};
+
+static int ckr_enqueue(void *ctx)
+{
+    const struct ckr_try *t = ctx;
+    lab_tsan_ignore_begin();
+    bool ok = ck_ring_enqueue_mpsc(&t->r->ring, t->r->buf, (void *)(uintptr_t)t->item);
+    lab_tsan_ignore_end();
+    return ok ? 0 : -EAGAIN;
+}
+
+static size_t ckr_take(void *q, uint64_t *out, size_t room)
+{
+    struct ckr_batcher *r = q;
+    size_t n = 0;
+    void *v;
+    lab_tsan_ignore_begin();
+    while (n < room && ck_ring_dequeue_mpsc(&r->ring, r->buf, &v)) out[n++] = (uintptr_t)v;
+    lab_tsan_ignore_end();
+    return n;
+}
+
+static int ckr_add(void *self, void *tstate, uint64_t item)
+{
+    struct ckr_batcher *r = self;
+    struct ckr_tstate *t = tstate;
+    struct ckr_try try = { r, item };
+    if (__builtin_expect(ckr_enqueue(&try) != 0, 0))
+        lab_pump_wait_room(&r->pump, ckr_enqueue, &try);
+    lab_pump_count(&r->pump, &t->since_kick);
+    return 0;
+}
+
+static int ckr_flush(void *self, void *tstate)
+{
+    struct ckr_batcher *r = self;
+    struct ckr_tstate *t = tstate;
+    if (t->since_kick) lab_pump_kick(&r->pump);
+    t->since_kick = 0;
+    return 0;
+}
+
+static int ckr_close(void *self)
+{
+    struct ckr_batcher *r = self;
+    return lab_pump_stop(&r->pump);
+}
+
+static void ckr_destroy(void *self)
+{
+    struct ckr_batcher *r = self;
+    if (!r) return;
+    lab_pump_free(&r->pump);
+    free(r->buf);
+    free(r);
+}
+
+static int ckr_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *sink, void **self)
+{
+    if (lab_batcher_cfg_error(cfg) || !sink || !sink->deliver) return -EINVAL;
+    if (cfg->queue_size >= (1u << 30)) return -EINVAL; /* CK counts in unsigned int */
+    unsigned size = 2;
+    while (size - 1 < cfg->queue_size) size *= 2;
+    struct ckr_batcher *r = lab_calloc_aligned(sizeof *r);
+    if (!r) return -ENOMEM;
+    r->buf = lab_calloc_aligned(size * sizeof *r->buf);
+    int rc = r->buf ? 0 : -ENOMEM;
+    if (rc == 0) {
+        ck_ring_init(&r->ring, size);
+        rc = lab_pump_start(&r->pump, cfg, sink, ckr_take, r, 0);
+    }
+    if (rc) {
+        free(r->buf);
+        free(r);
+        return rc;
+    }
+    *self = r;
+    return 0;
+}
+
+const struct lab_batcher lab_batcher_ck_ring = {
+    .base = {
+        .abi = LAB_ABI_VERSION,
+        .family = "batcher",
+        .name = "ck_ring",
+        .summary = "Concurrency Kit ck_ring, multi-producer single-consumer: an item per slot, "
+                   "a consumer task delivers batches; timeout; no oversub (in-order publish spins)",
+        .origin = "peer:ck ck_ring (ck_ring_enqueue_mpsc, ck_ring_dequeue_mpsc)",
+        .caps = LAB_CAP_TIMEOUT | LAB_CAP_OWN_THREADS | LAB_CAP_NO_OVERSUB,
+        .thread_state = sizeof(struct ckr_tstate),
+    },
+    .create = ckr_create,
+    .add = ckr_add,
+    .flush = ckr_flush,
+    .close = ckr_close,
+    .destroy = ckr_destroy,
+};
