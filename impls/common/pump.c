@@ -11,6 +11,17 @@ static void pump_out(struct lab_pump *p)
     p->staged = 0;
 }
 
+/* After a take: wakes the producers waiting for room (before a delivery,
+   which may block). */
+static void pump_room(struct lab_pump *p)
+{
+    atomic_thread_fence(memory_order_seq_cst); /* what we took, then the waiters */
+    if (atomic_load(&p->room_waiters)) {
+        atomic_fetch_add(&p->room_seq, 1);
+        lab_unpark(&p->room_seq, UINT32_MAX);
+    }
+}
+
 /* Takes what the queue has, delivering every full batch; how many. */
 static size_t pump_take_all(struct lab_pump *p)
 {
@@ -18,12 +29,8 @@ static size_t pump_take_all(struct lab_pump *p)
     while ((k = p->take(p->q, p->stage + p->staged, p->batch - p->staged)) > 0) {
         got += k;
         p->staged += k;
+        pump_room(p);
         if (p->staged == p->batch) pump_out(p);
-    }
-    atomic_thread_fence(memory_order_seq_cst); /* what we took, then the waiters */
-    if (got && atomic_load(&p->room_waiters)) {
-        atomic_fetch_add(&p->room_seq, 1);
-        lab_unpark(&p->room_seq, UINT32_MAX);
     }
     return got;
 }
