@@ -72,8 +72,7 @@ static void fc_combine(struct fc_batcher *b)
         }
         atomic_store_explicit(&r->req, 0, memory_order_release);
     }
-    atomic_store(&b->lock, 0);
-    atomic_thread_fence(memory_order_seq_cst); /* the requests we cleared, then parked */
+    atomic_store(&b->lock, 0); /* seq_cst, then parked: see fc_park */
     if (atomic_load(&b->parked)) {
         atomic_fetch_add(&b->seq, 1);
         lab_unpark(&b->seq, UINT32_MAX);
@@ -87,7 +86,9 @@ static int fc_trylock(struct fc_batcher *b)
 }
 
 /* Parks until a combiner has made a pass, unless the request is done or
-   the lock is free (then the caller tries it). */
+   the lock is free (then the caller tries it). parked, then the lock, both
+   seq_cst; a combiner stores the lock free, then reads parked: if it missed
+   us, we see the lock free. */
 static void fc_park(struct fc_batcher *b, struct fc_rec *r)
 {
     atomic_fetch_add(&b->parked, 1);

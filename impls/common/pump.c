@@ -15,8 +15,9 @@ static void pump_out(struct lab_pump *p)
    which may block). */
 static void pump_room(struct lab_pump *p)
 {
-    atomic_thread_fence(memory_order_seq_cst); /* what we took, then the waiters */
-    if (atomic_load(&p->room_waiters)) {
+    /* what we took, then the waiters: a read-modify-write reads the latest
+       value and orders like a fence (gcc's TSan rejects thread fences) */
+    if (atomic_fetch_add(&p->room_waiters, 0)) {
         atomic_fetch_add(&p->room_seq, 1);
         lab_unpark(&p->room_seq, UINT32_MAX);
     }
@@ -52,8 +53,7 @@ static void *pump_consumer(void *arg)
             }
         }
         if (got) continue;
-        atomic_store(&p->sleeping, 1);
-        atomic_thread_fence(memory_order_seq_cst); /* then look at the queue */
+        atomic_exchange(&p->sleeping, 1); /* an RMW, then look at the queue */
         if (!pump_take_all(p) && !atomic_load(&p->stop)) lab_park(&p->sleeping, 1, next);
         atomic_store(&p->sleeping, 0);
     }
@@ -84,8 +84,9 @@ int lab_pump_start(struct lab_pump *p, const struct lab_batcher_cfg *cfg,
 
 void lab_pump_kick(struct lab_pump *p)
 {
-    atomic_thread_fence(memory_order_seq_cst); /* our item, then sleeping */
-    if (atomic_load(&p->sleeping) && atomic_exchange(&p->sleeping, 0)) lab_unpark(&p->sleeping, 1);
+    /* our item, then sleeping, read by an RMW: the latest value, ordered */
+    if (atomic_fetch_add(&p->sleeping, 0) && atomic_exchange(&p->sleeping, 0))
+        lab_unpark(&p->sleeping, 1);
 }
 
 /* waiters, then the sequence, then another try; the consumer takes, then

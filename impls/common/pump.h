@@ -7,9 +7,10 @@
  * Waking it costs a futex wake, so producers do not wake it per item: each
  * calls lab_pump_kick() after every `kick_every` items of its own (and when
  * it waits for room), and the tick bounds how long fewer items wait. The
- * sleep is race-free: the consumer stores sleeping = 1, fences, and looks
- * at the queue once more; a producer makes its item visible, fences, and
- * reads sleeping. Producers that find a bounded queue full park with
+ * sleep is race-free: the consumer sets sleeping = 1 with an exchange and
+ * looks at the queue once more; a producer makes its item visible, then
+ * reads sleeping with a read-modify-write (each a full barrier; gcc's TSan
+ * does not support atomic_thread_fence). Producers that find a bounded queue full park with
  * lab_pump_wait_room() until the consumer has taken items.
  * Everything blocks through lib/lab_prim.h. */
 #ifndef LAB_PUMP_H
