@@ -11,15 +11,18 @@ static void pump_out(struct lab_pump *p)
     p->staged = 0;
 }
 
-/* After a take: wakes the producers waiting for room (before a delivery,
-   which may block). */
-static void pump_room(struct lab_pump *p)
+/* After a take of k items: wakes as many producers waiting for room
+   (before a delivery, which may block). Waking them all would, at 10,000
+   threads, be 10,000 context switches per batch. Each woken one that
+   enqueues leads to another take, so waiters are never all left asleep
+   with the queue empty. */
+static void pump_room(struct lab_pump *p, size_t k)
 {
     /* what we took, then the waiters: a read-modify-write reads the latest
        value and orders like a fence (gcc's TSan rejects thread fences) */
     if (atomic_fetch_add(&p->room_waiters, 0)) {
         atomic_fetch_add(&p->room_seq, 1);
-        lab_unpark(&p->room_seq, UINT32_MAX);
+        lab_unpark(&p->room_seq, k < UINT32_MAX ? (uint32_t)k : UINT32_MAX);
     }
 }
 
@@ -30,7 +33,7 @@ static size_t pump_take_all(struct lab_pump *p)
     while ((k = p->take(p->q, p->stage + p->staged, p->batch - p->staged)) > 0) {
         got += k;
         p->staged += k;
-        pump_room(p);
+        pump_room(p, k);
         if (p->staged == p->batch) pump_out(p);
     }
     return got;
@@ -71,7 +74,7 @@ int lab_pump_start(struct lab_pump *p, const struct lab_batcher_cfg *cfg,
     p->take = take;
     p->q = q;
     if (!kick_every) kick_every = cfg->queue_size / 4 / (cfg->nthreads ? cfg->nthreads : 1);
-    p->kick_every = !p->tick_ms || kick_every < p->batch ? p->batch : kick_every;
+    p->kick_every = kick_every ? kick_every : 1;
     if (!(p->stage = malloc(p->batch * sizeof *p->stage))) return -ENOMEM;
     int rc = lab_spawn(pump_consumer, p, &p->task);
     if (rc) {

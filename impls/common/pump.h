@@ -42,8 +42,9 @@ struct lab_pump {
 };
 
 /* Starts the consumer over queue q. kick_every: items per producer between
-   kicks, 0 for a default (a quarter of queue_size / nthreads, at least a
-   batch). 0 or -errno; on failure nothing is left allocated or running. */
+   kicks, 0 for a default (a quarter of queue_size / nthreads, at least 1:
+   with many threads each adds few items, and a kick it never reaches
+   would leave the consumer to the tick). 0 or -errno; on failure nothing is left allocated or running. */
 int lab_pump_start(struct lab_pump *p, const struct lab_batcher_cfg *cfg,
                    const struct lab_sink *sink, lab_pump_take_fn take, void *q, size_t kick_every);
 /* Producer, after its item is visible in the queue: wakes the consumer if
