@@ -41,13 +41,13 @@
 #include "lab_batcher.h"
 
 struct ckr_batcher {
+    struct lab_pump pump; /* first: lab_pump_flush/close */
     LAB_ALIGNED ck_ring_t ring;
     ck_ring_buffer_t *buf;
-    struct lab_pump pump;
 };
 
 struct ckr_tstate {
-    size_t since_kick;
+    size_t since_kick; /* first: lab_pump_flush */
 };
 
 struct ckr_try {
@@ -91,21 +91,6 @@ static int ckr_add(void *self, void *tstate, uint64_t item)
     ck_ring_enqueue_commit_mpsc(&r->ring, try.ticket);
     lab_pump_count(&r->pump, &t->since_kick);
     return 0;
-}
-
-static int ckr_flush(void *self, void *tstate)
-{
-    struct ckr_batcher *r = self;
-    struct ckr_tstate *t = tstate;
-    if (t->since_kick) lab_pump_kick(&r->pump);
-    t->since_kick = 0;
-    return 0;
-}
-
-static int ckr_close(void *self)
-{
-    struct ckr_batcher *r = self;
-    return lab_pump_stop(&r->pump);
 }
 
 static void ckr_destroy(void *self)
@@ -153,7 +138,7 @@ const struct lab_batcher lab_batcher_ck_ring = {
     },
     .create = ckr_create,
     .add = ckr_add,
-    .flush = ckr_flush,
-    .close = ckr_close,
+    .flush = lab_pump_flush,
+    .close = lab_pump_close,
     .destroy = ckr_destroy,
 };

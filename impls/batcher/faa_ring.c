@@ -45,16 +45,16 @@ struct faar_slot {
 };
 
 struct faar_batcher {
+    struct lab_pump pump;              /* first: lab_pump_flush/close */
     LAB_ALIGNED _Atomic uint64_t tail; /* the next position to claim */
     LAB_ALIGNED uint64_t head;         /* consumer: the next position to read */
     uint64_t mask, window;
     struct faar_slot *slots;
     LAB_ALIGNED _Atomic uint32_t parked; /* producers parked on their slot */
-    struct lab_pump pump;
 };
 
 struct faar_tstate {
-    size_t since_kick;
+    size_t since_kick; /* first: lab_pump_flush */
 };
 
 /* The ring is full at our position: park on our slot's own word until the
@@ -100,21 +100,6 @@ static size_t faar_take(void *q, uint64_t *out, size_t room)
         for (uint64_t p = first + r->window; p < first + r->window + n; p++)
             lab_unpark(&r->slots[p & r->mask].seq, UINT32_MAX);
     return n;
-}
-
-static int faar_flush(void *self, void *tstate)
-{
-    struct faar_batcher *r = self;
-    struct faar_tstate *t = tstate;
-    if (t->since_kick) lab_pump_kick(&r->pump);
-    t->since_kick = 0;
-    return 0;
-}
-
-static int faar_close(void *self)
-{
-    struct faar_batcher *r = self;
-    return lab_pump_stop(&r->pump);
 }
 
 static void faar_destroy(void *self)
@@ -167,7 +152,7 @@ const struct lab_batcher lab_batcher_faa_ring = {
     },
     .create = faar_create,
     .add = faar_add,
-    .flush = faar_flush,
-    .close = faar_close,
+    .flush = lab_pump_flush,
+    .close = lab_pump_close,
     .destroy = faar_destroy,
 };

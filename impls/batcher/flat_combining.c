@@ -38,7 +38,7 @@ struct fc_rec {
 };
 
 struct fc_batcher {
-    struct lab_depot d;
+    struct lab_depot d;                /* first: lab_depot_vclose */
     LAB_ALIGNED _Atomic uint32_t lock; /* the combiner's */
     struct lab_depot_buf *cur;         /* under lock: the shared buffer */
     LAB_ALIGNED _Atomic(struct fc_rec *) list;
@@ -115,19 +115,6 @@ static int fc_add(void *self, void *tstate, uint64_t item)
     }
 }
 
-static int fc_flush(void *self, void *tstate)
-{
-    (void)self;
-    (void)tstate;
-    return 0; /* every request was applied before its add() returned */
-}
-
-static int fc_close(void *self)
-{
-    struct fc_batcher *b = self;
-    return lab_depot_close(&b->d); /* its last steal empties the shared buffer */
-}
-
 static void fc_destroy(void *self)
 {
     struct fc_batcher *b = self;
@@ -168,7 +155,7 @@ const struct lab_batcher lab_batcher_flat_combining = {
     },
     .create = fc_create,
     .add = fc_add,
-    .flush = fc_flush,
-    .close = fc_close,
+    .flush = lab_depot_flush_none, /* a thread holds nothing of its own */
+    .close = lab_depot_vclose,
     .destroy = fc_destroy,
 };

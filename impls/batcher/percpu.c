@@ -42,7 +42,7 @@ struct percpu_slot {
 };
 
 struct percpu_batcher {
-    struct lab_depot d;
+    struct lab_depot d; /* first: lab_depot_vclose */
     struct percpu_slot *slots;
     unsigned nslots;
 };
@@ -133,13 +133,6 @@ static int percpu_add(void *self, void *tstate, uint64_t item)
     }
 }
 
-static int percpu_flush(void *self, void *tstate)
-{
-    (void)self;
-    (void)tstate;
-    return 0; /* a thread holds nothing of its own */
-}
-
 static void percpu_destroy(void *self)
 {
     struct percpu_batcher *p = self;
@@ -169,12 +162,6 @@ static int percpu_create(const struct lab_batcher_cfg *cfg, const struct lab_sin
     return 0;
 }
 
-static int percpu_close(void *self)
-{
-    struct percpu_batcher *p = self;
-    return lab_depot_close(&p->d); /* its last steal empties the slots' buffers */
-}
-
 const struct lab_batcher lab_batcher_percpu = {
     .base = {
         .abi = LAB_ABI_VERSION,
@@ -189,7 +176,7 @@ const struct lab_batcher lab_batcher_percpu = {
     },
     .create = percpu_create,
     .add = percpu_add,
-    .flush = percpu_flush,
-    .close = percpu_close,
+    .flush = lab_depot_flush_none, /* a thread holds nothing of its own */
+    .close = lab_depot_vclose,
     .destroy = percpu_destroy,
 };

@@ -64,8 +64,6 @@ static int perthread_flush(void *self, void *tstate)
     return 0;
 }
 
-static int perthread_close(void *self) { return lab_depot_close(self); }
-
 static void perthread_destroy(void *self)
 {
     if (!self) return;
@@ -88,6 +86,6 @@ const struct lab_batcher lab_batcher_perthread = {
     .create = perthread_create,
     .add = perthread_add,
     .flush = perthread_flush,
-    .close = perthread_close,
+    .close = lab_depot_vclose,
     .destroy = perthread_destroy,
 };

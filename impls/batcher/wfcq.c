@@ -56,18 +56,18 @@ struct wfcq_slab {
 };
 
 struct wfcq_batcher {
+    struct lab_pump pump; /* first: lab_pump_flush/close */
     LAB_ALIGNED struct __cds_wfcq_head head;
     LAB_ALIGNED struct cds_wfcq_tail tail;
     struct __cds_wfcq_head local_head; /* consumer only: the spliced batch */
     struct cds_wfcq_tail local_tail;
-    struct lab_pump pump;
     _Atomic(struct wfcq_slab *) slabs;
     uint32_t k;
 };
 
 struct wfcq_tstate {
+    size_t since_kick; /* first: lab_pump_flush */
     struct wfcq_slab *slab;
-    size_t since_kick;
 };
 
 /* Consumer: gives back n nodes of s. */
@@ -151,21 +151,6 @@ static int wfcq_add(void *self, void *tstate, uint64_t item)
     return 0;
 }
 
-static int wfcq_flush(void *self, void *tstate)
-{
-    struct wfcq_batcher *b = self;
-    struct wfcq_tstate *t = tstate;
-    if (t->since_kick) lab_pump_kick(&b->pump); /* the tick would deliver them too */
-    t->since_kick = 0;
-    return 0;
-}
-
-static int wfcq_close(void *self)
-{
-    struct wfcq_batcher *b = self;
-    return lab_pump_stop(&b->pump);
-}
-
 static void wfcq_destroy(void *self)
 {
     struct wfcq_batcher *b = self;
@@ -214,7 +199,7 @@ const struct lab_batcher lab_batcher_wfcq = {
     },
     .create = wfcq_create,
     .add = wfcq_add,
-    .flush = wfcq_flush,
-    .close = wfcq_close,
+    .flush = lab_pump_flush,
+    .close = lab_pump_close,
     .destroy = wfcq_destroy,
 };

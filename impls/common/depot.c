@@ -220,6 +220,15 @@ int lab_depot_close(struct lab_depot *d)
     return rc;
 }
 
+int lab_depot_vclose(void *self) { return lab_depot_close(self); }
+
+int lab_depot_flush_none(void *self, void *tstate)
+{
+    (void)self;
+    (void)tstate;
+    return 0;
+}
+
 void lab_depot_destroy(struct lab_depot *d)
 {
     lab_depot_close(d);

@@ -113,6 +113,10 @@ static inline int lab_depot_append(const struct lab_depot *d, struct lab_depot_b
 /* After every producer is done: the consumer delivers what is queued and
    what any buffer still holds, then returns. Idempotent. */
 int lab_depot_close(struct lab_depot *d);
+/* close() for a variant whose self begins with its struct lab_depot, and
+   flush() for one whose threads hold nothing of their own. */
+int lab_depot_vclose(void *self);
+int lab_depot_flush_none(void *self, void *tstate);
 /* Closes, then frees. */
 void lab_depot_destroy(struct lab_depot *d);
 

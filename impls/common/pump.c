@@ -107,6 +107,16 @@ void lab_pump_wait_room(struct lab_pump *p, int (*again)(void *ctx), void *ctx)
     atomic_fetch_sub(&p->room_waiters, 1);
 }
 
+int lab_pump_flush(void *self, void *tstate)
+{
+    size_t *since = tstate;
+    if (*since) lab_pump_kick(self); /* the tick would deliver them too */
+    *since = 0;
+    return 0;
+}
+
+int lab_pump_close(void *self) { return lab_pump_stop(self); }
+
 int lab_pump_stop(struct lab_pump *p)
 {
     if (!p->started) return 0;

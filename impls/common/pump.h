@@ -62,6 +62,11 @@ static inline void lab_pump_count(struct lab_pump *p, size_t *since)
    returns 0 (its item went in), kicking the consumer and parking between
    tries until the consumer has taken something. */
 void lab_pump_wait_room(struct lab_pump *p, int (*again)(void *ctx), void *ctx);
+/* flush() and close() for a variant whose self begins with its struct
+   lab_pump and whose thread state begins with the size_t that it passes to
+   lab_pump_count: flush kicks for the items counted since the last kick. */
+int lab_pump_flush(void *self, void *tstate);
+int lab_pump_close(void *self);
 /* After every producer is done: takes and delivers everything, joins.
    Idempotent. */
 int lab_pump_stop(struct lab_pump *p);
