@@ -155,8 +155,12 @@ struct lab_depot_buf *lab_depot_tryget(struct lab_depot *d)
         while (bits) {
             uint64_t low = bits & -bits;
             if (atomic_compare_exchange_weak_explicit(&d->free_bits[w], &bits, bits & ~low,
-                                                      memory_order_acquire, memory_order_relaxed))
-                return &d->bufs[w * 64 + (unsigned)__builtin_ctzll(low)];
+                                                      memory_order_acquire, memory_order_relaxed)) {
+                struct lab_depot_buf *b = &d->bufs[w * 64 + (unsigned)__builtin_ctzll(low)];
+                for (size_t i = 0; i < d->batch && i < 32; i += 8)
+                    __builtin_prefetch(&b->items[i], 1);
+                return b;
+            }
         }
     }
     return NULL;

@@ -103,9 +103,10 @@ static inline int lab_depot_append(const struct lab_depot *d, struct lab_depot_b
 {
     size_t len = atomic_load_explicit(&b->len, memory_order_relaxed);
     /* the consumer read this buffer last, on another CPU: ask for the line
-       8 items ahead now, so that a locked instruction after this store
-       (percpu's slot lock) does not wait out a miss per line */
-    __builtin_prefetch(&b->items[len + 8], 1);
+       4 lines ahead now (lab_depot_tryget asked for the first ones), so that
+       the stores (and percpu's locked instruction after them) do not wait
+       out a miss per line */
+    __builtin_prefetch(&b->items[len + 32], 1);
     b->items[len] = item;
     atomic_store_explicit(&b->len, len + 1, memory_order_release);
     return len + 1 == d->batch;
