@@ -79,13 +79,23 @@ static size_t ckr_take(void *q, uint64_t *out, size_t room)
     return n;
 }
 
+/* The ring was full: waits until a quarter of it is free again (so that a
+   lone producer does not sleep and wake per batch), then reserves. */
+static int ckr_reserve_room(void *ctx)
+{
+    struct ckr_try *t = ctx;
+    unsigned cap = ck_ring_capacity(&t->r->ring);
+    if (ck_ring_size(&t->r->ring) > cap - cap / 4) return -EAGAIN;
+    return ckr_reserve(ctx);
+}
+
 static int ckr_add(void *self, void *tstate, uint64_t item)
 {
     struct ckr_batcher *r = self;
     struct ckr_tstate *t = tstate;
     struct ckr_try try = { r, item, 0 };
     if (__builtin_expect(ckr_reserve(&try) != 0, 0))
-        lab_pump_wait_room(&r->pump, ckr_reserve, &try);
+        lab_pump_wait_room(&r->pump, ckr_reserve_room, &try);
     /* our turn to publish: CK's commit would spin for it without yielding */
     while (ck_pr_load_uint(&r->ring.p_tail) != try.ticket) lab_yield();
     ck_ring_enqueue_commit_mpsc(&r->ring, try.ticket);

@@ -19,10 +19,11 @@
  * than d's own (equal when queue_size is a power of two). So at most
  * queue_size items wait in the ring and batch_size in the consumer's
  * hands: LAB_CAP_BACKPRESSURE with the hybrid's bound. A producer whose
- * slot is not free yet (the ring is full) parks on that slot's sequence
- * word, and the consumer wakes exactly the slots it frees while anyone is
- * parked (waking every waiter per batch took 10,000 threads past any
- * timeout). Timeout: the pump delivers its partial
+ * slot is not free yet (the ring is full) parks on the sequence word of the
+ * slot a quarter window further on, flagged, and the consumer wakes only
+ * flagged slots as it frees them (waking every waiter per batch took
+ * 10,000 threads past any timeout; waking per freed slot made a lone
+ * producer sleep and wake once per item). Timeout: the pump delivers its partial
  * batch every timeout_ms.
  *
  * A producer preempted between its claim and its store holds up delivery
@@ -40,7 +41,8 @@
 #include "lab_batcher.h"
 
 struct faar_slot {
-    _Atomic uint32_t seq; /* position mod 2^32: free for it, or + 1: holds it */
+    _Atomic uint32_t seq;     /* position mod 2^32: free for it, or + 1: holds it */
+    _Atomic uint32_t waiters; /* producers parked on seq */
     uint64_t item;
 };
 
@@ -48,7 +50,7 @@ struct faar_batcher {
     struct lab_pump pump;              /* first: lab_pump_flush/close */
     LAB_ALIGNED _Atomic uint64_t tail; /* the next position to claim */
     LAB_ALIGNED uint64_t head;         /* consumer: the next position to read */
-    uint64_t mask, window;
+    uint64_t mask, window, hyst;       /* hyst: a waiter wakes when this many are free */
     struct faar_slot *slots;
     LAB_ALIGNED _Atomic uint32_t parked; /* producers parked on their slot */
 };
@@ -57,17 +59,24 @@ struct faar_tstate {
     size_t since_kick; /* first: lab_pump_flush */
 };
 
-/* The ring is full at our position: park on our slot's own word until the
-   consumer frees it. parked, then the slot, both seq_cst; the consumer
-   frees slots, then reads parked with a read-modify-write, which hands
-   its stores on to our later increment: either we see the slot free or it
-   sees us parked and wakes the slots it freed. */
-static void faar_wait(struct faar_batcher *r, struct faar_slot *s, uint32_t want)
+/* The ring is full at our position: park until the consumer has freed the
+   slot `hyst` positions on (so ours and the ones after it are free too, and
+   a lone producer does not sleep and wake once per freed slot). The flag
+   on that slot, then parked, then its sequence; the consumer frees slots,
+   then reads parked with a read-modify-write: if that misses us, our
+   increment comes after it and sees its stores; if not, our flag was set
+   before our increment and it sees the flag and wakes that slot. */
+static void faar_wait(struct faar_batcher *r, uint64_t pos)
 {
+    const uint64_t q = pos + r->hyst - 1;
+    struct faar_slot *s = &r->slots[q & r->mask];
+    atomic_fetch_add(&s->waiters, 1);
     atomic_fetch_add(&r->parked, 1);
     lab_pump_kick(&r->pump);
-    for (uint32_t seq; (seq = atomic_load(&s->seq)) != want;) lab_park(&s->seq, seq, 0);
+    for (uint32_t seq; (int32_t)((seq = atomic_load(&s->seq)) - (uint32_t)q) < 0;)
+        lab_park(&s->seq, seq, 0);
     atomic_fetch_sub(&r->parked, 1);
+    atomic_fetch_sub(&s->waiters, 1);
 }
 
 static int faar_add(void *self, void *tstate, uint64_t item)
@@ -77,7 +86,7 @@ static int faar_add(void *self, void *tstate, uint64_t item)
     uint64_t pos = atomic_fetch_add_explicit(&r->tail, 1, memory_order_relaxed);
     struct faar_slot *s = &r->slots[pos & r->mask];
     if (__builtin_expect(atomic_load_explicit(&s->seq, memory_order_acquire) != (uint32_t)pos, 0))
-        faar_wait(r, s, (uint32_t)pos);
+        faar_wait(r, pos);
     s->item = item;
     atomic_store_explicit(&s->seq, (uint32_t)pos + 1, memory_order_release);
     lab_pump_count(&r->pump, &t->since_kick);
@@ -97,8 +106,11 @@ static size_t faar_take(void *q, uint64_t *out, size_t room)
         atomic_store_explicit(&r->slots[next & r->mask].seq, (uint32_t)next, memory_order_release);
     }
     if (n && atomic_fetch_add(&r->parked, 0)) /* wake whoever waits on a slot we freed */
-        for (uint64_t p = first + r->window; p < first + r->window + n; p++)
-            lab_unpark(&r->slots[p & r->mask].seq, UINT32_MAX);
+        for (uint64_t p = first + r->window; p < first + r->window + n; p++) {
+            struct faar_slot *s = &r->slots[p & r->mask];
+            if (atomic_load_explicit(&s->waiters, memory_order_relaxed))
+                lab_unpark(&s->seq, UINT32_MAX);
+        }
     return n;
 }
 
@@ -121,6 +133,7 @@ static int faar_create(const struct lab_batcher_cfg *cfg, const struct lab_sink 
     if (!r) return -ENOMEM;
     r->mask = size - 1;
     r->window = cfg->queue_size;
+    r->hyst = r->window / 4 ? r->window / 4 : 1; /* at most the window: see faar_wait */
     r->slots = lab_calloc_aligned(size * sizeof *r->slots);
     int rc = r->slots ? 0 : -ENOMEM;
     /* slots past the window wait for the consumer to free them */

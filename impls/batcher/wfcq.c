@@ -48,7 +48,8 @@ struct wfcq_node {
 
 struct wfcq_slab {
     LAB_ALIGNED _Atomic uint32_t freed; /* nodes the consumer is done with */
-    _Atomic uint32_t waiting;           /* the producer parks on freed */
+    _Atomic uint32_t waiting;           /* the producer parks on freed ... */
+    _Atomic uint32_t wake_at;           /* ... until it reaches this */
     LAB_ALIGNED uint32_t used;          /* producer only */
     uint32_t k;
     struct wfcq_slab *next; /* every slab, for destroy */
@@ -74,8 +75,10 @@ struct wfcq_tstate {
 static void wfcq_free_nodes(struct wfcq_slab *s, uint32_t n)
 {
     if (!s || !n) return;
-    atomic_fetch_add(&s->freed, n); /* seq_cst, then waiting */
-    if (atomic_load(&s->waiting) && atomic_exchange(&s->waiting, 0)) lab_unpark(&s->freed, 1);
+    uint32_t f = atomic_fetch_add(&s->freed, n) + n; /* seq_cst, then waiting */
+    if (atomic_load(&s->waiting) && (int32_t)(f - atomic_load(&s->wake_at)) >= 0
+        && atomic_exchange(&s->waiting, 0))
+        lab_unpark(&s->freed, 1);
 }
 
 static size_t wfcq_take(void *q, uint64_t *out, size_t room)
@@ -119,11 +122,16 @@ static struct wfcq_slab *wfcq_slab_new(struct wfcq_batcher *b)
     return s;
 }
 
-static int wfcq_has_node(void *ctx)
+/* Its ring full: 0 once a quarter of it is free again (so that a lone
+   producer does not sleep and wake per node), else -EAGAIN with waiting set
+   for the consumer to wake it then. wake_at, then waiting, then freed, all
+   seq_cst; the consumer adds to freed, then reads waiting and wake_at. */
+static int wfcq_has_node(struct wfcq_slab *s)
 {
-    struct wfcq_slab *s = ctx;
-    atomic_store(&s->waiting, 1); /* seq_cst, then freed */
-    if (s->used - atomic_load(&s->freed) < s->k) {
+    uint32_t want = s->used - s->k + (s->k / 4 ? s->k / 4 : 1); /* at least one free */
+    atomic_store(&s->wake_at, want);
+    atomic_store(&s->waiting, 1);
+    if ((int32_t)(atomic_load(&s->freed) - want) >= 0) {
         atomic_store(&s->waiting, 0);
         return 0;
     }
