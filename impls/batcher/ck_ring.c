@@ -7,7 +7,7 @@
  *
  * The ring holds the smallest power of two above queue_size, less one (CK's
  * sizes are powers of two, one slot kept empty). A producer that finds it
- * full parks until the consumer has taken items: bounded memory, but the
+ * full parks until a quarter of it is free again: bounded memory, but the
  * bound is that power of two plus a batch, not batch + queue, so it does
  * not claim LAB_CAP_BACKPRESSURE's exact bound.
  *

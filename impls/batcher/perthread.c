@@ -17,8 +17,9 @@
  *
  * Costs and limits: a producer holds a buffer between its adds, so once the
  * producers outnumber the buffers (10,000 threads with the default 101) the
- * ones without a buffer park until one comes back: a park and a wake per
- * batch. batcher/percpu keeps the buffers in per-CPU slots for that case. */
+ * ones without a buffer help deliver, then park until one comes back, and a
+ * buffer of a preempted producer is stuck with it (its items still go out
+ * by the tick). batcher/percpu keeps the buffers in per-CPU slots instead. */
 #include <errno.h>
 #include <stdlib.h>
 

@@ -13,12 +13,14 @@
  * so no thread registration.
  *
  * Nodes: one per item, from a ring per producer of its share of queue_size
- * (at least 2 and at most 64 batches; allocated on its first add, kept on a list until destroy, as a node may
- * still be queued after its producer is gone). The consumer meets each
- * producer's nodes in the order they were enqueued, so it gives them back by
- * counting (`freed`); a producer whose nodes are all in flight parks until
- * the consumer frees one; it kicks the consumer every quarter ring. That bounds each producer, not the total: the
- * total grows with the threads, so no LAB_CAP_BACKPRESSURE.
+ * (at least 2 and at most 64 batches; allocated on its first add, kept on
+ * a list until destroy, as a node may still be queued after its producer
+ * is gone). The consumer meets each producer's nodes in the order they
+ * were enqueued, so it gives them back by counting (`freed`); a producer
+ * whose nodes are all in flight parks until a quarter of its ring is free
+ * again, and kicks the consumer every quarter ring. That bounds each
+ * producer, not the total: the total grows with the threads, so no
+ * LAB_CAP_BACKPRESSURE.
  *
  * Fibers: liburcu never blocks here except that a dequeue that meets a node
  * whose enqueuer is between its two steps busy-waits, then poll()s for 10 ms
