@@ -6,7 +6,13 @@
  * taking it and lab_tsan_release(lock) right before releasing it, which
  * gives TSan the happens-before edge the assembly provides, and nothing
  * more (a real race on other data is still reported; no suppression file
- * is involved). Outside a TSan build both are no-ops. */
+ * is involved). Outside a TSan build both are no-ops.
+ *
+ * Where the library's own copies race in TSan's eyes and no address can
+ * carry the edge (Concurrency Kit's ring copies a slot in and out inside
+ * the call that publishes it, ck_ring.h), lab_tsan_ignore_begin()/end()
+ * around that one call make TSan skip this thread's plain reads and
+ * writes inside it, and nothing else. */
 #ifndef LAB_COMMON_TSAN_H
 #define LAB_COMMON_TSAN_H
 
@@ -22,9 +28,20 @@
 #include <sanitizer/tsan_interface.h>
 #define lab_tsan_acquire(addr) __tsan_acquire((void *)(addr))
 #define lab_tsan_release(addr) __tsan_release((void *)(addr))
+/* the dynamic-annotation entry points of the TSan runtime (no header) */
+void AnnotateIgnoreReadsBegin(const char *file, int line);
+void AnnotateIgnoreReadsEnd(const char *file, int line);
+void AnnotateIgnoreWritesBegin(const char *file, int line);
+void AnnotateIgnoreWritesEnd(const char *file, int line);
+#define lab_tsan_ignore_begin() \
+    (AnnotateIgnoreReadsBegin(__FILE__, __LINE__), AnnotateIgnoreWritesBegin(__FILE__, __LINE__))
+#define lab_tsan_ignore_end() \
+    (AnnotateIgnoreWritesEnd(__FILE__, __LINE__), AnnotateIgnoreReadsEnd(__FILE__, __LINE__))
 #else
 #define lab_tsan_acquire(addr) ((void)(addr))
 #define lab_tsan_release(addr) ((void)(addr))
+#define lab_tsan_ignore_begin() ((void)0)
+#define lab_tsan_ignore_end() ((void)0)
 #endif
 
 /* For a library call whose plain reads come after the point where a release
