@@ -15,6 +15,17 @@ static void table_name(const struct cell *c, char *buf, size_t n)
     snprintf(buf, n, "%s/%s", c->impl->family, c->impl->name);
 }
 
+/* The name column's width: 20, or the longest family/impl of the run. */
+static int table_width(const struct run_result *r)
+{
+    int w = 20;
+    for (size_t k = 0; k < r->ncells; k++) {
+        int l = (int)(strlen(r->cells[k].impl->family) + 1 + strlen(r->cells[k].impl->name));
+        if (l > w) w = l;
+    }
+    return w;
+}
+
 /* The columns a family declares, medians per cell, n/a where not measured. */
 static void table_family(FILE *f, const struct run_result *r)
 {
@@ -22,7 +33,7 @@ static void table_family(FILE *f, const struct run_result *r)
     int any = 0;
     for (size_t i = 0; i < fam->nmetrics; i++) any |= fam->metrics[i].col != NULL;
     if (!any) return;
-    fprintf(f, "\n%-20s %8s", "impl", "threads");
+    fprintf(f, "\n%-*s %8s", table_width(r), "impl", "threads");
     for (size_t i = 0; i < fam->nmetrics; i++)
         if (fam->metrics[i].col) fprintf(f, " %12s", fam->metrics[i].col);
     fputc('\n', f);
@@ -30,7 +41,7 @@ static void table_family(FILE *f, const struct run_result *r)
         const struct cell *c = &r->cells[k];
         char name[64];
         table_name(c, name, sizeof name);
-        fprintf(f, "%-20s %8u", name, c->threads);
+        fprintf(f, "%-*s %8u", table_width(r), name, c->threads);
         for (size_t i = 0; i < fam->nmetrics; i++) {
             char v[32] = "n/a";
             if (!fam->metrics[i].col) continue;
@@ -61,14 +72,14 @@ static void table_counters(FILE *f, const struct run_result *r)
     const struct ctr_spec *s = &r->opts->counters;
     if (s->off_reason[0]) fprintf(f, "\ncounters off: %s\n", s->off_reason);
     if (!s->enabled || !s->n) return;
-    fprintf(f, "\n%-20s %8s", "counters", "threads");
+    fprintf(f, "\n%-*s %8s", table_width(r), "counters", "threads");
     for (size_t i = 0; i < s->n; i++) fprintf(f, " %10s", s->ev[i].col);
     fputc('\n', f);
     for (size_t c = 0; c < r->ncells; c++) {
         const struct cell *cl = &r->cells[c];
         char name[64];
         table_name(cl, name, sizeof name);
-        fprintf(f, "%-20s %8u", name, cl->threads);
+        fprintf(f, "%-*s %8u", table_width(r), name, cl->threads);
         for (size_t i = 0; i < s->n; i++) {
             int is_time = run_ctr_event_is_time(&s->ev[i]);
             double v = run_cell_ctr_median(cl, i, is_time);
@@ -118,23 +129,24 @@ static void table_counters(FILE *f, const struct run_result *r)
 void rep_print_table(FILE *f, const struct run_result *r)
 {
     const struct run_opts *o = r->opts;
-    fprintf(f, "%-20s %8s %9s %9s %9s %9s %6s  %9s %9s %6s %s\n", "impl", "threads", "ops/s", "min",
-            "max", "ns/op", "cv%", "thr-min", "thr-max", "jain", o->fam->check);
+    fprintf(f, "%-*s %8s %9s %9s %9s %9s %6s  %9s %9s %6s %s\n", table_width(r), "impl", "threads",
+            "ops/s", "min", "max", "ns/op", "cv%", "thr-min", "thr-max", "jain", o->fam->check);
     for (size_t i = 0; i < r->ncells; i++) {
         const struct cell *c = &r->cells[i];
         char a[16], b[16], d[16], tmin[16], tmax[16], name[64];
         table_name(c, name, sizeof name);
         if (c->skipped[0]) { /* refused: the reason, no 0.00 */
-            fprintf(f, "%-20s %8u %9s (%s)\n", name, c->threads, "skipped", c->skipped);
+            fprintf(f, "%-*s %8u %9s (%s)\n", table_width(r), name, c->threads, "skipped",
+                    c->skipped);
             continue;
         }
         if (!c->ntrials && c->outcome == OUTCOME_OK) { /* never ran: no 0.00 */
-            fprintf(f, "%-20s %8u %9s\n", name, c->threads,
+            fprintf(f, "%-*s %8u %9s\n", table_width(r), name, c->threads,
                     r->interrupted ? "not run (interrupted)" : "not run");
             continue;
         }
-        fprintf(f, "%-20s %8u %9s %9s %9s %9.2f %5.1f%c  %9s %9s %6.3f %s", name, c->threads,
-                rep_format_si(c->ops_per_s.median, a, sizeof a),
+        fprintf(f, "%-*s %8u %9s %9s %9s %9.2f %5.1f%c  %9s %9s %6.3f %s", table_width(r), name,
+                c->threads, rep_format_si(c->ops_per_s.median, a, sizeof a),
                 rep_format_si(c->ops_per_s.min, b, sizeof b),
                 rep_format_si(c->ops_per_s.max, d, sizeof d), c->ns_per_op.median,
                 c->ops_per_s.cv * 100, c->ops_per_s.unstable ? '!' : ' ',
