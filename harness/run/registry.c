@@ -98,3 +98,10 @@ size_t run_registry_list(const char *family, const struct lab_impl **out, size_t
         }
     return k;
 }
+
+const char *run_registry_sha256(const struct lab_impl *m)
+{
+    for (size_t i = 0; i < lab_registry_len; i++)
+        if (lab_registry[i].impl == m) return lab_registry[i].sha256;
+    return NULL;
+}

@@ -74,10 +74,17 @@ static void runner_fixed_time_wait(struct trial_ctx *c)
 int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
               struct trial *t, char *err, size_t n)
 {
+    return run_trial_beat(o, impl, threads, t, NULL, err, n);
+}
+
+int run_trial_beat(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
+                   struct trial *t, struct run_beat *beat, char *err, size_t n)
+{
     const struct family_driver *d = o->fam;
     memset(t, 0, sizeof *t);
     for (size_t i = 0; i < TRIAL_MAX_METRICS; i++) t->m[i] = NAN;
 
+    struct run_beat *own = beat ? NULL : run_beat_new(threads, 0);
     struct trial_ctx *c = lab_calloc_aligned(sizeof *c);
     struct worker *w = lab_calloc_aligned(sizeof *w * threads);
     size_t tsz = (impl->thread_state + LAB_CACHELINE - 1) / LAB_CACHELINE * LAB_CACHELINE;
@@ -88,11 +95,12 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         run_ctr_plan_make(&o->counters, threads, &plan);
         ct = run_ctr_threads_new(&plan, threads);
     }
-    if (!c || !w || (tsz && !ts) || (o->counters.enabled && !ct)) {
+    if (!c || !w || (tsz && !ts) || (o->counters.enabled && !ct) || (!beat && !own)) {
         free(c);
         free(w);
         free(ts);
         free(ct);
+        run_beat_free(own);
         snprintf(err, n, "out of memory for %u threads", threads);
         return -ENOMEM;
     }
@@ -101,28 +109,33 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     c->impl = impl;
     c->threads = threads;
     c->w = w;
+    c->beat = beat ? beat : own;
     for (unsigned i = 0; i < threads; i++) {
         w[i].idx = i;
         w[i].ctx = c;
         w[i].tstate = tsz ? ts + (size_t)i * tsz : NULL;
         w[i].quota = o->ops ? o->ops / threads + (i < o->ops % threads) : 0;
         w[i].ctr = ct ? &ct[i] : NULL;
+        w[i].beat = run_beat_slot(c->beat, i);
     }
 
+    trial_phase(c, RUN_PH_SETUP);
     int rc = d->setup(c, err, n);
     if (rc) {
         free(ct);
         free(ts);
         free(w);
         free(c);
+        run_beat_free(own);
         return rc;
     }
 
+    trial_phase(c, RUN_PH_START);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, STACK_SIZE);
     unsigned created = 0;
-    for (; created < threads; created++) {
+    for (; created < threads; created++, trial_tick(c)) {
         rc = pthread_create(&w[created].tid, &attr, runner_thread_main, &w[created]);
         if (rc) break;
     }
@@ -136,11 +149,13 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     }
 
     while (atomic_load_explicit(&c->ready, memory_order_acquire) < created) usleep(100);
+    trial_phase(c, RUN_PH_WORK);
     c->t0 = lab_now_ns();
     c->deadline = c->t0 + (uint64_t)(o->duration * 1e9);
     runner_gate_open(&c->gate);
     if (!rc && !o->ops) runner_fixed_time_wait(c);
     for (unsigned i = 0; i < created; i++) pthread_join(w[i].tid, NULL);
+    trial_phase(c, RUN_PH_FINISH);
     for (unsigned i = created; i < threads; i++) w[i].t_end = c->t0; /* never ran */
 
     /* Per-thread rates and totals. */
@@ -165,9 +180,11 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     if (ct && !rc) run_ctr_collect(&plan, ct, threads, t->ops, &t->counters);
 
     d->finish(c, t);
+    trial_phase(c, RUN_PH_DONE);
     free(ct);
     free(ts);
     free(w);
     free(c);
+    run_beat_free(own);
     return rc ? -rc : 0;
 }

@@ -24,6 +24,7 @@ struct worker {
     struct trial_ctx *ctx;
     pthread_t tid;
     struct ctr_thread *ctr; /* this thread's counters, or NULL when off */
+    _Atomic uint64_t *beat; /* its progress line for the watchdog (trial_beat) */
 };
 
 struct trial_ctx {
@@ -37,7 +38,8 @@ struct trial_ctx {
     LAB_ALIGNED _Atomic unsigned ready;
     _Atomic int gate;
     uint64_t t0;
-    uint64_t deadline; /* fixed time: t0 + duration */
+    uint64_t deadline;     /* fixed time: t0 + duration */
+    struct run_beat *beat; /* progress the watchdog samples (run.h) */
 };
 
 /* Fixed time: the stop flag is read once per STOP_CHECK ops (a relaxed load
@@ -59,5 +61,20 @@ static inline int trial_should_stop(struct trial_ctx *c, unsigned *checks)
     }
     return 0;
 }
+
+/* Progress for the watchdog (run.h, struct run_beat), which tells a stuck
+   trial (nothing moves) from a slow one. A worker publishes its ops done so
+   far every few ops (a relaxed store to a line of its own, which the
+   watchdog reads a few times a second); a driver names the phase it enters
+   (close, check, destroy) and ticks during long untimed work. */
+static inline void trial_beat(struct worker *w, uint64_t done)
+{
+    atomic_store_explicit(w->beat, done, memory_order_relaxed);
+}
+static inline void trial_phase(struct trial_ctx *c, enum run_phase p)
+{
+    run_beat_phase(c->beat, p);
+}
+static inline void trial_tick(struct trial_ctx *c) { run_beat_tick(c->beat); }
 
 #endif
