@@ -62,7 +62,7 @@ Test(reliability, faults_are_isolated_and_reported, .timeout = 240)
     tmpdir(dir, sizeof dir, out, sizeof out, "f.json");
     const char *args[] = { "run",
                            "--impl",
-                           "crash,mutex,deadlock,lose",
+                           "faulty_crash,mutex,faulty_deadlock,faulty_dup",
                            "--threads",
                            "2",
                            "--ops",
@@ -77,8 +77,8 @@ Test(reliability, faults_are_isolated_and_reported, .timeout = 240)
     int st = run_bin(CONTEND_FAULTY_BIN, args, err, sizeof err);
     cr_expect_eq(st, 1, "exit %d, want 1 (a cell failed): %s", st, err);
     json_t *r = load(out);
-    json_t *crash = cell(r, "crash"), *dl = cell(r, "deadlock"), *lose = cell(r, "lose"),
-           *ok = cell(r, "mutex");
+    json_t *crash = cell(r, "faulty_crash"), *dl = cell(r, "faulty_deadlock"),
+           *lose = cell(r, "faulty_dup"), *ok = cell(r, "mutex");
     cr_expect_str_eq(json_string_value(json_object_get(crash, "outcome")), "crashed");
     /* plain build: the signal; sanitizer builds: the sanitizer's report */
     const char *detail = json_string_value(json_object_get(crash, "outcome_detail"));
@@ -96,7 +96,7 @@ Test(reliability, faults_are_isolated_and_reported, .timeout = 240)
     cr_expect_str_eq(json_string_value(json_object_get(dl, "outcome")), "timed out");
     cr_expect_str_eq(json_string_value(json_object_get(lose, "outcome")), "ok");
     cr_expect_str_eq(json_string_value(json_object_get(lose, "verdict")), "FAIL",
-                     "exactly-once must catch the lost item");
+                     "exactly-once must catch the duplicated item");
     cr_expect_str_eq(json_string_value(json_object_get(ok, "verdict")), "ok");
     cr_expect_eq(json_array_size(json_object_get(ok, "trials")), 3, "the good cell is intact");
     char journal[160];
@@ -211,12 +211,14 @@ Test(reliability, crashed_warmup_fails_its_cell, .timeout = 120)
 {
     char dir[64], out[128], err[8192];
     tmpdir(dir, sizeof dir, out, sizeof out, "w.json");
-    const char *args[] = { "run",    "--impl", "crash,mutex", "--threads", "2", "--ops", "20000",
-                           "--reps", "2",      "--warmup",    "--out",     out, NULL };
+    const char *args[] = {
+        "run",    "--impl", "faulty_crash,mutex", "--threads", "2", "--ops", "20000",
+        "--reps", "2",      "--warmup",           "--out",     out, NULL
+    };
     int st = run_bin(CONTEND_FAULTY_BIN, args, err, sizeof err);
     cr_expect_eq(st, 1, "a crashed warm-up is a failed cell: exit %d: %s", st, err);
     json_t *r = load(out);
-    json_t *crash = cell(r, "crash");
+    json_t *crash = cell(r, "faulty_crash");
     cr_expect_str_eq(json_string_value(json_object_get(crash, "outcome")), "crashed");
     const char *detail = json_string_value(json_object_get(crash, "outcome_detail"));
     cr_expect(detail && !strncmp(detail, "warm-up", 7), "detail: %s", detail ? detail : "-");

@@ -91,6 +91,8 @@ static json_t *output_cell(const struct cell *c, const struct run_opts *o)
     if (!cell) return NULL;
     json_t *ctr = res_ctr_cell_json(c);
     if (ctr) json_object_set_new(cell, "counters", ctr);
+    const char *sha = run_registry_sha256(c->impl);
+    if (sha) json_object_set_new(cell, "source_sha256", json_string(sha));
     json_object_set_new(cell, "outcome", json_string(run_outcome_name(c->outcome)));
     if (c->failed && c->failed->outcome_detail[0])
         json_object_set_new(cell, "outcome_detail", json_string(c->failed->outcome_detail));

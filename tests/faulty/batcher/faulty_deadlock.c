@@ -1,55 +1,14 @@
-/* TEST ONLY: a batcher whose add() takes a lock it never releases, so the
- * second add by any thread blocks forever. Proves the watchdog. */
-#include <errno.h>
-#include <pthread.h>
-#include <stdlib.h>
+/* TEST ONLY: add() takes the lock and forgets to release it, so the second
+ * add by any thread blocks forever: stuck in the timed region. */
+#include "base.h"
 
-#include "lab_batcher.h"
-
-struct dl {
-    pthread_mutex_t mu;
-};
-
-static int d_create(const struct lab_batcher_cfg *cfg, const struct lab_sink *s, void **self)
-{
-    if (lab_batcher_cfg_error(cfg) || !s || !s->deliver) return -EINVAL;
-    struct dl *d = calloc(1, sizeof *d);
-    if (!d) return -ENOMEM;
-    pthread_mutex_init(&d->mu, NULL);
-    *self = d;
-    return 0;
-}
-
-static int d_add(void *self, void *ts, uint64_t item)
+static int deadlock_add(void *self, void *ts, uint64_t item)
 {
     (void)ts;
-    (void)item;
-    pthread_mutex_lock(&((struct dl *)self)->mu); /* never unlocked */
+    struct fb *b = self;
+    pthread_mutex_lock(&b->mu); /* never unlocked */
+    fb_push(b, item);
     return 0;
 }
 
-static int d_flush(void *self, void *ts)
-{
-    (void)self;
-    (void)ts;
-    return 0;
-}
-static int d_close(void *self)
-{
-    (void)self;
-    return 0;
-}
-static void d_destroy(void *self) { free(self); }
-
-const struct lab_batcher lab_batcher_deadlock = {
-    .base = { .abi = LAB_ABI_VERSION,
-              .family = "batcher",
-              .name = "deadlock",
-              .summary = "TEST ONLY: add() deadlocks",
-              .origin = "test:faulty" },
-    .create = d_create,
-    .add = d_add,
-    .flush = d_flush,
-    .close = d_close,
-    .destroy = d_destroy,
-};
+FB_VARIANT(faulty_deadlock, "add() deadlocks", deadlock_add, fb_close, fb_destroy);
