@@ -28,6 +28,11 @@
 
 /* The allocator underneath: the sanitizer's interceptors (exported by the
    ASan and TSan runtimes under these names), or glibc's own entry points. */
+/* The interposers run inside the sanitizer's own start-up (its first
+   dlsym allocates): their code is not instrumented, and they count nothing
+   before this program's constructors have run. */
+#define ALLOC_HOOK __attribute__((no_sanitize("address", "thread", "undefined")))
+
 #ifdef ALLOC_SANITIZED
 #define ALLOC_NEXT(f) __interceptor_##f
 void *__interceptor_aligned_alloc(size_t align, size_t n);
@@ -58,10 +63,11 @@ struct alloc_chunk {
 };
 
 static _Atomic(struct alloc_chunk *) alloc_chunks;
+static _Atomic int alloc_ready;
 static _Thread_local struct alloc_slot *alloc_mine;
 static _Thread_local unsigned alloc_paused;
 
-static struct alloc_slot *alloc_new_slot(void)
+static ALLOC_HOOK struct alloc_slot *alloc_new_slot(void)
 {
     for (;;) {
         struct alloc_chunk *c = atomic_load(&alloc_chunks);
@@ -82,7 +88,7 @@ static struct alloc_slot *alloc_new_slot(void)
 static _Atomic uintptr_t alloc_ldso_lo, alloc_ldso_hi;
 static _Atomic int alloc_ldso_known;
 
-static void alloc_find_ldso(void)
+static ALLOC_HOOK void alloc_find_ldso(void)
 {
     uintptr_t base = (uintptr_t)getauxval(AT_BASE), hi = base;
     if (base) {
@@ -97,10 +103,13 @@ static void alloc_find_ldso(void)
     atomic_store_explicit(&alloc_ldso_known, 1, memory_order_release);
 }
 
+static void alloc_start(void) __attribute__((constructor));
+static void alloc_start(void) { atomic_store(&alloc_ready, 1); }
+
 /* This thread's slot when the call is to be counted, else NULL. */
-static struct alloc_slot *alloc_slot_for(const void *caller)
+static ALLOC_HOOK struct alloc_slot *alloc_slot_for(const void *caller)
 {
-    if (alloc_paused) return NULL;
+    if (!atomic_load_explicit(&alloc_ready, memory_order_relaxed) || alloc_paused) return NULL;
     if (!atomic_load_explicit(&alloc_ldso_known, memory_order_acquire)) alloc_find_ldso();
     uintptr_t pc = (uintptr_t)caller;
     if (pc >= atomic_load_explicit(&alloc_ldso_lo, memory_order_relaxed)
@@ -114,7 +123,7 @@ static struct alloc_slot *alloc_slot_for(const void *caller)
     atomic_store_explicit(&s->field, atomic_load_explicit(&s->field, memory_order_relaxed) + (v), \
                           memory_order_relaxed)
 
-static void *alloc_got(void *p, size_t n, const void *caller)
+static ALLOC_HOOK void *alloc_got(void *p, size_t n, const void *caller)
 {
     struct alloc_slot *s = p ? alloc_slot_for(caller) : NULL;
     if (s) {
@@ -125,7 +134,7 @@ static void *alloc_got(void *p, size_t n, const void *caller)
     return p;
 }
 
-static void alloc_gone(void *p, const void *caller)
+static ALLOC_HOOK void alloc_gone(void *p, const void *caller)
 {
     struct alloc_slot *s = p ? alloc_slot_for(caller) : NULL;
     if (s) {
@@ -136,20 +145,23 @@ static void alloc_gone(void *p, const void *caller)
 
 #define ALLOC_CALLER __builtin_return_address(0)
 
-void *lab_alloc_malloc(size_t n) { return alloc_got(ALLOC_NEXT(malloc)(n), n, ALLOC_CALLER); }
+ALLOC_HOOK void *lab_alloc_malloc(size_t n)
+{
+    return alloc_got(ALLOC_NEXT(malloc)(n), n, ALLOC_CALLER);
+}
 
-void *lab_alloc_calloc(size_t k, size_t n)
+ALLOC_HOOK void *lab_alloc_calloc(size_t k, size_t n)
 {
     return alloc_got(ALLOC_NEXT(calloc)(k, n), k * n, ALLOC_CALLER);
 }
 
-void lab_alloc_free(void *p)
+ALLOC_HOOK void lab_alloc_free(void *p)
 {
     alloc_gone(p, ALLOC_CALLER);
     ALLOC_NEXT(free)(p);
 }
 
-static void *alloc_realloc(void *p, size_t n, const void *caller)
+static ALLOC_HOOK void *alloc_realloc(void *p, size_t n, const void *caller)
 {
     struct alloc_slot *s = p ? alloc_slot_for(caller) : NULL;
     int64_t was = s ? (int64_t)malloc_usable_size(p) : 0;
@@ -161,9 +173,9 @@ static void *alloc_realloc(void *p, size_t n, const void *caller)
     return alloc_got(q, n, caller);
 }
 
-void *lab_alloc_realloc(void *p, size_t n) { return alloc_realloc(p, n, ALLOC_CALLER); }
+ALLOC_HOOK void *lab_alloc_realloc(void *p, size_t n) { return alloc_realloc(p, n, ALLOC_CALLER); }
 
-void *lab_alloc_reallocarray(void *p, size_t k, size_t n)
+ALLOC_HOOK void *lab_alloc_reallocarray(void *p, size_t k, size_t n)
 {
     size_t bytes;
     if (__builtin_mul_overflow(k, n, &bytes)) {
@@ -173,12 +185,12 @@ void *lab_alloc_reallocarray(void *p, size_t k, size_t n)
     return alloc_realloc(p, bytes, ALLOC_CALLER);
 }
 
-void *lab_alloc_memalign(size_t align, size_t n)
+ALLOC_HOOK void *lab_alloc_memalign(size_t align, size_t n)
 {
     return alloc_got(ALLOC_NEXT(memalign)(align, n), n, ALLOC_CALLER);
 }
 
-void *lab_alloc_aligned_alloc(size_t align, size_t n)
+ALLOC_HOOK void *lab_alloc_aligned_alloc(size_t align, size_t n)
 {
 #ifdef ALLOC_SANITIZED
     return alloc_got(__interceptor_aligned_alloc(align, n), n, ALLOC_CALLER);
@@ -191,7 +203,7 @@ void *lab_alloc_aligned_alloc(size_t align, size_t n)
 #endif
 }
 
-int lab_alloc_posix_memalign(void **out, size_t align, size_t n)
+ALLOC_HOOK int lab_alloc_posix_memalign(void **out, size_t align, size_t n)
 {
 #ifdef ALLOC_SANITIZED
     int rc = __interceptor_posix_memalign(out, align, n);
@@ -206,8 +218,14 @@ int lab_alloc_posix_memalign(void **out, size_t align, size_t n)
 #endif
 }
 
-void *lab_alloc_valloc(size_t n) { return alloc_got(ALLOC_NEXT(valloc)(n), n, ALLOC_CALLER); }
-void *lab_alloc_pvalloc(size_t n) { return alloc_got(ALLOC_NEXT(pvalloc)(n), n, ALLOC_CALLER); }
+ALLOC_HOOK void *lab_alloc_valloc(size_t n)
+{
+    return alloc_got(ALLOC_NEXT(valloc)(n), n, ALLOC_CALLER);
+}
+ALLOC_HOOK void *lab_alloc_pvalloc(size_t n)
+{
+    return alloc_got(ALLOC_NEXT(pvalloc)(n), n, ALLOC_CALLER);
+}
 
 /* The C names (declared by <stdlib.h> and <malloc.h>). */
 #define ALLOC_ALIAS(f) __attribute__((alias(#f)))

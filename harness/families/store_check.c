@@ -11,20 +11,30 @@
 
 #include "store_check.h"
 
+static void store_chk_hex(char *at, uint64_t v, int digits)
+{
+    for (int i = digits - 1; i >= 0; i--, v >>= 4) at[i] = "0123456789abcdef"[v & 15];
+}
+
+/* Cheap to build (the writers build one per update, the readers one per
+   read): the tear window a busy machine leaves is a share of that time. */
 void fam_store_check_record(struct lab_task *t, uint64_t id, uint32_t version)
 {
-    memset(t, 0, sizeof *t);
     t->id = id;
     t->version = version;
-    int k = snprintf(t->name, sizeof t->name, "chk %llx v%u ", (unsigned long long)id, version);
+    char *n = t->name; /* "chk <16 hex id> v<8 hex version> " + 16 derived letters */
+    memcpy(n, "chk ", 4);
+    store_chk_hex(n + 4, id, 16);
+    memcpy(n + 20, " v", 2);
+    store_chk_hex(n + 22, version, 8);
+    n[30] = ' ';
     uint64_t x = lab_mix64(id ^ ((uint64_t)version << 40) ^ 0x5bd1e995u);
-    for (size_t i = (size_t)k; i < sizeof t->name - 1; i++) {
-        if (i % 8 == 0) x = lab_mix64(x + i);
-        t->name[i] = (char)('a' + (x >> (8 * (i % 8))) % 26);
-    }
-    uint64_t h = lab_mix64(id + version);
-    for (size_t i = 0; i < sizeof t->name; i++) h = lab_mix64(h ^ (uint8_t)t->name[i]);
-    t->status = (uint32_t)h;
+    for (size_t i = 31; i < sizeof t->name - 1; i++, x >>= 4) n[i] = (char)('a' + (x & 15));
+    n[sizeof t->name - 1] = '\0';
+    uint64_t w[sizeof t->name / 8], h = id + version;
+    memcpy(w, t->name, sizeof w);
+    for (size_t i = 0; i < sizeof w / sizeof *w; i++) h = h * 0x9e3779b97f4a7c15ULL ^ w[i];
+    t->status = (uint32_t)lab_mix64(h);
 }
 
 int fam_store_check_intact(const struct lab_task *t)

@@ -14,6 +14,7 @@
 #include <math.h>
 
 #include "family.h"
+#include "lab_alloc.h"
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define STACK_SIZE (512u << 10)
@@ -42,15 +43,19 @@ static void *runner_thread_main(void *arg)
 {
     struct worker *w = arg;
     struct trial_ctx *c = w->ctx;
+    lab_alloc_pause(); /* only work() is the variant's */
     run_topo_pin_self(c->o->pin, w->idx);
     if (w->ctr) run_ctr_thread_open(w->ctr);
     atomic_fetch_add_explicit(&c->ready, 1, memory_order_release);
     runner_gate_wait(&c->gate);
     if (w->ctr) run_ctr_thread_start(w->ctr);
+    lab_alloc_resume();
     c->o->fam->work(c, w);
+    lab_alloc_pause();
     if (w->ctr) run_ctr_thread_stop(w->ctr);
     w->t_end = lab_now_ns();
     if (w->ctr) run_ctr_thread_close(w->ctr);
+    lab_alloc_resume();
     return NULL;
 }
 
@@ -131,6 +136,7 @@ int run_trial_beat(const struct run_opts *o, const struct lab_impl *impl, unsign
     }
 
     trial_phase(c, RUN_PH_START);
+    lab_alloc_pause();
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, STACK_SIZE);
@@ -140,6 +146,7 @@ int run_trial_beat(const struct run_opts *o, const struct lab_impl *impl, unsign
         if (rc) break;
     }
     pthread_attr_destroy(&attr);
+    lab_alloc_resume();
     if (rc) {
         snprintf(err, n, "could not create thread %u of %u: %s", created + 1, threads,
                  strerror(rc));
@@ -158,7 +165,9 @@ int run_trial_beat(const struct run_opts *o, const struct lab_impl *impl, unsign
     trial_phase(c, RUN_PH_FINISH);
     for (unsigned i = created; i < threads; i++) w[i].t_end = c->t0; /* never ran */
 
-    /* Per-thread rates and totals. */
+    /* Per-thread rates and totals: the runner's bookkeeping, not counted as
+       the variant's allocations (lab_alloc.h) */
+    lab_alloc_pause();
     double *rate = malloc(sizeof *rate * threads);
     uint64_t t_end = c->t0;
     t->rate_min = 1e300;
@@ -178,6 +187,7 @@ int run_trial_beat(const struct run_opts *o, const struct lab_impl *impl, unsign
     t->jain = rate ? lab_jain(rate, threads) : 0;
     free(rate);
     if (ct && !rc) run_ctr_collect(&plan, ct, threads, t->ops, &t->counters);
+    lab_alloc_resume();
 
     d->finish(c, t);
     trial_phase(c, RUN_PH_DONE);
