@@ -1,18 +1,22 @@
 /* The TSan build's suite. Criterion cannot run under TSan
  * (Snaipe/Criterion#274), so this binary is not instrumented: it runs every
- * conformance check in a TSan-instrumented contend-check process, and the
- * instrumented contend binary over every implementation, and fails on a
- * non-zero exit or any ThreadSanitizer report. */
+ * conformance check through the TSan-instrumented contend-check (which runs
+ * it in a watched child and names a data race, a hang or a leak), the
+ * instrumented contend binary over every implementation, and the oracles
+ * over every faulty variant (tests/faulty/expect.h: each must fail, naming
+ * the kind of fault TSan or the oracle sees). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 
+#include "conformance/runcheck.h"
+#include "faulty/expect.h"
 #include "testutil.h"
 
 struct tcase {
     char args[8][48];
     int argc;
-    int check; /* 1: contend-check, 0: contend */
+    int check;  /* 1: contend-check, 0: contend */
+    int faulty; /* 1 + index in faulty_expects: must fail, with that kind */
 };
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
@@ -43,25 +47,40 @@ ParameterizedTestParameters(tsan, clean)
         memset(&p[m], 0, sizeof p[m]);
         for (int i = 0; i < 8; i++) snprintf(p[m].args[p[m].argc++], 48, "%s", runs[r][i]);
     }
+    /* every faulty variant TSan can see, as a check and as a run */
+    for (unsigned i = 0; i < FAULTY_NEXPECTS && m + 2 <= cap; i++)
+        for (int check = 1; faulty_expects[i].tsan && check >= 0; check--, m++) {
+            memset(&p[m], 0, sizeof p[m]);
+            p[m].check = check;
+            p[m].faulty = (int)i + 1;
+        }
     return cr_make_param_array(struct tcase, p, m, free_params);
 }
 
 ParameterizedTest(struct tcase *c, tsan, clean, .timeout = 600)
 {
     char cmd[1024];
+    static char out[1 << 16];
+    if (c->faulty) {
+        const struct faulty_expect *e = &faulty_expects[c->faulty - 1];
+        if (c->check)
+            snprintf(cmd, sizeof cmd, "%s %s %s %s %u", CONTEND_CHECK_FAULTY_BIN, e->family,
+                     e->check, e->variant, e->n);
+        else
+            snprintf(cmd, sizeof cmd, "%s run --family %s --impl %s %s", CONTEND_FAULTY_BIN,
+                     e->family, e->variant, e->run);
+        int st = runcheck(cmd, out, sizeof out);
+        cr_expect_eq(st, 1, "%s: exit %d, want 1:\n%s", cmd, st, out);
+        cr_expect(faulty_says(out, e->tsan), "%s: want '%s' in:\n%s", cmd, e->tsan, out);
+        return;
+    }
     snprintf(cmd, sizeof cmd, "%s", c->check ? CONTEND_CHECK_BIN : CONTEND_BIN);
     for (int i = 0; i < c->argc; i++) {
         strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
         strncat(cmd, c->args[i], sizeof cmd - strlen(cmd) - 1);
     }
     if (!c->check) strncat(cmd, " 1 --quiet", sizeof cmd - strlen(cmd) - 1);
-    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f);
-    static char out[1 << 16];
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = '\0';
-    int st = pclose(f);
+    int st = runcheck(cmd, out, sizeof out);
     cr_expect_null(strstr(out, "ThreadSanitizer"), "%s:\n%s", cmd, out);
-    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d\n%s", cmd, st, out);
+    cr_expect_eq(st, 0, "%s: status %d\n%s", cmd, st, out);
 }

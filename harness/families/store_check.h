@@ -12,7 +12,7 @@
  * seen `overlaps` updates complete during one of their reads (threads that
  * seldom run at once, on a busy machine, seldom race) or `max_ms` have
  * passed; readers get every record in turn and the record being written,
- * over and over, each also scanning now and then. Faults, by name: a torn record (a copy
+ * over and over, the first one also scanning once. Faults, by name: a torn record (a copy
  * that is not whole), a lost update (an update that returned 0 and is not
  * what a read-back, a later read or the final read sees), a version that
  * goes back, a wrong record, an error from a live record. Finally every
@@ -32,8 +32,8 @@ struct fam_store_check {
     unsigned keys;           /* records raced on (default 16) */
     unsigned rounds;         /* updates of each record, at least (default 256) */
     unsigned overlaps;       /* ... and on until this many reads saw an update
-                                complete while they ran (default 1000) */
-    unsigned max_ms;         /* ... or for this long (default 500) */
+                                complete while they ran (default 500) */
+    unsigned max_ms;         /* ... or for this long (default 250) */
     void (*tick)(void *arg); /* progress, every 64 ops per thread; may be NULL */
     void *tick_arg;
 };
