@@ -104,7 +104,7 @@ int main(int argc, char **argv)
         return res.rc ? 1 : 0;
     }
     conf_beat = run_beat_new(1, 1);
-    struct run_watch w = { limit, stall, conf_beat, &res, sizeof res };
+    struct run_watch w = { limit, stall, conf_beat, 0, &res, sizeof res };
     struct run_watched *out = malloc(sizeof *out);
     char err[ERRLEN] = "";
     int rc = out && conf_beat ? run_watch_child(&w, check_child, &run, out, err, sizeof err) : -1;

@@ -33,7 +33,7 @@ ParameterizedTestParameters(oracles, catch_faulty)
     return cr_make_param_array(struct oracle_case, p, m, free_params);
 }
 
-ParameterizedTest(struct oracle_case *c, oracles, catch_faulty, .timeout = 300)
+ParameterizedTest(struct oracle_case *c, oracles, catch_faulty)
 {
     const struct faulty_expect *e = &faulty_expects[c->idx];
     char cmd[512], out[16384], who[160];
@@ -53,7 +53,7 @@ ParameterizedTest(struct oracle_case *c, oracles, catch_faulty, .timeout = 300)
 
 /* compare leaves out a cell that failed its check in either file, names
    it, and exits 1; with nothing else in common it refuses (exit 2). */
-Test(oracles, compare_flags_failed_cells, .timeout = 240)
+Test(oracles, compare_flags_failed_cells)
 {
     char dir[] = "/tmp/contend-oracles-XXXXXX", cmd[1024], out[16384];
     cr_assert_not_null(mkdtemp(dir));

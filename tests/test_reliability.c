@@ -56,7 +56,7 @@ static int run_bin(const char *bin, const char *const *args, char *err, size_t e
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-Test(reliability, faults_are_isolated_and_reported, .timeout = 240)
+Test(reliability, faults_are_isolated_and_reported)
 {
     char dir[64], out[128], err[8192];
     tmpdir(dir, sizeof dir, out, sizeof out, "f.json");
@@ -107,7 +107,7 @@ Test(reliability, faults_are_isolated_and_reported, .timeout = 240)
     rmdir(dir);
 }
 
-Test(reliability, interrupt_keeps_results_and_resume_finishes, .timeout = 180)
+Test(reliability, interrupt_keeps_results_and_resume_finishes)
 {
     char dir[64], out[128], journal[160], err[8192];
     tmpdir(dir, sizeof dir, out, sizeof out, "i.json");
@@ -176,7 +176,7 @@ static int run_and_interrupt(const char *const *argv, const char *journal, long 
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-Test(reliability, torn_journal_line_is_cut_before_resuming, .timeout = 180)
+Test(reliability, torn_journal_line_is_cut_before_resuming)
 {
     char dir[64], out[128], journal[160], err[8192];
     tmpdir(dir, sizeof dir, out, sizeof out, "t.json");
@@ -207,7 +207,7 @@ Test(reliability, torn_journal_line_is_cut_before_resuming, .timeout = 180)
     rmdir(dir);
 }
 
-Test(reliability, crashed_warmup_fails_its_cell, .timeout = 120)
+Test(reliability, crashed_warmup_fails_its_cell)
 {
     char dir[64], out[128], err[8192];
     tmpdir(dir, sizeof dir, out, sizeof out, "w.json");

@@ -352,4 +352,5 @@ const struct family_driver fam_batcher = {
     .setup = batcher_setup,
     .work = batcher_work,
     .finish = batcher_finish,
+    .flags = FAM_F_BEATS,
 };

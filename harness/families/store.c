@@ -465,4 +465,5 @@ const struct family_driver fam_store = {
     .setup = store_setup,
     .work = store_work,
     .finish = store_finish,
+    .flags = FAM_F_BEATS,
 };

@@ -52,7 +52,7 @@ struct store_chk {
     _Atomic unsigned writing;  /* writers still running */
     _Atomic unsigned hot;      /* the record a writer is about to update */
     _Atomic uint64_t wrote;    /* updates so far, all writers */
-    _Atomic uint64_t overlaps; /* reads during which an update completed */
+    _Atomic uint64_t overlaps; /* reads that followed an update since the last */
     uint64_t deadline;         /* lab_now_ns() past which writers stop after their rounds */
     _Atomic int failed;
     _Atomic uint64_t scan_bad;
@@ -157,15 +157,18 @@ static void store_chk_readall(struct store_chk_thr *t)
         return;
     }
     struct lab_task out;
-    uint64_t ops = 0;
+    uint64_t ops = 0, wrote_seen = 0;
     for (unsigned pass = 0; !k->failed && (!pass || atomic_load(&k->writing)); pass++) {
         /* every other read is of the record being written right now */
         for (unsigned i = 0; i < 2 * k->c->keys && !k->failed; i++) {
             unsigned j = i % 2 ? atomic_load_explicit(&k->hot, memory_order_relaxed) : i / 2;
-            uint64_t w0 = atomic_load_explicit(&k->wrote, memory_order_relaxed);
+            /* interleaved: an update completed since this reader's last read
+               (every read, when the threads run at once; once a time slice,
+               when they only take turns on one CPU) */
+            uint64_t w = atomic_load_explicit(&k->wrote, memory_order_relaxed);
+            if (w != wrote_seen) atomic_fetch_add_explicit(&k->overlaps, 1, memory_order_relaxed);
+            wrote_seen = w;
             if (store_chk_read(k, t->ts, j, &out, "reader")) break;
-            if (atomic_load_explicit(&k->wrote, memory_order_relaxed) != w0)
-                atomic_fetch_add_explicit(&k->overlaps, 1, memory_order_relaxed);
             if (out.version < seen[j])
                 store_chk_fail(k, "version went back: id %llu read at v%u after v%u (lost update?)",
                                (unsigned long long)k->ids[j], out.version, seen[j]);

@@ -8,9 +8,9 @@
  *
  * The pass inserts `keys` records, then writers and readers race on them:
  * each record has one writer, which updates it with the next version and
- * reads it back, for `rounds` rounds and then on until the readers have
- * seen `overlaps` updates complete during one of their reads (threads that
- * seldom run at once, on a busy machine, seldom race) or `max_ms` have
+ * reads it back, for `rounds` rounds and then on until `overlaps` reads
+ * have followed an update made since the reader's previous read (threads
+ * that seldom run at once, on a busy machine, seldom race) or `max_ms` have
  * passed; readers get every record in turn and the record being written,
  * over and over, the first one also scanning once. Faults, by name: a torn record (a copy
  * that is not whole), a lost update (an update that returned 0 and is not
@@ -31,8 +31,8 @@ struct fam_store_check {
     unsigned threads;        /* >= 2: half writers (at least one), the rest readers */
     unsigned keys;           /* records raced on (default 16) */
     unsigned rounds;         /* updates of each record, at least (default 256) */
-    unsigned overlaps;       /* ... and on until this many reads saw an update
-                                complete while they ran (default 500) */
+    unsigned overlaps;       /* ... and on until this many reads followed an
+                                update since the reader's last (default 500) */
     unsigned max_ms;         /* ... or for this long (default 250) */
     void (*tick)(void *arg); /* progress, every 64 ops per thread; may be NULL */
     void *tick_arg;

@@ -22,8 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "family.h"
 #include "lab_util.h"
-#include "run.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define CONTEND_ASAN 1
@@ -222,11 +222,17 @@ static void isolate_child(void (*fn)(void *, int), void *arg, int resfd, int err
 /* Why the watchdog killed the child, from what it last saw. */
 static void isolate_hang_detail(const struct run_watch *w, int stuck, struct run_watched *out)
 {
+    unsigned phase = w->beat ? (unsigned)atomic_load(&w->beat->phase) : 0;
+    if (!stuck && w->blind_phase && phase == w->blind_phase) {
+        snprintf(out->detail, sizeof out->detail, "at the %.3g s limit in %s (not counted)",
+                 w->limit_s, run_phase_name(phase));
+        return;
+    }
     if (!stuck) {
         snprintf(out->detail, sizeof out->detail, "still running at the %.3g s limit", w->limit_s);
         return;
     }
-    const char *ph = run_phase_name((unsigned)atomic_load(&w->beat->phase));
+    const char *ph = run_phase_name(phase);
     snprintf(out->detail, sizeof out->detail, "no progress for %.3g s%s%s", w->stall_s,
              *ph ? " in " : "", ph);
 }
@@ -283,7 +289,8 @@ int run_watch_child(const struct run_watch *w, void (*fn)(void *arg, int resfd),
             uint64_t sum = isolate_beat_sum(w->beat);
             if (sum != last_sum) last_sum = sum, last_move = now;
         }
-        if (w->beat && w->stall_s > 0 && now - last_move >= (uint64_t)(w->stall_s * 1e9)) {
+        if (w->beat && w->stall_s > 0 && now - last_move >= (uint64_t)(w->stall_s * 1e9)
+            && !(w->blind_phase && atomic_load(&w->beat->phase) == w->blind_phase)) {
             hung = stuck = 1;
             break;
         }
@@ -393,7 +400,9 @@ int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, un
     }
     struct trial got;
     double limit = run_trial_timeout(o, threads);
-    struct run_watch w = { limit, isolate_stall(limit), a.beat, &got, sizeof got };
+    struct run_watch w = { limit,  isolate_stall(limit),
+                           a.beat, o->fam->flags & FAM_F_BEATS ? 0 : RUN_PH_WORK,
+                           &got,   sizeof got };
     struct run_watched *res = malloc(sizeof *res);
     int rc = res ? run_watch_child(&w, isolate_trial_child, &a, res, err, n) : -ENOMEM;
     run_beat_free(a.beat);

@@ -205,6 +205,8 @@ struct run_watch {
     double limit_s;        /* still running at this limit: killed, "slow" */
     double stall_s;        /* no progress for this long: killed, "stuck"; 0: never */
     struct run_beat *beat; /* shared progress (run_beat_new(.., 1)), or NULL */
+    unsigned blind_phase;  /* a phase that publishes no progress: no stall
+                              rule while in it (0: none) */
     void *result;          /* where the child's result bytes go */
     size_t result_size;
 };

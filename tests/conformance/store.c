@@ -465,7 +465,7 @@ static int check_read_write_race(const char *impl, unsigned n, char *msg, size_t
     struct sh h;
     if (sh_open(&h, impl, 64, n, msg, len)) return -1;
     struct fam_store_check c = {
-        .s = h.s, .self = h.self, .threads = n, .overlaps = 20000, .max_ms = 3000, .tick = rw_tick
+        .s = h.s, .self = h.self, .threads = n, .overlaps = 5000, .max_ms = 2000, .tick = rw_tick
     };
     int rc = fam_store_check_pass(&c, msg, len);
     return sh_close(&h, rc, msg, len);
