@@ -285,13 +285,7 @@ static void batcher_finish(struct trial_ctx *c, struct trial *t)
     batcher_verdict(c, s, t, rc);
     trial_phase(c, RUN_PH_DESTROY);
     s->b->destroy(s->self);
-    struct lab_alloc_totals after;
-    lab_alloc_totals(&after);
-    char leak[96];
-    if (lab_alloc_leak(&s->before, &after, leak, sizeof leak) && t->verdict != VERDICT_FAIL) {
-        t->verdict = VERDICT_FAIL;
-        snprintf(t->note, sizeof t->note, "%s after destroy()", leak);
-    }
+    run_trial_leak_check(t, &s->before);
     batcher_free_state(s);
 }
 

@@ -198,3 +198,14 @@ int run_trial_beat(const struct run_opts *o, const struct lab_impl *impl, unsign
     run_beat_free(own);
     return rc ? -rc : 0;
 }
+
+void run_trial_leak_check(struct trial *t, const struct lab_alloc_totals *before)
+{
+    struct lab_alloc_totals after;
+    lab_alloc_totals(&after);
+    char leak[96];
+    if (lab_alloc_leak(before, &after, leak, sizeof leak) && t->verdict != VERDICT_FAIL) {
+        t->verdict = VERDICT_FAIL;
+        snprintf(t->note, sizeof t->note, "%s after destroy()", leak);
+    }
+}

@@ -77,4 +77,10 @@ static inline void trial_phase(struct trial_ctx *c, enum run_phase p)
 }
 static inline void trial_tick(struct trial_ctx *c) { run_beat_tick(c->beat); }
 
+struct lab_alloc_totals;
+/* After a variant's destroy(): fails t ("leaked N bytes in M blocks after
+   destroy()") when memory allocated since before (taken just before its
+   create()) is still held, unless t failed already. */
+void run_trial_leak_check(struct trial *t, const struct lab_alloc_totals *before);
+
 #endif

@@ -48,6 +48,17 @@ static inline void fb_push(struct fb *b, uint64_t item)
     }
 }
 
+/* The correct add(), for the variants whose fault lies elsewhere. */
+static inline int fb_add(void *self, void *ts, uint64_t item)
+{
+    (void)ts;
+    struct fb *b = self;
+    pthread_mutex_lock(&b->mu);
+    fb_push(b, item);
+    pthread_mutex_unlock(&b->mu);
+    return 0;
+}
+
 static inline int fb_flush(void *self, void *ts)
 {
     (void)self;
