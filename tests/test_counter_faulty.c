@@ -1,6 +1,6 @@
 /* The counter checks catch a counter that loses increments: the exact-count
  * conformance check, run by contend-check-faulty (contend-check over the
- * registry with tests/faulty/ variants), fails on counter/racy (count++
+ * registry with tests/faulty/ variants), fails on counter/faulty_racy (count++
  * without a lock) and names it with the number of increments lost, while
  * the same check passes on a correct variant in the same binary. */
 #include "testutil.h"
@@ -18,9 +18,9 @@ Test(counter_faulty, exact_count_catches_racy, .timeout = 120)
     static struct proc_result r;
     /* racy yields between its read and its write: 16 workers on even one
        CPU lose most of their 200,000 increments */
-    int st = check(&r, "racy", "16");
+    int st = check(&r, "faulty_racy", "16");
     cr_assert_eq(st, 1, "exit %d, want 1 (check failed): %s", st, r.err);
-    cr_expect(strstr(r.err, "counter/racy") != NULL, "the variant is not named: %s", r.err);
+    cr_expect(strstr(r.err, "counter/faulty_racy") != NULL, "the variant is not named: %s", r.err);
     unsigned long long got, want, lost;
     const char *at = strstr(r.err, "counted ");
     cr_assert_not_null(at, "no count in: %s", r.err);

@@ -181,9 +181,10 @@ static void make_journal(const char *out, int lines)
 static pid_t start_blocked_run(const char *out, const char *errf)
 {
     static const struct spawn_opts faulty = { .bin = CONTEND_FAULTY_BIN };
-    const char *args[] = { "run",   "--impl", "deadlock", "--threads", "2",
-                           "--ops", "20000",  "--reps",   "1",         "--cell-timeout",
-                           "600",   "--out",  out,        NULL };
+    const char *args[] = {
+        "run",    "--impl", "faulty_deadlock", "--threads", "2",     "--ops", "20000",
+        "--reps", "1",      "--cell-timeout",  "600",       "--out", out,     NULL
+    };
     return hx_start(&faulty, args, errf);
 }
 
@@ -207,8 +208,8 @@ Test(journal, a_second_run_on_the_same_out_is_refused_naming_the_first, .timeout
     kill(a, SIGINT);
     cr_expect_eq(hx_wait(a, 60), 130, "the first run, interrupted");
     char *text = read_file(out, NULL);
-    cr_expect(text && strstr(text, "\"impl\": \"deadlock\""), "the first run's result: %.200s",
-              text);
+    cr_expect(text && strstr(text, "\"impl\": \"faulty_deadlock\""),
+              "the first run's result: %.200s", text);
     free(text);
     remove_tree(dir);
 }
@@ -526,8 +527,10 @@ Test(trial, an_error_says_why, .timeout = 120)
     char dir[64], out[128];
     hx_tmpdir(dir, sizeof dir);
     snprintf(out, sizeof out, "%s/r.json", dir);
-    const char *args[] = { "run",    "--impl", "nomem,mutex", "--threads", "1",     "--ops", "2000",
-                           "--reps", "2",      "--counters",  "none",      "--out", out,     NULL };
+    const char *args[] = {
+        "run",    "--impl", "faulty_nomem,mutex", "--threads", "1",     "--ops", "2000",
+        "--reps", "2",      "--counters",         "none",      "--out", out,     NULL
+    };
     struct proc_result r;
     cr_assert_eq(run_contend_with(&r, &faulty, args), 0);
     cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
@@ -548,9 +551,10 @@ Test(trial, a_hung_trial_dies_with_its_run, .timeout = 180)
     char dir[64], errf[128];
     hx_tmpdir(dir, sizeof dir);
     snprintf(errf, sizeof errf, "%s/err", dir);
-    const char *args[] = { "run",   "--impl",     "deadlock", "--threads", "2",
-                           "--ops", "20000",      "--reps",   "1",         "--cell-timeout",
-                           "600",   "--counters", "none",     NULL };
+    const char *args[] = {
+        "run",    "--impl", "faulty_deadlock", "--threads", "2",          "--ops", "20000",
+        "--reps", "1",      "--cell-timeout",  "600",       "--counters", "none",  NULL
+    };
     pid_t run = hx_start(&faulty, args, errf), trial = 0;
     for (double end = hx_now() + 60; !trial && hx_now() < end; usleep(20000)) trial = child_of(run);
     cr_assert_gt(trial, 0, "no trial process");

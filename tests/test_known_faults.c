@@ -13,10 +13,10 @@ struct fault {
 
 static const struct fault faults[] = {
     /* the first hybrid port pulled a buffer holding the spin lock */
-    { "backpressure_holds_queue", "hybrid_v0", "hybrid", "1",
+    { "backpressure_holds_queue", "faulty_hybrid_v0", "hybrid", "1",
       "the add() that fills the last free buffer waits" },
-    { "backpressure_waiters_sleep", "hybrid_v0", "hybrid", "4", "must sleep, not spin" },
-    { "exactly_once", "lose", "mutex", "2", "never delivered" },
+    { "backpressure_waiters_sleep", "faulty_hybrid_v0", "hybrid", "4", "must sleep, not spin" },
+    /* (the oracles' faults, faulty_lose and the rest: tests/test_oracles.c) */
 };
 
 /* Runs contend-check-faulty on one (check, impl); its exit status and stderr. */

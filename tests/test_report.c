@@ -150,7 +150,7 @@ static void reproduce_tiny(const char *name, char *dir, size_t n, struct proc_re
     cr_assert_eq(r->status, 0, "stderr: %s", r->err);
 }
 
-Test(report, reproduce_tiny_writes_the_directory, .timeout = 120)
+Test(report, reproduce_tiny_writes_the_directory)
 {
     char dir[64];
     struct proc_result r;
@@ -193,7 +193,7 @@ Test(report, reproduce_tiny_writes_the_directory, .timeout = 120)
     free(md);
 }
 
-Test(report, reproduce_all_writes_one_directory_per_experiment, .timeout = 120)
+Test(report, reproduce_all_writes_one_directory_per_experiment)
 {
     char dir[64];
     struct proc_result r;

@@ -1,32 +1,27 @@
 /* The TSan build's suite. Criterion cannot run under TSan
  * (Snaipe/Criterion#274), so this binary is not instrumented: it runs every
- * conformance check in a TSan-instrumented contend-check process, and the
- * instrumented contend binary over every implementation, and fails on a
- * non-zero exit or any ThreadSanitizer report; and it checks that a real race
- * (the faulty counter/racy) is reported. */
+ * conformance check through the TSan-instrumented contend-check (which runs
+ * it in a watched child and names a data race, a hang or a leak), the
+ * fiber runtime's scenarios (fiber-check), the instrumented contend binary
+ * over every implementation under both runners, and the oracles over every
+ * faulty variant (tests/faulty/expect.h: each must fail, naming the kind of
+ * fault TSan or the oracle sees), and that a real race (the faulty
+ * counter/faulty_racy) is reported. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 
+#include "conformance/runcheck.h"
+#include "faulty/expect.h"
 #include "testutil.h"
 
 struct tcase {
     char args[8][48];
     int argc;
-    int check; /* 1: contend-check, 2: fiber-check, 0: contend */
+    int check;  /* 1: contend-check, 2: fiber-check, 0: contend */
+    int faulty; /* 1 + index in faulty_expects: must fail, with that kind */
 };
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
-
-/* Runs cmd (stderr joined to stdout) into out; its wait status. */
-static int tsan_run(const char *cmd, char *out, size_t len)
-{
-    FILE *f = popen(cmd, "r");
-    cr_assert_not_null(f);
-    size_t n = fread(out, 1, len - 1, f);
-    out[n] = '\0';
-    return pclose(f);
-}
 
 ParameterizedTestParameters(tsan, clean)
 {
@@ -74,12 +69,33 @@ ParameterizedTestParameters(tsan, clean)
         for (int i = 0; i < 8 && runs[r][i]; i++)
             snprintf(p[m].args[p[m].argc++], 48, "%s", runs[r][i]);
     }
+    /* every faulty variant TSan can see, as a check and as a run */
+    for (unsigned i = 0; i < FAULTY_NEXPECTS && m + 2 <= cap; i++)
+        for (int check = 1; faulty_expects[i].tsan && check >= 0; check--, m++) {
+            memset(&p[m], 0, sizeof p[m]);
+            p[m].check = check;
+            p[m].faulty = (int)i + 1;
+        }
     return cr_make_param_array(struct tcase, p, m, free_params);
 }
 
 ParameterizedTest(struct tcase *c, tsan, clean, .timeout = 600)
 {
     char cmd[1024];
+    static char out[1 << 16];
+    if (c->faulty) {
+        const struct faulty_expect *e = &faulty_expects[c->faulty - 1];
+        if (c->check)
+            snprintf(cmd, sizeof cmd, "%s %s %s %s %u", CONTEND_CHECK_FAULTY_BIN, e->family,
+                     e->check, e->variant, e->n);
+        else
+            snprintf(cmd, sizeof cmd, "%s run --family %s --impl %s %s", CONTEND_FAULTY_BIN,
+                     e->family, e->variant, e->run);
+        int st = runcheck(cmd, out, sizeof out);
+        cr_expect_eq(st, 1, "%s: exit %d, want 1:\n%s", cmd, st, out);
+        cr_expect(faulty_says(out, e->tsan), "%s: want '%s' in:\n%s", cmd, e->tsan, out);
+        return;
+    }
     static const char *const bins[] = { CONTEND_BIN, CONTEND_CHECK_BIN, FIBER_CHECK_BIN };
     snprintf(cmd, sizeof cmd, "%s", bins[c->check]);
     for (int i = 0; i < c->argc; i++) {
@@ -87,21 +103,18 @@ ParameterizedTest(struct tcase *c, tsan, clean, .timeout = 600)
         strncat(cmd, c->args[i], sizeof cmd - strlen(cmd) - 1);
     }
     if (!c->check) strncat(cmd, " 1 --quiet", sizeof cmd - strlen(cmd) - 1);
-    strncat(cmd, " 2>&1", sizeof cmd - strlen(cmd) - 1);
-    static char out[1 << 16];
-    int st = tsan_run(cmd, out, sizeof out);
+    int st = runcheck(cmd, out, sizeof out);
     cr_expect_null(strstr(out, "ThreadSanitizer"), "%s:\n%s", cmd, out);
-    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: status %d\n%s", cmd, st, out);
+    cr_expect_eq(st, 0, "%s: status %d\n%s", cmd, st, out);
 }
 
-/* The other side: a race is reported. counter/racy (tests/faulty/: count++
-   with no lock) run by the faulty registry's contend-check. */
+/* The other side: a race is reported. counter/faulty_racy (tests/faulty/:
+   count++ with no lock) run by the faulty registry's contend-check. */
 Test(tsan, reports_the_racy_counter, .timeout = 300)
 {
     static char out[1 << 16];
     int st =
-        tsan_run(CONTEND_CHECK_FAULTY_BIN " counter exact_count racy 16 2>&1", out, sizeof out);
-    cr_expect_not_null(strstr(out, "ThreadSanitizer: data race"), "no race reported:\n%s", out);
-    cr_expect_not_null(strstr(out, "racy_inc"), "the race is not in racy_inc:\n%s", out);
-    cr_expect(!WIFEXITED(st) || WEXITSTATUS(st) != 0, "exit 0 despite the race");
+        runcheck(CONTEND_CHECK_FAULTY_BIN " counter exact_count faulty_racy 16", out, sizeof out);
+    cr_expect_not_null(strstr(out, "data race"), "no race reported:\n%s", out);
+    cr_expect_neq(st, 0, "exit 0 despite the race:\n%s", out);
 }

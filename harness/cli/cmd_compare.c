@@ -51,8 +51,12 @@ const struct cli_spec cmd_compare_spec = {
     compare_groups,
     1,
     "\n"
-    "Exit status: 0 no confirmed regression, 1 a confirmed regression,\n"
-    "2 bad input (unreadable, another schema, nothing in common).\n",
+    "A cell that failed its correctness check (or crashed, or hung) in either\n"
+    "file is not compared: it is named, and the exit status is 1.\n"
+    "\n"
+    "Exit status: 0 no confirmed regression, 1 a confirmed regression or a\n"
+    "failed cell, 2 bad input (unreadable, another schema, nothing in common\n"
+    "that passed its check).\n",
     .defaults = compare_defaults
 };
 
@@ -119,8 +123,14 @@ int cmd_compare(int argc, char **argv)
             json_array_foreach(c.warnings, i, v)
                 fprintf(stderr, "contend compare: warning: %s\n", json_string_value(v));
             int regressions = rep_compare_print(stdout, &c);
-            if (regressions) {
-                fprintf(stderr, "contend compare: %d confirmed regression(s)\n", regressions);
+            if (regressions || c.nfailed) {
+                if (regressions)
+                    fprintf(stderr, "contend compare: %d confirmed regression(s)\n", regressions);
+                if (c.nfailed)
+                    fprintf(stderr,
+                            "contend compare: %zu cell(s) failed their correctness check: "
+                            "not compared\n",
+                            c.nfailed);
                 status = 1;
             } else
                 status = 0;

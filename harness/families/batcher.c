@@ -1,16 +1,27 @@
 /* The batcher driver: one for every batcher implementation.
  *
  * Thread i adds the items (i << 40) | 0, 1, 2 ... so every item is unique.
- * The sink counts items and sums a 64-bit mix of each; after close() the
- * harness recomputes both from the per-thread op counts. Equal count and
- * checksum is the exactly-once verdict (a lost item and a duplicate of
- * another would have to cancel in a 64-bit sum of mixed values). */
+ * The oracle is a record per item: the sink sets item k of thread i's bit
+ * in a bitmap of thread i's (sized to its quota with fixed work, grown by
+ * doubling with fixed time); an item whose bit is already set is
+ * duplicated, one that names no producer or lies past the items added is
+ * foreign, and after close() every unset bit below a producer's count is a
+ * lost item. The sink also checks the contract's other half: never called
+ * concurrently with itself, no empty or oversized batch. The sink's cost is
+ * one bit test per item (the former count + checksum cost as much and could
+ * not tell a loss from a duplicate).
+ *
+ * Memory: everything the variant allocated from create() on must be freed
+ * by destroy() (lab_alloc.h counts every malloc): otherwise the cell fails
+ * with "leaked N bytes in M blocks". */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "family.h"
+#include "lab_alloc.h"
 #include "lab_batcher.h"
 
 /* The family's options (run_opts.fcfg). */
@@ -21,8 +32,25 @@ struct batcher_cfg {
 
 enum { BATCHER_M_BATCHES, BATCHER_M_MAX_BATCH };
 
+#define ITEM_BITS 40
+#define ITEM_MASK ((UINT64_C(1) << ITEM_BITS) - 1)
+/* fixed time: a bitmap grows to hold item k only when k is within this of
+   its size (a real item cannot be further ahead: see batcher_grow) */
+#define GROW_SLACK (UINT64_C(1) << 24)
+
+struct bmap { /* one producer's items: bit k = item k delivered */
+    uint64_t *bits;
+    uint64_t cap; /* bits */
+};
+
 struct vsink {
-    uint64_t count, sum, batches, max_batch, bad_batches;
+    uint64_t count, batches, max_batch, bad_batches;
+    uint64_t dups, foreign, first_dup, first_foreign;
+    struct bmap *m;
+    unsigned nthr;
+    int fixed;     /* fixed work: bitmaps are exactly the quotas */
+    int no_memory; /* a bitmap could not grow */
+    _Atomic int inside, overlapped;
     size_t batch_limit;
     uint64_t cost_ns;
 };
@@ -31,107 +59,237 @@ struct bstate {
     const struct lab_batcher *b;
     void *self;
     struct vsink sink;
+    struct lab_alloc_totals before; /* just before create() */
 };
+
+/* Fixed time: room for item k in m (the harness's own memory: not counted
+   against the variant). A producer's items reach the sink roughly in
+   order, at most a queue's worth late, so an item far past the bitmap's
+   end was never added. 0, or -1 when k is foreign or memory is short. */
+static int batcher_grow(struct vsink *s, struct bmap *m, uint64_t k)
+{
+    if (s->fixed || k >= 2 * m->cap + GROW_SLACK) return -1;
+    uint64_t cap = m->cap ? m->cap : 4096;
+    while (cap <= k) cap *= 2;
+    lab_alloc_pause();
+    uint64_t *bits = realloc(m->bits, cap / 8);
+    lab_alloc_resume();
+    if (!bits) {
+        s->no_memory = 1;
+        return -1;
+    }
+    memset(bits + m->cap / 64, 0, (cap - m->cap) / 8);
+    m->bits = bits;
+    m->cap = cap;
+    return 0;
+}
 
 static void batcher_deliver(void *arg, const uint64_t *items, size_t n)
 {
     struct vsink *s = arg;
-    uint64_t sum = 0;
-    for (size_t i = 0; i < n; i++) sum += lab_mix64(items[i]);
-    s->sum += sum;
+    if (atomic_exchange_explicit(&s->inside, 1, memory_order_acquire))
+        atomic_store_explicit(&s->overlapped, 1, memory_order_relaxed);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t t = items[i] >> ITEM_BITS, k = items[i] & ITEM_MASK;
+        struct bmap *m = t < s->nthr ? &s->m[t] : NULL;
+        if (!m || (k >= m->cap && batcher_grow(s, m, k))) {
+            if (!s->foreign++) s->first_foreign = items[i];
+            continue;
+        }
+        uint64_t *w = &m->bits[k / 64], bit = UINT64_C(1) << (k % 64);
+        if (*w & bit) {
+            if (!s->dups++) s->first_dup = items[i];
+        }
+        *w |= bit;
+    }
     s->count += n;
     s->batches++;
     if (n > s->max_batch) s->max_batch = n;
     if (n == 0 || n > s->batch_limit) s->bad_batches++;
     lab_burn_ns(s->cost_ns);
+    atomic_store_explicit(&s->inside, 0, memory_order_release);
+}
+
+static void batcher_free_state(struct bstate *s)
+{
+    lab_alloc_pause();
+    for (unsigned i = 0; s->sink.m && i < s->sink.nthr; i++) free(s->sink.m[i].bits);
+    free(s->sink.m);
+    free(s);
+    lab_alloc_resume();
 }
 
 static int batcher_setup(struct trial_ctx *c, char *err, size_t n)
 {
     const struct batcher_cfg *bc = c->fcfg;
+    lab_alloc_pause();
     struct bstate *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, n, "out of memory");
-        return -ENOMEM;
+    int rc = s && (s->sink.m = calloc(c->threads, sizeof *s->sink.m)) ? 0 : -ENOMEM;
+    if (s) s->sink.nthr = c->threads;
+    for (unsigned i = 0; !rc && c->o->ops && i < c->threads; i++) {
+        struct bmap *m = &s->sink.m[i];
+        m->cap = c->w[i].quota;
+        /* written now, so the timed region takes no page faults for it */
+        if (m->cap && !(m->bits = malloc((m->cap + 63) / 64 * 8))) rc = -ENOMEM;
+        if (m->bits) memset(m->bits, 0, (m->cap + 63) / 64 * 8);
+    }
+    lab_alloc_resume();
+    if (rc) {
+        snprintf(err, n, "out of memory for the item record");
+        if (s) batcher_free_state(s);
+        return rc;
     }
     s->b = (const struct lab_batcher *)c->impl;
+    s->sink.fixed = c->o->ops != 0;
     s->sink.batch_limit = bc->b.batch_size;
     s->sink.cost_ns = bc->sink_cost_ns;
     struct lab_batcher_cfg cfg = bc->b;
     cfg.nthreads = c->threads;
     struct lab_sink sink = { batcher_deliver, &s->sink };
-    int rc = s->b->create(&cfg, &sink, &s->self);
+    lab_alloc_totals(&s->before);
+    rc = s->b->create(&cfg, &sink, &s->self);
     c->self = s->self;
     if (!rc && (rc = run_impl_thread_init(c)) != 0) s->b->destroy(s->self);
     if (rc) {
         snprintf(err, n, "batcher/%s: create failed: %s", c->impl->name, strerror(-rc));
-        free(s);
+        batcher_free_state(s);
         return rc;
     }
     c->fam = s;
     return 0;
 }
 
+/* Adds base | [from, to), publishing progress every STOP_CHECK items. */
+static int batcher_add_range(struct bstate *s, struct worker *w, uint64_t base, uint64_t *i,
+                             uint64_t to)
+{
+    int (*add)(void *, void *, uint64_t) = s->b->add;
+    void *self = s->self, *ts = w->tstate;
+    while (*i < to) {
+        uint64_t end = to - *i > STOP_CHECK ? *i + STOP_CHECK : to;
+        for (; *i < end; ++*i) {
+            int rc = add(self, ts, base | *i);
+            if (rc) return rc;
+        }
+        trial_beat(w, *i);
+    }
+    return 0;
+}
+
 static void batcher_work(struct trial_ctx *c, struct worker *w)
 {
     struct bstate *s = c->fam;
-    int (*add)(void *, void *, uint64_t) = s->b->add;
-    void *self = s->self, *ts = w->tstate;
-    const uint64_t base = (uint64_t)w->idx << 40;
+    const uint64_t base = (uint64_t)w->idx << ITEM_BITS;
     uint64_t i = 0;
     int rc = 0;
     if (c->o->ops) {
-        while (!rc && i < w->quota)
-            for (uint64_t end = trial_chunk(c, w, i); i < end; i++)
-                if ((rc = add(self, ts, base | i)) != 0) break;
+        while (!rc && i < w->quota) rc = batcher_add_range(s, w, base, &i, trial_chunk(c, w, i));
     } else {
         unsigned checks = 0;
         while (!rc && !trial_should_stop(c, w, &checks))
-            for (unsigned k = 0; k < STOP_CHECK; k++, i++)
-                if ((rc = add(self, ts, base | i)) != 0) break;
+            rc = batcher_add_range(s, w, base, &i, i + STOP_CHECK);
     }
     w->ops = i;
-    int frc = s->b->flush(self, ts);
+    int frc = s->b->flush(s->self, w->tstate);
     w->err = rc ? rc : frc;
+}
+
+/* Lost items (unset bits below each producer's count) and foreign ones
+   (set bits past it); the first lost one. */
+static void batcher_tally(struct trial_ctx *c, struct vsink *s, uint64_t *lost, uint64_t *first)
+{
+    *lost = 0;
+    for (unsigned t = 0; t < s->nthr; t++) {
+        const struct bmap *m = &s->m[t];
+        uint64_t ops = c->w[t].ops, words = (m->cap + 63) / 64;
+        for (uint64_t wi = 0; wi < words; wi++) {
+            uint64_t lo = wi * 64, bits = m->bits[wi];
+            uint64_t added = ops <= lo ? 0
+                : ops - lo >= 64       ? ~UINT64_C(0)
+                                       : (UINT64_C(1) << (ops - lo)) - 1;
+            uint64_t missing = ~bits & added, extra = bits & ~added;
+            if (missing && !*lost)
+                *first = (uint64_t)t << ITEM_BITS | (lo + (uint64_t)__builtin_ctzll(missing));
+            *lost += (uint64_t)__builtin_popcountll(missing);
+            if (extra && !s->foreign)
+                s->first_foreign =
+                    (uint64_t)t << ITEM_BITS | (lo + (uint64_t)__builtin_ctzll(extra));
+            s->foreign += (uint64_t)__builtin_popcountll(extra);
+        }
+        if (ops > m->cap) { /* added, never delivered, past the bitmap */
+            if (!*lost) *first = (uint64_t)t << ITEM_BITS | m->cap;
+            *lost += ops - m->cap;
+        }
+    }
+}
+
+/* Appends a part to the note, after "; " when it has one already. */
+static void batcher_note(struct trial *t, const char *part)
+{
+    size_t len = strlen(t->note);
+    snprintf(t->note + len, sizeof t->note - len, "%s%s", len ? "; " : "", part);
+}
+
+static void batcher_verdict(struct trial_ctx *c, struct bstate *s, struct trial *t, int rc)
+{
+    struct vsink *v = &s->sink;
+    uint64_t lost = 0, first = 0;
+    if (!rc) batcher_tally(c, v, &lost, &first);
+    if (c->impl->caps & LAB_CAP_DISCARDS) {
+        t->verdict = v->count == 0 ? VERDICT_NA : VERDICT_FAIL;
+        if (v->count) snprintf(t->note, sizeof t->note, "a discarding variant delivered items");
+        return;
+    }
+    char part[128];
+#define BATCHER_ITEM(k) (unsigned long long)((k) >> ITEM_BITS), (unsigned long long)((k)&ITEM_MASK)
+    if (rc) {
+        snprintf(t->note, sizeof t->note, "close() returned %s", strerror(-rc));
+    } else if (v->no_memory) {
+        snprintf(t->note, sizeof t->note, "out of memory for the item record");
+    } else if (v->overlapped) {
+        snprintf(t->note, sizeof t->note, "the sink was called concurrently with itself");
+    } else if (!t->note[0]) { /* an add/flush error is the runner's note */
+        if (lost) {
+            snprintf(part, sizeof part, "lost %llu of %llu items (thread %llu item %llu)",
+                     (unsigned long long)lost, (unsigned long long)t->ops, BATCHER_ITEM(first));
+            batcher_note(t, part);
+        }
+        if (v->dups) {
+            snprintf(part, sizeof part, "duplicated %llu item%s (thread %llu item %llu twice)",
+                     (unsigned long long)v->dups, v->dups > 1 ? "s" : "",
+                     BATCHER_ITEM(v->first_dup));
+            batcher_note(t, part);
+        }
+        if (v->foreign) {
+            snprintf(part, sizeof part, "%llu foreign item%s, never added (thread %llu item %llu)",
+                     (unsigned long long)v->foreign, v->foreign > 1 ? "s" : "",
+                     BATCHER_ITEM(v->first_foreign));
+            batcher_note(t, part);
+        }
+        if (!t->note[0] && v->bad_batches)
+            snprintf(t->note, sizeof t->note, "%llu batches empty or over the batch size",
+                     (unsigned long long)v->bad_batches);
+    }
+#undef BATCHER_ITEM
+    t->verdict = t->note[0] ? VERDICT_FAIL : VERDICT_OK;
 }
 
 static void batcher_finish(struct trial_ctx *c, struct trial *t)
 {
     struct bstate *s = c->fam;
+    trial_phase(c, RUN_PH_CLOSE);
     int rc = s->b->close(s->self);
-    uint64_t sum = 0;
-    for (unsigned i = 0; i < c->threads; i++) {
-        const uint64_t base = (uint64_t)c->w[i].idx << 40;
-        for (uint64_t k = 0; k < c->w[i].ops; k++) sum += lab_mix64(base | k);
-    }
+    trial_phase(c, RUN_PH_CHECK);
     t->expected = t->ops;
     t->delivered = s->sink.count;
     t->m[BATCHER_M_BATCHES] = (double)s->sink.batches;
     t->m[BATCHER_M_MAX_BATCH] = (double)s->sink.max_batch;
-    if (c->impl->caps & LAB_CAP_DISCARDS) {
-        t->verdict = s->sink.count == 0 ? VERDICT_NA : VERDICT_FAIL;
-        if (s->sink.count)
-            snprintf(t->note, sizeof t->note, "a discarding variant delivered items");
-    } else if (rc) {
-        t->verdict = VERDICT_FAIL;
-        snprintf(t->note, sizeof t->note, "close() returned %s", strerror(-rc));
-    } else if (t->note[0]) {
-        t->verdict = VERDICT_FAIL;
-    } else if (s->sink.count != t->ops || s->sink.sum != sum) {
-        t->verdict = VERDICT_FAIL;
-        snprintf(t->note, sizeof t->note, "delivered %llu of %llu items%s",
-                 (unsigned long long)s->sink.count, (unsigned long long)t->ops,
-                 s->sink.count == t->ops ? " (checksum differs: duplicates)" : "");
-    } else if (s->sink.bad_batches) {
-        t->verdict = VERDICT_FAIL;
-        snprintf(t->note, sizeof t->note, "%llu batches empty or over the batch size",
-                 (unsigned long long)s->sink.bad_batches);
-    } else {
-        t->verdict = VERDICT_OK;
-    }
+    batcher_verdict(c, s, t, rc);
     run_impl_thread_exit(c);
+    trial_phase(c, RUN_PH_DESTROY);
     s->b->destroy(s->self);
-    free(s);
+    run_trial_leak_check(t, &s->before);
+    batcher_free_state(s);
 }
 
 static void batcher_defaults(void *cfg)
@@ -191,4 +349,5 @@ const struct family_driver fam_batcher = {
     .setup = batcher_setup,
     .work = batcher_work,
     .finish = batcher_finish,
+    .flags = FAM_F_BEATS,
 };

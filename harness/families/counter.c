@@ -5,13 +5,17 @@
  * increments done exactly: the family's check (a racy count++ loses some).
  *
  * The seed's TheoreticalLimit tests (snail_batcher_impl_perf_compar_test.go)
- * are this loop: 10,000 goroutines each doing `lock; counter += 1; unlock`. */
+ * are this loop: 10,000 goroutines each doing `lock; counter += 1; unlock`.
+ *
+ * Memory: what the variant allocated from create() on must be freed by
+ * destroy() (lab_alloc.h), or the cell fails as a leak. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "family.h"
+#include "lab_alloc.h"
 #include "lab_counter.h"
 
 /* The family's options (run_opts.fcfg). */
@@ -22,18 +26,22 @@ struct counter_cfg {
 struct counter_state {
     const struct lab_counter *k;
     void *self;
+    struct lab_alloc_totals before; /* just before create() */
 };
 
 static int counter_setup(struct trial_ctx *c, char *err, size_t n)
 {
     const struct counter_cfg *cc = c->fcfg;
+    lab_alloc_pause(); /* the driver's memory (the variant's is counted) */
     struct counter_state *s = calloc(1, sizeof *s);
+    lab_alloc_resume();
     if (!s) {
         snprintf(err, n, "out of memory");
         return -ENOMEM;
     }
     s->k = (const struct lab_counter *)c->impl;
     struct lab_counter_cfg cfg = { .nthreads = c->threads, .capacity = cc->capacity };
+    lab_alloc_totals(&s->before);
     int rc = s->k->create(&cfg, &s->self);
     c->self = s->self;
     if (!rc && (rc = run_impl_thread_init(c)) != 0) s->k->destroy(s->self);
@@ -59,9 +67,11 @@ static void counter_work(struct trial_ctx *c, struct worker *w)
                 if ((rc = inc(self, ts)) != 0) break;
     } else {
         unsigned checks = 0;
-        while (!rc && !trial_should_stop(c, w, &checks))
+        while (!rc && !trial_should_stop(c, w, &checks)) {
             for (unsigned k = 0; k < STOP_CHECK; k++, i++)
                 if ((rc = inc(self, ts)) != 0) break;
+            trial_beat(w, i);
+        }
     }
     w->ops = i;
     int frc = s->k->flush(self, ts);
@@ -72,7 +82,9 @@ static void counter_finish(struct trial_ctx *c, struct trial *t)
 {
     struct counter_state *s = c->fam;
     uint64_t total = 0;
+    trial_phase(c, RUN_PH_CLOSE);
     int rc = s->k->close(s->self, &total);
+    trial_phase(c, RUN_PH_CHECK);
     t->expected = t->ops;
     t->delivered = total;
     if (c->impl->caps & LAB_CAP_DISCARDS) {
@@ -95,8 +107,12 @@ static void counter_finish(struct trial_ctx *c, struct trial *t)
         t->verdict = VERDICT_OK;
     }
     run_impl_thread_exit(c);
+    trial_phase(c, RUN_PH_DESTROY);
     s->k->destroy(s->self);
+    run_trial_leak_check(t, &s->before);
+    lab_alloc_pause();
     free(s);
+    lab_alloc_resume();
 }
 
 static void counter_defaults(void *cfg) { ((struct counter_cfg *)cfg)->capacity = 100000; }
@@ -118,6 +134,7 @@ const struct family_driver fam_counter = {
     .name = "counter",
     .summary = "workers each repeat one operation on one shared count (the seed's primitives)",
     .check = "exact-count",
+    .flags = FAM_F_BEATS,
     .opts = counter_tables,
     .cfg_size = sizeof(struct counter_cfg),
     .cfg_defaults = counter_defaults,

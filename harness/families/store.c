@@ -22,14 +22,18 @@
  * scan for the harness's own cache-line contention. With --duration the stream runs in its
  * mixed order, wrapping, and the per-class split is not reported (NAN).
  *
- * B/op and allocs/op: the counting allocator (impls/common/alloc.h) that
- * every store allocation goes through, summed over all threads between the
- * end of setup and the start of finish (the threads are joined by then),
- * divided by all ops.
+ * B/op and allocs/op: every allocation (lib/lab_alloc.h counts plain malloc
+ * as much as lab_malloc), summed over all threads between the end of setup
+ * and the start of finish (the threads are joined by then), divided by all
+ * ops.
  *
- * Verdict: after the run, a scan must see exactly keys + inserts - deletes
- * records (each intact: a non-zero id), and no op may fail other than
- * with -ENOENT (a key deleted earlier). */
+ * Verdict: no op may fail other than with -ENOENT (a key deleted
+ * earlier); then an untimed check pass (store_check.h) races readers and
+ * writers on the same records, every copy checked for being whole and
+ * every update for not being lost ("torn record", "lost update"); after
+ * it, a scan must see exactly keys + inserts - deletes records (each with a
+ * non-zero id); and after destroy() the variant must hold no memory it
+ * allocated from create() on ("leaked N bytes in M blocks"). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -38,6 +42,7 @@
 #include "family.h"
 #include "lab_alloc.h"
 #include "lab_store.h"
+#include "store_check.h"
 #include "workload.h"
 
 /* The family's options (run_opts.fcfg): the workload and the store's shape. */
@@ -77,7 +82,7 @@ struct sstate {
     struct sthr *thr;
     unsigned nthr;
     struct lab_barrier bar;
-    struct lab_alloc_totals a0;
+    struct lab_alloc_totals before, a0; /* before create(); after setup */
 };
 
 static int store_phase_of(enum wl_op op) { return op == WL_READ ? 0 : op == WL_SCAN ? 2 : 1; }
@@ -153,12 +158,13 @@ static int store_build_stream(struct trial_ctx *c, const struct wl_keygen *g, co
 
 /* Inserts keys records (key k is record k-1), in chunks through
    insert_many where the variant has it. */
-static int store_prefill(struct sstate *s, void *ts, uint64_t *ids, uint64_t keys)
+static int store_prefill(struct trial_ctx *c, struct sstate *s, void *ts, uint64_t *ids,
+                         uint64_t keys)
 {
     enum { CHUNK = 4096 };
     struct lab_task *batch = malloc(sizeof *batch * CHUNK);
     int rc = batch ? 0 : -ENOMEM;
-    for (uint64_t at = 0; !rc && at < keys; at += CHUNK) {
+    for (uint64_t at = 0; !rc && at < keys; at += CHUNK, trial_tick(c)) {
         size_t m = keys - at < CHUNK ? (size_t)(keys - at) : CHUNK;
         for (size_t i = 0; i < m; i++) {
             store_template(&batch[i], 0);
@@ -177,31 +183,38 @@ static int store_prefill(struct sstate *s, void *ts, uint64_t *ids, uint64_t key
     return rc;
 }
 
+/* The driver's own memory is not counted against the variant. */
 static void store_free_state(struct sstate *s)
 {
     if (!s) return;
+    lab_alloc_pause();
     for (unsigned i = 0; s->thr && i < s->nthr; i++) free(s->thr[i].ops);
     free(s->thr);
     free(s);
+    lab_alloc_resume();
 }
 
 static int store_setup(struct trial_ctx *c, char *err, size_t n)
 {
     const struct run_opts *o = c->o;
     const struct store_cfg *sc = c->fcfg;
-    struct sstate *s = calloc(1, sizeof *s);
     uint64_t *ids = NULL;
     struct wl_keygen g;
     int rc = -ENOMEM;
-    if (!s) goto oom;
+    lab_alloc_pause(); /* the driver's memory (the variant's is counted) */
+    struct sstate *s = calloc(1, sizeof *s);
+    if (s) s->thr = lab_calloc_aligned(sizeof *s->thr * c->threads);
+    if (s) ids = malloc(sizeof *ids * sc->wl.keys);
+    lab_alloc_resume();
+    if (!s || !s->thr || !ids) goto oom;
     s->s = (const struct lab_store *)c->impl;
     s->nthr = c->threads;
-    if (!(s->thr = lab_calloc_aligned(sizeof *s->thr * c->threads))) goto oom;
     if ((rc = wl_keygen_init(&g, &sc->wl, o->seed, err, n)) != 0) goto fail;
     struct lab_store_cfg cfg = { .capacity_hint = sc->wl.keys,
                                  .shards = sc->wl.shards,
                                  .workers = sc->wl.workers,
                                  .nthreads = c->threads };
+    lab_alloc_totals(&s->before);
     if ((rc = s->s->create(&cfg, &s->self)) != 0) {
         snprintf(err, n, "store/%s: create failed: %s", c->impl->name, strerror(-rc));
         goto fail;
@@ -211,20 +224,22 @@ static int store_setup(struct trial_ctx *c, char *err, size_t n)
         snprintf(err, n, "store/%s: thread_init failed: %s", c->impl->name, strerror(-rc));
         goto fail;
     }
-    rc = -ENOMEM;
-    if (!(ids = malloc(sizeof *ids * sc->wl.keys))) goto oom;
-    if ((rc = store_prefill(s, c->w[0].tstate, ids, sc->wl.keys)) != 0) {
+    if ((rc = store_prefill(c, s, c->w[0].tstate, ids, sc->wl.keys)) != 0) {
         snprintf(err, n, "store/%s: prefill: %s", c->impl->name,
                  rc == -ERANGE ? "id out of range" : strerror(-rc));
         goto fail;
     }
-    for (unsigned i = 0; i < c->threads; i++) {
+    lab_alloc_pause();
+    for (unsigned i = 0; !rc && i < c->threads; i++, trial_tick(c)) {
         c->w[i].fstate = &s->thr[i];
         store_template(&s->thr[i].tmpl, c->w[i].idx);
-        if ((rc = store_build_stream(c, &g, ids, &c->w[i], &s->thr[i])) != 0) goto oom;
+        rc = store_build_stream(c, &g, ids, &c->w[i], &s->thr[i]);
     }
     lab_barrier_init(&s->bar, c->threads);
     free(ids);
+    ids = NULL;
+    lab_alloc_resume();
+    if (rc) goto oom;
     c->fam = s;
     lab_alloc_totals(&s->a0);
     return 0;
@@ -233,7 +248,9 @@ oom:
     if (!rc) rc = -ENOMEM;
 fail:
     if (s && s->self) s->s->destroy(s->self);
+    lab_alloc_pause();
     free(ids);
+    lab_alloc_resume();
     store_free_state(s);
     return rc;
 }
@@ -247,7 +264,10 @@ static int store_run_ops(struct trial_ctx *c, const struct sstate *s, struct wor
     struct lab_task *tmpl = &t->tmpl, out;
     uint64_t id_out, i = from % t->len;
     for (uint64_t k = from; k < to; k++) {
-        if (c->preempt && !(k % STOP_CHECK)) trial_preempt_point(c, w);
+        if (k % STOP_CHECK == 0) {
+            trial_beat(w, k);
+            if (c->preempt) trial_preempt_point(c, w);
+        }
         uint64_t e = t->ops[i];
         if (++i == t->len) i = 0;
         uint64_t id = e & ID_MASK;
@@ -322,6 +342,35 @@ static double store_phase_ns(const struct sstate *s, int p)
     return hi > lo ? (double)(hi - lo) : 0;
 }
 
+static void store_check_tick(void *arg) { trial_tick(arg); }
+
+/* The check pass, then the count of live records. */
+static void store_verdict(struct trial_ctx *c, struct sstate *s, struct trial *t, uint64_t inserted,
+                          uint64_t deleted)
+{
+    if (!t->note[0]) {
+        struct fam_store_check chk = { .s = s->s,
+                                       .self = s->self,
+                                       .threads = c->threads < 4 ? 4
+                                           : c->threads > 8      ? 8
+                                                                 : c->threads,
+                                       .tick = store_check_tick,
+                                       .tick_arg = c };
+        fam_store_check_pass(&chk, t->note, sizeof t->note);
+    }
+    _Atomic uint64_t live = 0;
+    int rc = s->s->scan_ts ? s->s->scan_ts(s->self, c->w[0].tstate, store_count_record, &live)
+                           : s->s->scan(s->self, store_count_record, &live);
+    t->expected = ((const struct store_cfg *)c->fcfg)->wl.keys + inserted - deleted;
+    t->delivered = live;
+    if (!t->note[0] && rc)
+        snprintf(t->note, sizeof t->note, "final scan returned %s", strerror(-rc));
+    else if (!t->note[0] && live != t->expected)
+        snprintf(t->note, sizeof t->note, "final scan saw %llu records, expected %llu",
+                 (unsigned long long)live, (unsigned long long)t->expected);
+    t->verdict = t->note[0] ? VERDICT_FAIL : VERDICT_OK;
+}
+
 static void store_finish(struct trial_ctx *c, struct trial *t)
 {
     struct sstate *s = c->fam;
@@ -345,25 +394,12 @@ static void store_finish(struct trial_ctx *c, struct trial *t)
     t->m[STORE_M_ALLOCS] = t->ops ? (double)(a1.allocs - s->a0.allocs) / (double)t->ops : NAN;
     for (int k = 0; k < WL_NOPS; k++) t->m[STORE_M_OPS + k] = (double)op_count[k];
 
-    _Atomic uint64_t live = 0;
-    int rc = s->s->scan_ts ? s->s->scan_ts(s->self, c->w[0].tstate, store_count_record, &live)
-                           : s->s->scan(s->self, store_count_record, &live);
-    t->expected = ((const struct store_cfg *)c->fcfg)->wl.keys + inserted - deleted;
-    t->delivered = live;
-    if (t->note[0])
-        t->verdict = VERDICT_FAIL;
-    else if (rc) {
-        t->verdict = VERDICT_FAIL;
-        snprintf(t->note, sizeof t->note, "final scan returned %s", strerror(-rc));
-    } else if (live != t->expected) {
-        t->verdict = VERDICT_FAIL;
-        snprintf(t->note, sizeof t->note, "final scan saw %llu records, expected %llu",
-                 (unsigned long long)live, (unsigned long long)t->expected);
-    } else {
-        t->verdict = VERDICT_OK;
-    }
+    trial_phase(c, RUN_PH_CHECK);
+    store_verdict(c, s, t, inserted, deleted);
     run_impl_thread_exit(c);
+    trial_phase(c, RUN_PH_DESTROY);
     s->s->destroy(s->self);
+    run_trial_leak_check(t, &s->before);
     store_free_state(s);
 }
 
@@ -422,7 +458,7 @@ const struct family_driver fam_store = {
     .abi = FAM_ABI_VERSION,
     .name = "store",
     .summary = "a concurrent key-value store of Task records (get, update, insert, delete, scan)",
-    .check = "record-count",
+    .check = "consistent",
     .opts = store_tables,
     .cfg_size = sizeof(struct store_cfg),
     .cfg_defaults = store_defaults,
@@ -433,4 +469,5 @@ const struct family_driver fam_store = {
     .setup = store_setup,
     .work = store_work,
     .finish = store_finish,
+    .flags = FAM_F_BEATS,
 };

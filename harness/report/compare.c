@@ -63,6 +63,15 @@ int rep_compare_metric_selected(const struct cmp *c, const struct rf_cell *cell,
     return !(strcmp(name, "ns_per_op") == 0 && res_cell_metric(cell, "ops_per_s"));
 }
 
+/* Failed its correctness check, crashed or hung: its numbers measure a
+   broken design, and comparing them would pass a regression as a speed-up. */
+static int compare_failed(const struct rf_cell *c)
+{
+    if (c->verdict && !strcmp(c->verdict, "FAIL")) return 1;
+    const json_t *o = c->json ? json_object_get(c->json, "outcome") : NULL;
+    return json_is_string(o) && strcmp(json_string_value(o), "ok") != 0;
+}
+
 static void compare_note(json_t *list, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void compare_note(json_t *list, const char *fmt, ...)
 {
@@ -176,6 +185,17 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
     if (only_base || only_new)
         compare_note(c->notes, "%zu cell(s) only in base, %zu only in new: not compared", only_base,
                      only_new);
+    for (size_t i = 0; i < c->base.ncells; i++) {
+        const struct rf_cell *b = &c->base.cells[i], *nw = res_find_cell(&c->new_, b);
+        if (!nw || !(compare_failed(b) || compare_failed(nw))) continue;
+        char name[160];
+        res_cell_name(b, name, sizeof name);
+        compare_note(c->notes, "%s failed its correctness check in %s: not compared", name,
+                     compare_failed(b) && compare_failed(nw) ? "base and new"
+                         : compare_failed(b)                 ? "base"
+                                                             : "new");
+        c->nfailed++;
+    }
 
     size_t nconst = 0;
     for (size_t m = 0; m < c->nnames; m++) {
@@ -184,6 +204,7 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
         for (size_t i = 0; i < c->base.ncells; i++) {
             const struct rf_cell *b = &c->base.cells[i], *nw = res_find_cell(&c->new_, b);
             if (!nw || !rep_compare_metric_selected(c, b, c->names[m])) continue;
+            if (compare_failed(b) || compare_failed(nw)) continue;
             const struct rf_metric *mb = res_cell_metric(b, c->names[m]);
             const struct rf_metric *mn = res_cell_metric(nw, c->names[m]);
             if (!mb || !mn || !mb->n || !mn->n) continue;
@@ -221,7 +242,8 @@ int rep_compare_rows(struct cmp *c, char *err, size_t n)
         return -EINVAL;
     }
     if (!c->nrows) {
-        snprintf(err, n, "'%s' and '%s' have no benchmark in common", c->base_path, c->new_path);
+        snprintf(err, n, "'%s' and '%s' have no benchmark in common%s", c->base_path, c->new_path,
+                 c->nfailed ? " that passed its correctness check" : "");
         return -EINVAL;
     }
     if ((rc = compare_decide(c)) != 0) snprintf(err, n, "out of memory");

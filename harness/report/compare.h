@@ -39,6 +39,7 @@ struct cmp {
     size_t nnames;
     json_t *notes;    /* strings: config differences, unmatched cells */
     json_t *warnings; /* strings */
+    size_t nfailed;   /* matched cells left out: failed their check in base or new */
 };
 
 /* c with the defaults (alpha 0.05, threshold 3%, text) and two results
@@ -51,7 +52,10 @@ int rep_compare_metric_selected(const struct cmp *c, const struct rf_cell *cell,
 /* Notes every leaf that differs between two config objects ("batcher.batch"). */
 void rep_compare_diff_config(json_t *notes, const char *prefix, const json_t *a, const json_t *b);
 /* Matches base and new_, tests every row, applies Holm and the threshold.
-   0, or -EINVAL/-ENOMEM with err. */
+   A cell that failed its correctness check (or crashed, or hung) in either
+   file is not compared: it is named in the notes and counted in nfailed.
+   0, or -EINVAL/-ENOMEM with err (-EINVAL also when every cell in common
+   failed). */
 int rep_compare_rows(struct cmp *c, char *err, size_t n);
 /* Adds to c->warnings when the sample sizes cannot reach significance. */
 void rep_compare_warnings(struct cmp *c);

@@ -101,8 +101,13 @@ struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const doub
              CONTEND_SOURCE_DIR);
     char *commit = context_first_line(cmd);
     if (commit) {
-        snprintf(cmd, sizeof cmd, "git -C '%s' status --porcelain -uno 2>/dev/null | head -1",
-                 CONTEND_SOURCE_DIR);
+        /* a modified tracked file, or any untracked file under impls/ (a
+           dropped-in variant) */
+        snprintf(cmd, sizeof cmd,
+                 "{ git -C '%s' status --porcelain -uno; "
+                 "git -C '%s' status --porcelain --untracked-files=all -- impls; } "
+                 "2>/dev/null | head -1",
+                 CONTEND_SOURCE_DIR, CONTEND_SOURCE_DIR);
         char *dirty = context_first_line(cmd);
         if (dirty) {
             char *c2 = malloc(strlen(commit) + 8);

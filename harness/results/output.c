@@ -165,6 +165,8 @@ static json_t *output_cell(const struct cell *c, const struct run_opts *o)
             json_object_set_new(params, c->impl->params[i].name, json_real(pv[i]));
         json_object_set_new(cell, "params", params);
     }
+    const char *sha = run_registry_sha256(c->impl);
+    if (sha) json_object_set_new(cell, "source_sha256", json_string(sha));
     size_t ran = 0;
     for (size_t k = 0; k < o->reps; k++) ran += c->trials[k].outcome != OUTCOME_SKIPPED;
     json_object_set_new(cell, "outcome",

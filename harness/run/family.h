@@ -53,6 +53,15 @@ struct family_driver {
     int (*setup)(struct trial_ctx *c, char *err, size_t n);
     void (*work)(struct trial_ctx *c, struct worker *w);
     void (*finish)(struct trial_ctx *c, struct trial *t);
+    /* FAM_F_* (appended; 0 for a driver written before them) */
+    unsigned flags;
+};
+
+enum {
+    /* work() publishes each worker's progress (trial_beat, every few ops):
+       the watchdog may then call a trial whose counters stop "stuck" in
+       the timed region too, not only in setup and finish */
+    FAM_F_BEATS = 1u << 0
 };
 
 /* Generated from harness/families/<family>.c, NULL-terminated, by name. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fiber_int.h"
+#include "lab_alloc.h"
 
 /* ---- the global queue ---- */
 
@@ -186,7 +187,12 @@ static struct fib_pool *fiber_queue_pool(size_t stack_size)
     fiber_lock(&fiber_queue_pools_lock);
     struct fib_pool *p = fiber_queue_pools;
     while (p && p->stack_size != stack_size) p = p->next;
-    if (!p && (p = calloc(1, sizeof *p))) {
+    if (!p) { /* the runtime's memory, kept for the process: not a variant's */
+        lab_alloc_pause();
+        p = calloc(1, sizeof *p);
+        lab_alloc_resume();
+    }
+    if (p && !p->stack_size) {
         p->stack_size = stack_size;
         p->next = fiber_queue_pools;
         fiber_queue_pools = p;

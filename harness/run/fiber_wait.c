@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fiber_int.h"
+#include "lab_alloc.h"
 
 /* ---- the parking lot: address-hashed buckets of FIFO waiter lists ---- */
 
@@ -86,7 +87,9 @@ static int fiber_wait_timer_add(struct fib_sched *s, struct fib *f, uint64_t dea
     fiber_lock(&s->tlock);
     if (s->heap_n == s->heap_cap) {
         size_t cap = s->heap_cap ? 2 * s->heap_cap : 256;
+        lab_alloc_pause(); /* the runtime's memory, not a variant's */
         struct fib_timer *h = realloc(s->heap, cap * sizeof *h);
+        lab_alloc_resume();
         if (!h) {
             fiber_unlock(&s->tlock);
             return -ENOMEM;

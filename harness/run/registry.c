@@ -122,3 +122,10 @@ const char *run_registry_source(const struct lab_impl *impl)
         if (lab_registry[i].impl == impl) return lab_registry[i].source;
     return "?";
 }
+
+const char *run_registry_sha256(const struct lab_impl *m)
+{
+    for (size_t i = 0; i < lab_registry_len; i++)
+        if (lab_registry[i].impl == m) return lab_registry[i].sha256;
+    return NULL;
+}

@@ -10,6 +10,7 @@
 #ifndef CONTEND_RUN_H
 #define CONTEND_RUN_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@ struct lab_registry_entry {
     const char *stem; /* file stem: must equal impl->name */
     const struct lab_impl *impl;
     const char *source; /* its file, relative to the source tree if inside */
+    const char *sha256; /* of its source file when the build was configured */
 };
 /* Generated from impls/<family>/<name>.c (and tests/faulty/ in the test build). */
 extern const struct lab_registry_entry lab_registry[];
@@ -54,6 +56,8 @@ const struct lab_impl *run_registry_find(const char *family, const char *name);
 const char *run_registry_source(const struct lab_impl *impl);
 /* The implementations of family, in file order: how many (out may be NULL). */
 size_t run_registry_list(const char *family, const struct lab_impl **out, size_t max);
+/* The SHA-256 (hex) of m's source file, or NULL. */
+const char *run_registry_sha256(const struct lab_impl *m);
 
 /* ---------------- options (run/options.c) -------------------------------- */
 enum pin_mode { PIN_NONE, PIN_COMPACT, PIN_SCATTER };
@@ -221,6 +225,75 @@ double run_cell_ctr_median(const struct cell *c, size_t i, int total);
 /* 1 if any cell failed (crashed, timed out, failed its check), else 0. */
 int run_status(const struct run_result *r);
 
+/* ---------------- progress and the watchdog (run/isolate.c) ------------- */
+/* What a watched child publishes for its parent to sample, in a shared
+   mapping: the phase it is in, ticks of progress made outside the workers'
+   loops, and one cache line per worker (ops done so far). Nothing changing
+   for the stall time is "stuck"; changing at the limit is "slow". */
+enum run_phase {
+    RUN_PH_NONE,
+    RUN_PH_SETUP,
+    RUN_PH_START,   /* creating the worker threads */
+    RUN_PH_WORK,    /* the timed region */
+    RUN_PH_FINISH,  /* after the join: the family's finish() */
+    RUN_PH_CLOSE,   /* a variant's close() */
+    RUN_PH_CHECK,   /* a correctness check */
+    RUN_PH_DESTROY, /* a variant's destroy() */
+    RUN_PH_DONE
+};
+struct run_beat {
+    LAB_ALIGNED _Atomic uint64_t phase; /* enum run_phase */
+    _Atomic uint64_t ticks;
+    unsigned nslots; /* worker lines that follow */
+};
+struct run_beat_slot {
+    LAB_ALIGNED _Atomic uint64_t n;
+};
+/* nslots (>= 1) worker lines; shared: visible to a child forked later. NULL
+   when out of memory. */
+struct run_beat *run_beat_new(unsigned nslots, int shared);
+void run_beat_free(struct run_beat *b);
+static inline _Atomic uint64_t *run_beat_slot(struct run_beat *b, unsigned i)
+{
+    return &((struct run_beat_slot *)(b + 1))[i % b->nslots].n;
+}
+static inline void run_beat_tick(struct run_beat *b)
+{
+    atomic_fetch_add_explicit(&b->ticks, 1, memory_order_relaxed);
+}
+static inline void run_beat_phase(struct run_beat *b, enum run_phase p)
+{
+    atomic_store_explicit(&b->phase, (uint64_t)p, memory_order_relaxed);
+}
+const char *run_phase_name(unsigned phase);
+
+struct run_watch {
+    double limit_s;        /* still running at this limit: killed, "slow" */
+    double stall_s;        /* no progress for this long: killed, "stuck"; 0: never */
+    struct run_beat *beat; /* shared progress (run_beat_new(.., 1)), or NULL */
+    unsigned blind_phase;  /* a phase that publishes no progress: no stall
+                              rule while in it (0: none) */
+    void *result;          /* where the child's result bytes go */
+    size_t result_size;
+};
+struct run_watched {
+    enum outcome outcome; /* OK: exited 0 after writing its whole result */
+    /* "SIGSEGV", "data race (ThreadSanitizer)", "leak (LeakSanitizer)",
+       "no progress for 10 s in close()", "still running at the 30 s limit" */
+    char detail[48];
+    size_t have;     /* result bytes received */
+    char tail[2048]; /* the last bytes the child wrote to stderr */
+};
+/* Runs fn(arg, resfd) in a forked child (its own process group, stderr
+   captured, its result written to resfd with run_watch_write) under the
+   watchdog; the child exits 0 when fn returns (after LeakSanitizer's
+   check in an ASan build). 0 when it ran (out says how it ended), -EINTR
+   when SIGINT/SIGTERM asked us to stop (the child is killed), or -errno. */
+int run_watch_child(const struct run_watch *w, void (*fn)(void *arg, int resfd), void *arg,
+                    struct run_watched *out, char *err, size_t n);
+/* Writes n bytes to fd: 0 or -1. */
+int run_watch_write(int fd, const void *buf, size_t n);
+
 /* One trial in a child process with a watchdog: 0 when it ran (t->outcome
    says how it ended), -EINTR when a signal asked us to stop. */
 int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
@@ -228,6 +301,9 @@ int run_isolated_trial(const struct run_opts *o, const struct lab_impl *impl, un
 /* One trial of one cell, in this process. */
 int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
               struct trial *t, char *err, size_t n);
+/* The same, publishing its progress in beat (>= threads lines; NULL: none). */
+int run_trial_beat(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
+                   struct trial *t, struct run_beat *beat, char *err, size_t n);
 double run_trial_timeout(const struct run_opts *o, unsigned threads);
 void run_install_stop_handlers(void);
 const char *run_outcome_name(enum outcome o);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "family.h"
+#include "lab_alloc.h"
 #include "lab_param.h"
 #include "runner_int.h"
 
@@ -38,6 +39,9 @@ void *run_worker_main(void *arg)
     struct trial_ctx *c = w->ctx;
     const struct lab_impl *m = c->impl;
     int os_thread = c->kind == &run_kind_threads;
+    /* only work() is the variant's (lab_alloc.h); a fiber shares its
+       carrier's count with the others, so only an OS thread pauses it */
+    if (os_thread) lab_alloc_pause();
     if (os_thread) run_topo_pin_self(c->o->pin, w->idx);
     if (w->ctr) run_ctr_thread_open(w->ctr);
     /* a failed hook releases every worker with no work (run_trial sees
@@ -52,11 +56,14 @@ void *run_worker_main(void *arg)
     atomic_fetch_add_explicit(&c->ready, 1, memory_order_release);
     while (!atomic_load_explicit(&c->gate, memory_order_acquire)) lab_park(&c->gate, 0, 0);
     if (w->ctr) run_ctr_thread_start(w->ctr);
+    if (os_thread) lab_alloc_resume();
     c->o->fam->work(c, w);
+    if (os_thread) lab_alloc_pause();
     if (w->ctr) run_ctr_thread_stop(w->ctr);
     w->t_end = lab_now_ns();
     if (inited && m->thread_exit) m->thread_exit(c->self);
     if (w->ctr) run_ctr_thread_close(w->ctr);
+    if (os_thread) lab_alloc_resume();
     return NULL;
 }
 
@@ -84,9 +91,11 @@ static int runner_threads_start(struct trial_ctx *c, unsigned *created, char *er
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, RUNNER_STACK);
     int rc = 0;
-    for (*created = 0; *created < c->threads; ++*created)
+    lab_alloc_pause();
+    for (*created = 0; *created < c->threads; ++*created, trial_tick(c))
         if ((rc = pthread_create(&c->w[*created].tid, &attr, run_worker_main, &c->w[*created])))
             break;
+    lab_alloc_resume();
     pthread_attr_destroy(&attr);
     if (rc)
         snprintf(err, n, "could not create thread %u of %u: %s", *created + 1, c->threads,
@@ -148,6 +157,7 @@ static void runner_usage(double *cpu, double *csw)
 
 static void runner_open_gate(struct trial_ctx *c)
 {
+    trial_phase(c, RUN_PH_WORK);
     runner_usage(&c->cpu0, &c->csw0);
     c->t0 = lab_now_ns();
     c->deadline = c->t0 + (uint64_t)(c->o->duration * 1e9);
@@ -185,11 +195,18 @@ static void runner_rates(struct trial_ctx *c, struct trial *t)
 int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
               struct trial *t, char *err, size_t n)
 {
+    return run_trial_beat(o, impl, threads, t, NULL, err, n);
+}
+
+int run_trial_beat(const struct run_opts *o, const struct lab_impl *impl, unsigned threads,
+                   struct trial *t, struct run_beat *beat, char *err, size_t n)
+{
     const struct family_driver *d = o->fam;
     memset(t, 0, sizeof *t);
     for (size_t i = 0; i < TRIAL_MAX_METRICS; i++) t->m[i] = NAN;
     t->cpu_ns_per_op = t->csw_per_op = NAN;
 
+    struct run_beat *own = beat ? NULL : run_beat_new(threads, 0);
     struct trial_ctx *c = lab_calloc_aligned(sizeof *c);
     struct worker *w = lab_calloc_aligned(sizeof *w * threads);
     size_t tsz = (impl->thread_state + LAB_CACHELINE - 1) / LAB_CACHELINE * LAB_CACHELINE;
@@ -202,11 +219,12 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         run_ctr_plan_make(&o->counters, threads, &plan);
         ct = run_ctr_threads_new(&plan, threads);
     }
-    if (!c || !w || (tsz && !ts) || (o->counters.enabled && !fibers && !ct)) {
+    if (!c || !w || (tsz && !ts) || (o->counters.enabled && !fibers && !ct) || (!beat && !own)) {
         free(c);
         free(w);
         free(ts);
         free(ct);
+        run_beat_free(own);
         snprintf(err, n, "out of memory for %u threads", threads);
         return -ENOMEM;
     }
@@ -215,6 +233,7 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     c->impl = impl;
     c->threads = threads;
     c->w = w;
+    c->beat = beat ? beat : own;
     c->kind = fibers ? &run_kind_fibers : &run_kind_threads;
     for (unsigned i = 0; i < threads; i++) {
         w[i].idx = i;
@@ -222,11 +241,13 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         w[i].tstate = tsz ? ts + (size_t)i * tsz : NULL;
         w[i].quota = o->ops ? o->ops / threads + (i < o->ops % threads) : 0;
         w[i].ctr = ct ? &ct[i] : NULL;
+        w[i].beat = run_beat_slot(c->beat, i);
     }
 
     double pv[RUN_MAX_PARAMS];
     run_param_values(o, impl, pv);
     lab_param_set(impl->params, pv);
+    trial_phase(c, RUN_PH_SETUP);
     int rc = c->kind->begin(c, err, n);
     if (!rc && (rc = d->setup(c, err, n)) != 0 && c->kind->end) c->kind->end(c, NULL);
     if (rc) {
@@ -234,6 +255,7 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
         free(ts);
         free(w);
         free(c);
+        run_beat_free(own);
         return rc;
     }
 
@@ -243,6 +265,7 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     int seed_start = o->start == RUN_START_SEED;
     if (seed_start) runner_open_gate(c);
     unsigned created = 0;
+    if (!seed_start) trial_phase(c, RUN_PH_START);
     rc = c->kind->start(c, &created, err, n);
     if (rc) runner_release(c, created);
     if (!seed_start) {
@@ -255,19 +278,36 @@ int run_trial(const struct run_opts *o, const struct lab_impl *impl, unsigned th
     }
     if (!rc && !o->ops) runner_fixed_time_wait(c);
     c->kind->join(c, created);
+    trial_phase(c, RUN_PH_FINISH);
     for (unsigned i = created; i < threads; i++) w[i].t_end = c->t0; /* never ran */
 
     double cpu1, csw1;
     runner_usage(&cpu1, &csw1);
+    /* the runner's bookkeeping is not the variant's memory (lab_alloc.h) */
+    lab_alloc_pause();
     runner_rates(c, t);
     t->cpu_ns_per_op = t->ops ? (cpu1 - c->cpu0) * 1e9 / (double)t->ops : NAN;
     t->csw_per_op = t->ops ? (csw1 - c->csw0) / (double)t->ops : NAN;
     if (ct && !rc) run_ctr_collect(&plan, ct, threads, t->ops, &t->counters);
+    lab_alloc_resume();
     d->finish(c, t);
+    trial_phase(c, RUN_PH_DONE);
     if (c->kind->end) c->kind->end(c, rc ? NULL : t);
     free(ct);
     free(ts);
     free(w);
     free(c);
+    run_beat_free(own);
     return rc ? rc : 0;
+}
+
+void run_trial_leak_check(struct trial *t, const struct lab_alloc_totals *before)
+{
+    struct lab_alloc_totals after;
+    lab_alloc_totals(&after);
+    char leak[96];
+    if (lab_alloc_leak(before, &after, leak, sizeof leak) && t->verdict != VERDICT_FAIL) {
+        t->verdict = VERDICT_FAIL;
+        snprintf(t->note, sizeof t->note, "%s after destroy()", leak);
+    }
 }

@@ -27,6 +27,7 @@ struct worker {
     struct fib *fib;        /* fibers runner */
     struct ctr_thread *ctr; /* this thread's counters, or NULL when off */
     uint32_t epoch_seen;    /* fibers: the preemption tick it last ran in */
+    _Atomic uint64_t *beat; /* its progress line for the watchdog (trial_beat) */
 };
 
 struct runner_kind; /* threads or fibers (runner.c, runner_fibers.c) */
@@ -51,6 +52,7 @@ struct trial_ctx {
     int preempt;  /* fibers: workers yield at preemption points once a tick passed */
     LAB_ALIGNED _Atomic uint32_t epoch; /* the preemption tick (every 10 ms) */
     int carriers_exited;
+    struct run_beat *beat; /* progress the watchdog samples (run.h) */
 };
 
 /* The variant's per-thread hooks (impls/lab.h) for the driver's own calls
@@ -88,6 +90,21 @@ static inline int trial_should_stop(struct trial_ctx *c, struct worker *w, unsig
     return 0;
 }
 
+/* Progress for the watchdog (run.h, struct run_beat), which tells a stuck
+   trial (nothing moves) from a slow one. A worker publishes its ops done so
+   far every few ops (a relaxed store to a line of its own, which the
+   watchdog reads a few times a second); a driver names the phase it enters
+   (close, check, destroy) and ticks during long untimed work. */
+static inline void trial_beat(struct worker *w, uint64_t done)
+{
+    atomic_store_explicit(w->beat, done, memory_order_relaxed);
+}
+static inline void trial_phase(struct trial_ctx *c, enum run_phase p)
+{
+    run_beat_phase(c->beat, p);
+}
+static inline void trial_tick(struct trial_ctx *c) { run_beat_tick(c->beat); }
+
 /* Fibers cannot be interrupted; Go preempts a goroutine that has run for
    10 ms (sysmon). So under fibers the drivers' loops offer a preemption
    point every STOP_CHECK ops, and a worker yields there when the 10 ms tick
@@ -106,8 +123,14 @@ static inline void trial_preempt_point(struct trial_ctx *c, struct worker *w)
    (a preemption point under fibers between chunks). */
 static inline uint64_t trial_chunk(struct trial_ctx *c, struct worker *w, uint64_t i)
 {
+    trial_beat(w, i);
     if (c->preempt) trial_preempt_point(c, w);
     return w->quota - i > STOP_CHECK ? i + STOP_CHECK : w->quota;
 }
+struct lab_alloc_totals;
+/* After a variant's destroy(): fails t ("leaked N bytes in M blocks after
+   destroy()") when memory allocated since before (taken just before its
+   create()) is still held, unless t failed already. */
+void run_trial_leak_check(struct trial *t, const struct lab_alloc_totals *before);
 
 #endif

@@ -1,5 +1,9 @@
-/* Batcher conformance: the contract in impls/lab.h, checked for one
- * implementation at a time. */
+/* Batcher conformance: the contract in impls/lab_batcher.h, checked for one
+ * implementation at a time: every item delivered exactly once (lost,
+ * duplicated and foreign items told apart), from a few items to millions,
+ * the sink never called concurrently, close() delivering the tail, the
+ * timeout, back-pressure, invalid configurations refused, and no memory
+ * left allocated after destroy(). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -23,6 +27,7 @@ struct tsink {
     uint64_t dups, bogus, batches, oversize;
     size_t batch;
     unsigned sleep_us;      /* slow consumer */
+    int track;              /* count add() calls (a shared atomic: back-pressure only) */
     _Atomic uint64_t added; /* add() calls that returned */
     uint64_t max_outstanding;
     _Atomic int hold; /* while set, deliver() waits: a blocked consumer */
@@ -32,8 +37,10 @@ static void tsink_deliver(void *arg, const uint64_t *items, size_t n)
 {
     struct tsink *s = arg;
     if (atomic_exchange(&s->inside, 1)) s->overlapped = 1;
+    conf_tick();
     uint64_t added = atomic_load(&s->added), done = atomic_load(&s->delivered);
-    if (added >= done && added - done > s->max_outstanding) s->max_outstanding = added - done;
+    if (s->track && added >= done && added - done > s->max_outstanding)
+        s->max_outstanding = added - done;
     s->batches++;
     if (n == 0 || n > s->batch) s->oversize++;
     for (size_t i = 0; i < n; i++) {
@@ -57,7 +64,8 @@ struct bh {
     void *self;
     struct tsink sink;
     unsigned producers;
-    _Atomic unsigned entered; /* producers that have started adding */
+    _Atomic unsigned entered;     /* producers that have started adding */
+    struct lab_alloc_totals mark; /* before create() */
 };
 
 static int bh_setup(struct bh *h, const char *name, struct lab_batcher_cfg cfg, unsigned producers,
@@ -69,10 +77,12 @@ static int bh_setup(struct bh *h, const char *name, struct lab_batcher_cfg cfg, 
     h->producers = producers;
     h->sink.per_thread = per_thread;
     h->sink.nitems = per_thread * producers;
-    h->sink.seen = calloc(h->sink.nitems ? h->sink.nitems : 1, 1);
+    h->sink.seen = conf_calloc(h->sink.nitems, 1);
+    CHECK(h->sink.seen, "out of memory for %llu items", (unsigned long long)h->sink.nitems);
     h->sink.batch = cfg.batch_size;
     cfg.nthreads = producers;
     struct lab_sink sink = { tsink_deliver, &h->sink };
+    conf_mark(&h->mark);
     int rc = h->b->create(&cfg, &sink, &h->self);
     CHECK(rc == 0, "create failed: %s", strerror(-rc));
     return 0;
@@ -97,7 +107,8 @@ static void *producer(void *arg)
             p->err = rc;
             break;
         }
-        atomic_fetch_add(&p->h->sink.added, 1);
+        if (p->h->sink.track) atomic_fetch_add(&p->h->sink.added, 1);
+        if (k % 256 == 0) conf_tick();
     }
     int rc = b->flush(p->h->self, p->tstate);
     if (rc && !p->err) p->err = rc;
@@ -156,13 +167,14 @@ static int check_exactly_once(struct bh *h, char *msg, size_t len)
 {
     struct tsink *s = &h->sink;
     CHECK(!s->overlapped, "the sink was called concurrently with itself");
-    CHECK(!s->bogus, "%llu delivered items were never added", (unsigned long long)s->bogus);
-    CHECK(!s->dups, "%llu items delivered twice", (unsigned long long)s->dups);
+    CHECK(!s->bogus, "foreign: %llu delivered items were never added",
+          (unsigned long long)s->bogus);
+    CHECK(!s->dups, "duplicated: %llu items delivered twice", (unsigned long long)s->dups);
     CHECK(!s->oversize, "%llu batches empty or larger than the batch size",
           (unsigned long long)s->oversize);
     uint64_t missing = 0;
     for (uint64_t i = 0; i < s->nitems; i++) missing += !s->seen[i];
-    CHECK(!missing, "%llu of %llu items never delivered", (unsigned long long)missing,
+    CHECK(!missing, "lost: %llu of %llu items never delivered", (unsigned long long)missing,
           (unsigned long long)s->nitems);
     return 0;
 }
@@ -170,7 +182,18 @@ static int check_exactly_once(struct bh *h, char *msg, size_t len)
 static void bh_free(struct bh *h)
 {
     if (h->self) h->b->destroy(h->self);
-    free(h->sink.seen);
+    conf_free(h->sink.seen);
+}
+
+/* The end of a check that passed so far: destroy(), then nothing the
+   variant allocated may be left. */
+static int bh_done(struct bh *h, char *msg, size_t len)
+{
+    h->b->destroy(h->self);
+    h->self = NULL;
+    int rc = conf_no_leak(&h->mark, msg, len);
+    bh_free(h);
+    return rc;
 }
 
 static const struct lab_batcher_cfg base_cfg = {
@@ -213,8 +236,28 @@ static int exactly_once(const char *impl, unsigned n, char *msg, size_t len)
     } else {
         TRY(close_and_check(&h, msg, len));
     }
-    bh_free(&h);
-    return 0;
+    return bh_done(&h, msg, len);
+}
+
+/* Millions of items (a loss of one in 100,000 shows): the same check. */
+#if defined(__SANITIZE_THREAD__)
+#define MANY_ITEMS 1000000u /* TSan runs this 5 to 15 times slower */
+#else
+#define MANY_ITEMS 2000000u
+#endif
+
+static int exactly_once_many(const char *impl, unsigned n, char *msg, size_t len)
+{
+    struct bh h;
+    /* the run's default batch and queue: this check is about volume (tiny
+       batches and queues are exactly_once_tiny_batches') */
+    struct lab_batcher_cfg cfg = base_cfg;
+    cfg.batch_size = 100;
+    cfg.queue_size = 10000;
+    TRY(bh_setup(&h, impl, cfg, n, MANY_ITEMS / n, msg, len));
+    TRY(run_producers(&h, msg, len));
+    TRY(close_and_check(&h, msg, len));
+    return bh_done(&h, msg, len);
 }
 
 /* Batches of one item and two buffers: every add swaps or recycles a buffer,
@@ -228,8 +271,7 @@ static int exactly_once_tiny_batches(const char *impl, unsigned n, char *msg, si
     TRY(bh_setup(&h, impl, cfg, n, n >= 64 ? 100 : 2000, msg, len));
     TRY(run_producers(&h, msg, len));
     TRY(close_and_check(&h, msg, len));
-    bh_free(&h);
-    return 0;
+    return bh_done(&h, msg, len);
 }
 
 static int close_delivers_tail(const char *impl, unsigned n, char *msg, size_t len)
@@ -240,8 +282,7 @@ static int close_delivers_tail(const char *impl, unsigned n, char *msg, size_t l
     TRY(bh_setup(&h, impl, cfg, n, 3 * cfg.batch_size + 7, msg, len));
     TRY(run_producers(&h, msg, len));
     TRY(close_and_check(&h, msg, len));
-    bh_free(&h);
-    return 0;
+    return bh_done(&h, msg, len);
 }
 
 static int timeout_flushes_partial(const char *impl, unsigned n, char *msg, size_t len)
@@ -254,7 +295,8 @@ static int timeout_flushes_partial(const char *impl, unsigned n, char *msg, size
     TRY(bh_setup(&h, impl, cfg, n, 5, msg, len));
     TRY(run_producers(&h, msg, len));
     /* generous: the timeout is 10 ms, we wait up to 10 s */
-    for (int i = 0; i < 1000 && atomic_load(&h.sink.delivered) < 5ull * n; i++) usleep(10000);
+    for (int i = 0; i < 1000 && atomic_load(&h.sink.delivered) < 5ull * n; i++, conf_tick())
+        usleep(10000);
     uint64_t got = atomic_load(&h.sink.delivered);
     if (got != 5ull * n) {
         snprintf(msg, len, "the timeout flushed %llu of %u items in 10 s", (unsigned long long)got,
@@ -263,8 +305,7 @@ static int timeout_flushes_partial(const char *impl, unsigned n, char *msg, size
         return -1;
     }
     TRY(close_and_check(&h, msg, len));
-    bh_free(&h);
-    return 0;
+    return bh_done(&h, msg, len);
 }
 
 static int backpressure_bounds_memory(const char *impl, unsigned n, char *msg, size_t len)
@@ -275,6 +316,7 @@ static int backpressure_bounds_memory(const char *impl, unsigned n, char *msg, s
     cfg.queue_size = 40;
     TRY(bh_setup(&h, impl, cfg, n, 300, msg, len));
     h.sink.sleep_us = 1000; /* a slow consumer */
+    h.sink.track = 1;
     TRY(run_producers(&h, msg, len));
     TRY(close_and_check(&h, msg, len));
     uint64_t bound = cfg.queue_size + 2 * cfg.batch_size + n;
@@ -284,8 +326,7 @@ static int backpressure_bounds_memory(const char *impl, unsigned n, char *msg, s
         bh_free(&h);
         return -1;
     }
-    bh_free(&h);
-    return 0;
+    return bh_done(&h, msg, len);
 }
 
 /* ---- back-pressure against a blocked consumer (sink held shut) ---- */
@@ -301,7 +342,10 @@ static const struct lab_batcher_cfg held_cfg = {
 /* Waits up to 10 s until want adds have returned; returns how many did. */
 static uint64_t wait_added(struct bh *h, uint64_t want)
 {
-    for (int i = 0; i < 10000 && atomic_load(&h->sink.added) < want; i++) usleep(1000);
+    for (int i = 0; i < 10000 && atomic_load(&h->sink.added) < want; i++) {
+        usleep(1000);
+        conf_tick(); /* the check itself is alive: it has its own limit */
+    }
     return atomic_load(&h->sink.added);
 }
 
@@ -315,6 +359,7 @@ static int backpressure_holds_queue(const char *impl, unsigned n, char *msg, siz
     struct bh h;
     const uint64_t cap = held_cfg.batch_size + held_cfg.queue_size;
     TRY(bh_setup(&h, impl, held_cfg, 1, cap, msg, len));
+    h.sink.track = 1;
     atomic_store(&h.sink.hold, 1);
     struct prod p;
     pthread_t t;
@@ -375,6 +420,7 @@ static int waiters_cpu(const pthread_t *w, unsigned n, double *cpu, double *spin
     uint64_t t0 = lab_now_ns();
     for (;;) {
         usleep(10000);
+        conf_tick();
         uint64_t el = lab_now_ns() - t0;
         if ((el >= 300000000u && thread_cpu_ms(st) - s0 >= 50) || el >= 20000000000u) break;
     }
@@ -401,6 +447,7 @@ static int backpressure_waiters_sleep(const char *impl, unsigned n, char *msg, s
     struct bh h;
     const uint64_t cap = held_cfg.batch_size + held_cfg.queue_size;
     TRY(bh_setup(&h, impl, held_cfg, n + 1, cap - 1, msg, len));
+    h.sink.track = 1;
     struct prod *p = calloc(n + 1, sizeof *p);
     pthread_t *t = calloc(n + 1, sizeof *t);
     double *cpu = calloc(n, sizeof *cpu), spin_ms = 0;
@@ -428,7 +475,7 @@ static int backpressure_waiters_sleep(const char *impl, unsigned n, char *msg, s
             snprintf(msg, len, "pthread_create failed");
             goto out;
         }
-    for (int i = 0; i < 10000 && atomic_load(&h.entered) < n + 1; i++) usleep(1000);
+    for (int i = 0; i < 10000 && atomic_load(&h.entered) < n + 1; i++, conf_tick()) usleep(1000);
     usleep(50000); /* let them reach their wait */
     if (waiters_cpu(t + 1, n, cpu, &spin_ms) != 0) {
         snprintf(msg, len, "cannot read the threads' CPU clocks");
@@ -481,6 +528,8 @@ static int rejects_invalid_config(const char *impl, unsigned n, char *msg, size_
     const struct lab_batcher *b = (const struct lab_batcher *)run_registry_find("batcher", impl);
     CHECK(b, "batcher/%s is not registered", impl);
     struct lab_sink sink = { noop_deliver, NULL };
+    struct lab_alloc_totals mark;
+    conf_mark(&mark);
     static const struct {
         size_t batch, queue;
     } bad[] = {
@@ -501,11 +550,12 @@ static int rejects_invalid_config(const char *impl, unsigned n, char *msg, size_
     struct lab_sink nodeliver = { NULL, NULL };
     CHECK(b->create(&base_cfg, &nodeliver, &self) == -EINVAL,
           "a sink without deliver was accepted");
-    return 0;
+    return conf_no_leak(&mark, msg, len);
 }
 
 const struct conf_case batcher_cases[] = {
     { "batcher", "exactly_once", exactly_once, 0, 0, { 1, 2, 8, 64, 1000 } },
+    { "batcher", "exactly_once_many", exactly_once_many, 0, LAB_CAP_DISCARDS, { 2, 8, 16 } },
     { "batcher",
       "exactly_once_tiny_batches",
       exactly_once_tiny_batches,

@@ -1,7 +1,8 @@
-/* Conformance checks, written once, with no test-framework dependency:
- * the Criterion suites call them in-process (plain and ASan builds), and
- * the contend-check program runs them one per process for the TSan build
- * (Criterion cannot run under TSan: Snaipe/Criterion#274). */
+/* Conformance checks, written once, with no test-framework dependency.
+ * contend-check runs one per process, under the watchdog (run/isolate.c):
+ * a crash, a sanitizer's report, a leak or a hang fails that check alone,
+ * by name and kind. The Criterion suites (plain and ASan builds) and the
+ * TSan suite run contend-check for every (family, check, variant, count). */
 #ifndef CONTEND_CONFORMANCE_H
 #define CONTEND_CONFORMANCE_H
 
@@ -9,6 +10,7 @@
 #include <stdio.h>
 
 #include "family.h"
+#include "lab_alloc.h"
 #include "results.h"
 
 /* A check: 0 on success, or -1 with a one-line reason in msg. */
@@ -32,6 +34,21 @@ extern const struct conf_case *const conf_tables[];
 
 const struct conf_case *conf_find(const char *family, const char *name);
 int conf_applies(const struct conf_case *c, const struct lab_impl *m);
+
+/* Progress for contend-check's watchdog, which tells a stuck check from a
+   slow one: call every few hundred operations (any thread). conf_beat is
+   the shared progress area (NULL: none). */
+extern struct run_beat *conf_beat;
+void conf_tick(void);
+
+/* Memory. A check marks the allocation counters before create() and checks
+   them after destroy(): whatever the variant allocated in between must be
+   freed ("leaked N bytes in M blocks"). The check's own memory that lives
+   across that window comes from conf_calloc/conf_free (not counted). */
+void conf_mark(struct lab_alloc_totals *t);
+int conf_no_leak(const struct lab_alloc_totals *before, char *msg, size_t len);
+void *conf_calloc(size_t n, size_t size);
+void conf_free(void *p);
 
 #define CHECK(cond, ...)                     \
     do {                                     \

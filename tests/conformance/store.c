@@ -1,7 +1,10 @@
-/* Store conformance: the contract in impls/lab.h, checked for one
+/* Store conformance: the contract in impls/lab_store.h, checked for one
  * implementation at a time (every registered store). Records carry a
  * self-check (name and status derived from id and version), so a torn copy
- * is detected wherever one is read. */
+ * is detected wherever one is read; read_write_race runs the store driver's
+ * check pass (harness/families/store_check.h: readers and writers on the
+ * same records, torn records and lost updates by name); and no check may
+ * leave memory the variant allocated after destroy(). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,10 +14,12 @@
 #include "conformance.h"
 #include "lab_store.h"
 #include "lab_util.h"
+#include "store_check.h"
 
 struct sh {
     const struct lab_store *s;
     void *self;
+    struct lab_alloc_totals mark; /* before create() */
 };
 
 static int sh_open(struct sh *h, const char *name, size_t hint, unsigned nthreads, char *msg,
@@ -23,9 +28,18 @@ static int sh_open(struct sh *h, const char *name, size_t hint, unsigned nthread
     h->s = (const struct lab_store *)run_registry_find("store", name);
     CHECK(h->s, "store/%s is not registered", name);
     struct lab_store_cfg cfg = { .capacity_hint = hint, .nthreads = nthreads };
+    conf_mark(&h->mark);
     int rc = h->s->create(&cfg, &h->self);
     CHECK(rc == 0, "create failed: %s", strerror(-rc));
     return 0;
+}
+
+/* destroy(), then nothing the variant allocated may be left: rc, or -1
+   with the leak in msg when rc was 0. */
+static int sh_close(struct sh *h, int rc, char *msg, size_t len)
+{
+    h->s->destroy(h->self);
+    return rc ? rc : conf_no_leak(&h->mark, msg, len);
 }
 
 static void *tstate_new(const struct sh *h)
@@ -73,9 +87,9 @@ static int check_single(const char *impl, unsigned n, char *msg, size_t len)
 {
     struct sh h;
     if (sh_open(&h, impl, 16, 1, msg, len)) return -1; /* small hint: maps must grow */
-    void *ts = tstate_new(&h);
+    void *ts = h.s->base.thread_state ? conf_calloc(1, h.s->base.thread_state) : NULL;
     const unsigned K = 3000;
-    uint64_t *ids = calloc(K, sizeof *ids);
+    uint64_t *ids = conf_calloc(K, sizeof *ids);
     int ok = -1;
     struct lab_task t, out;
     memset(msg, 0, len);
@@ -172,9 +186,9 @@ static int check_single(const char *impl, unsigned n, char *msg, size_t len)
     }
     ok = 0;
 out:
-    h.s->destroy(h.self);
-    free(ids);
-    free(ts);
+    ok = sh_close(&h, ok, msg, len);
+    conf_free(ids);
+    conf_free(ts);
     return ok;
 }
 
@@ -203,6 +217,7 @@ static void *cworker(void *arg)
     switch (c->job) {
     case J_INSERT:
         for (unsigned i = 0; i < c->per && !c->err[0]; i++) {
+            if (i % 64 == 0) conf_tick();
             t = mk((uint64_t)c->idx * c->per + i, 0);
             int rc = s->insert(self, ts, &t, &mine[i]);
             if (rc) snprintf(c->err, sizeof c->err, "insert: %s", strerror(-rc));
@@ -211,6 +226,7 @@ static void *cworker(void *arg)
     case J_UPDATE:
         for (unsigned r = 1; r <= c->rounds && !c->err[0]; r++)
             for (unsigned i = 0; i < c->per && !c->err[0]; i++) {
+                if (i % 64 == 0) conf_tick();
                 t = mk((uint64_t)c->idx * c->per + i, r);
                 int rc = s->update(self, ts, mine[i], &t);
                 if (rc) {
@@ -218,25 +234,30 @@ static void *cworker(void *arg)
                     break;
                 }
                 rc = s->get(self, ts, mine[i], &out);
-                if (rc || out.version != r || !intact(&out, NULL))
+                if (rc || !intact(&out, NULL))
+                    snprintf(c->err, sizeof c->err, "torn record or error (rc %d) on read-back",
+                             rc);
+                else if (out.version != r)
                     snprintf(c->err, sizeof c->err,
-                             "read-back after update: rc %d version %u want %u", rc, out.version,
-                             r);
+                             "lost update: update to version %u returned 0, read-back gave %u", r,
+                             out.version);
             }
         break;
     case J_GET_RACE: /* reads the whole key space while others remove it */
         for (unsigned r = 0; r < c->rounds && !c->err[0]; r++)
             for (size_t i = 0; i < (size_t)c->per * c->nthreads && !c->err[0]; i++) {
+                if (i % 64 == 0) conf_tick();
                 int rc = s->get(self, ts, c->ids[i], &out);
                 if (rc == -ENOENT) continue;
                 if (rc || out.id != c->ids[i] || !intact(&out, NULL))
                     snprintf(c->err, sizeof c->err,
-                             "get during remove: rc %d, torn or wrong record", rc);
+                             "torn or wrong record from get() during remove (rc %d)", rc);
             }
         break;
     case J_REMOVE_RACE:
         for (unsigned i = 0; i < c->per * c->nthreads && !c->err[0]; i++) {
             if (i % c->nthreads != c->idx) continue;
+            if (i % 64 == 0) conf_tick();
             int rc = s->remove(self, ts, c->ids[i]);
             if (rc) snprintf(c->err, sizeof c->err, "remove of a live id: %s", strerror(-rc));
         }
@@ -327,11 +348,11 @@ static int check_insert_unique(const char *impl, unsigned n, char *msg, size_t l
 {
     struct sh h;
     if (sh_open(&h, impl, 64, n, msg, len)) return -1;
-    uint64_t *ids = calloc((size_t)n * PER, sizeof *ids);
+    uint64_t *ids = conf_calloc((size_t)n * PER, sizeof *ids);
     int rc = ids ? crun(&h, n, J_INSERT, J_INSERT, ids, PER, 0, msg, len) : -1;
     if (!rc) rc = scan_exact(&h, ids, (size_t)n * PER, msg, len);
-    h.s->destroy(h.self);
-    free(ids);
+    rc = sh_close(&h, rc, msg, len);
+    conf_free(ids);
     return rc;
 }
 
@@ -361,7 +382,7 @@ static int check_update_no_loss(const char *impl, unsigned n, char *msg, size_t 
     struct sh h;
     if (sh_open(&h, impl, (size_t)n * PER, n, msg, len)) return -1;
     size_t count = (size_t)n * PER;
-    uint64_t *ids = calloc(count, sizeof *ids);
+    uint64_t *ids = conf_calloc(count, sizeof *ids);
     const unsigned rounds = 3;
     int rc = ids ? prefill(&h, ids, count, msg, len) : -1;
     if (!rc) rc = crun(&h, n, J_UPDATE, J_UPDATE, ids, PER, rounds, msg, len);
@@ -376,8 +397,8 @@ static int check_update_no_loss(const char *impl, unsigned n, char *msg, size_t 
             rc = -1;
         }
     }
-    h.s->destroy(h.self);
-    free(ids);
+    rc = sh_close(&h, rc, msg, len);
+    conf_free(ids);
     return rc;
 }
 
@@ -386,7 +407,7 @@ static int check_scan_live_set(const char *impl, unsigned n, char *msg, size_t l
     struct sh h;
     if (sh_open(&h, impl, 100, 1, msg, len)) return -1;
     size_t count = 4000, live = 0;
-    uint64_t *ids = calloc(count, sizeof *ids);
+    uint64_t *ids = conf_calloc(count, sizeof *ids);
     int rc = ids ? prefill(&h, ids, count, msg, len) : -1;
     for (size_t i = 0; !rc && i < count; i++) {
         if (lab_mix64(i + 17) % 3 == 0) {
@@ -400,8 +421,8 @@ static int check_scan_live_set(const char *impl, unsigned n, char *msg, size_t l
         }
     }
     if (!rc) rc = scan_exact(&h, ids, live, msg, len);
-    h.s->destroy(h.self);
-    free(ids);
+    rc = sh_close(&h, rc, msg, len);
+    conf_free(ids);
     return rc;
 }
 
@@ -410,7 +431,7 @@ static int check_remove_get_race(const char *impl, unsigned n, char *msg, size_t
     struct sh h;
     if (sh_open(&h, impl, (size_t)n * PER, n, msg, len)) return -1;
     size_t count = (size_t)n * PER;
-    uint64_t *ids = calloc(count, sizeof *ids);
+    uint64_t *ids = conf_calloc(count, sizeof *ids);
     int rc = ids ? prefill(&h, ids, count, msg, len) : -1;
     /* even threads read everything twice; odd threads remove every id i
        with i % n == their index (so with n even, half the ids go) */
@@ -426,9 +447,28 @@ static int check_remove_get_race(const char *impl, unsigned n, char *msg, size_t
             rc = -1;
         }
     }
-    h.s->destroy(h.self);
-    free(ids);
+    rc = sh_close(&h, rc, msg, len);
+    conf_free(ids);
     return rc;
+}
+
+static void rw_tick(void *arg)
+{
+    (void)arg;
+    conf_tick();
+}
+
+/* Readers and writers on the same records at once: the store driver's check
+   pass, raced longer than in a run (torn records, lost updates). */
+static int check_read_write_race(const char *impl, unsigned n, char *msg, size_t len)
+{
+    struct sh h;
+    if (sh_open(&h, impl, 64, n, msg, len)) return -1;
+    struct fam_store_check c = {
+        .s = h.s, .self = h.self, .threads = n, .overlaps = 5000, .max_ms = 2000, .tick = rw_tick
+    };
+    int rc = fam_store_check_pass(&c, msg, len);
+    return sh_close(&h, rc, msg, len);
 }
 
 const struct conf_case store_cases[] = {
@@ -437,5 +477,6 @@ const struct conf_case store_cases[] = {
     { "store", "update_no_loss", check_update_no_loss, 0, 0, { 2, 4 } },
     { "store", "scan_live_set", check_scan_live_set, 0, 0, { 1 } },
     { "store", "remove_get_race", check_remove_get_race, 0, 0, { 2, 4 } },
+    { "store", "read_write_race", check_read_write_race, 0, 0, { 2, 8 } },
     { 0 }
 };

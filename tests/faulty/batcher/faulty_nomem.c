@@ -35,10 +35,10 @@ static int n_close(void *self)
 
 static void n_destroy(void *self) { (void)self; }
 
-const struct lab_batcher lab_batcher_nomem = {
+const struct lab_batcher lab_batcher_faulty_nomem = {
     .base = { .abi = LAB_ABI_VERSION,
               .family = "batcher",
-              .name = "nomem",
+              .name = "faulty_nomem",
               .summary = "TEST ONLY: create() fails with ENOMEM",
               .origin = "test:faulty" },
     .create = n_create,

@@ -51,10 +51,10 @@ static int racy_close(void *self, uint64_t *total)
 
 static void racy_destroy(void *self) { free(self); }
 
-const struct lab_counter lab_counter_racy = {
+const struct lab_counter lab_counter_faulty_racy = {
     .base = { .abi = LAB_ABI_VERSION,
               .family = "counter",
-              .name = "racy",
+              .name = "faulty_racy",
               .summary = "TEST ONLY: count++ without a lock",
               .origin = "test:faulty" },
     .create = racy_create,

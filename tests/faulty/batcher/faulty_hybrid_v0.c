@@ -146,11 +146,11 @@ static void v0_destroy(void *self)
     free(b);
 }
 
-const struct lab_batcher lab_batcher_hybrid_v0 = {
+const struct lab_batcher lab_batcher_faulty_hybrid_v0 = {
     .base = {
         .abi = LAB_ABI_VERSION,
         .family = "batcher",
-        .name = "hybrid_v0",
+        .name = "faulty_hybrid_v0",
         .summary = "TEST ONLY: the first hybrid port, pulls a buffer holding the spin lock",
         .origin = "test:faulty",
         .caps = LAB_CAP_TIMEOUT | LAB_CAP_BACKPRESSURE | LAB_CAP_OWN_THREADS,

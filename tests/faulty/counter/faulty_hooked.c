@@ -89,11 +89,11 @@ static const struct lab_param hooked_params[] = {
     { NULL, NULL, 0, 0, 0, 0 },
 };
 
-const struct lab_counter lab_counter_hooked = {
+const struct lab_counter lab_counter_faulty_hooked = {
     .base = {
         .abi = LAB_ABI_VERSION,
         .family = "counter",
-        .name = "hooked",
+        .name = "faulty_hooked",
         .summary = "test-only: fails unless thread_init, worker_init and params arrive as promised",
         .origin = "test",
         .thread_state = sizeof(struct hooked_worker),
