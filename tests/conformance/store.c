@@ -25,7 +25,17 @@ static int sh_open(struct sh *h, const char *name, size_t hint, unsigned nthread
     struct lab_store_cfg cfg = { .capacity_hint = hint, .nthreads = nthreads };
     int rc = h->s->create(&cfg, &h->self);
     CHECK(rc == 0, "create failed: %s", strerror(-rc));
+    /* this thread's calls, as the harness's own (impls/lab.h's hooks) */
+    rc = h->s->base.thread_init ? h->s->base.thread_init(h->self) : 0;
+    if (rc) h->s->destroy(h->self);
+    CHECK(rc == 0, "thread_init failed: %s", strerror(-rc));
     return 0;
+}
+
+static void sh_close(struct sh *h)
+{
+    if (h->s->base.thread_exit) h->s->base.thread_exit(h->self);
+    h->s->destroy(h->self);
 }
 
 static void *tstate_new(const struct sh *h)
@@ -172,7 +182,7 @@ static int check_single(const char *impl, unsigned n, char *msg, size_t len)
     }
     ok = 0;
 out:
-    h.s->destroy(h.self);
+    sh_close(&h);
     free(ids);
     free(ts);
     return ok;
@@ -200,6 +210,12 @@ static void *cworker(void *arg)
     void *self = c->h->self, *ts = tstate_new(c->h);
     uint64_t *mine = c->ids + (size_t)c->idx * c->per;
     struct lab_task t, out;
+    int rc0 = s->base.thread_init ? s->base.thread_init(self) : 0;
+    if (rc0) {
+        snprintf(c->err, sizeof c->err, "thread_init: %s", strerror(-rc0));
+        free(ts);
+        return NULL;
+    }
     switch (c->job) {
     case J_INSERT:
         for (unsigned i = 0; i < c->per && !c->err[0]; i++) {
@@ -242,6 +258,7 @@ static void *cworker(void *arg)
         }
         break;
     }
+    if (s->base.thread_exit) s->base.thread_exit(self);
     free(ts);
     return NULL;
 }
@@ -330,7 +347,7 @@ static int check_insert_unique(const char *impl, unsigned n, char *msg, size_t l
     uint64_t *ids = calloc((size_t)n * PER, sizeof *ids);
     int rc = ids ? crun(&h, n, J_INSERT, J_INSERT, ids, PER, 0, msg, len) : -1;
     if (!rc) rc = scan_exact(&h, ids, (size_t)n * PER, msg, len);
-    h.s->destroy(h.self);
+    sh_close(&h);
     free(ids);
     return rc;
 }
@@ -376,7 +393,7 @@ static int check_update_no_loss(const char *impl, unsigned n, char *msg, size_t 
             rc = -1;
         }
     }
-    h.s->destroy(h.self);
+    sh_close(&h);
     free(ids);
     return rc;
 }
@@ -400,7 +417,7 @@ static int check_scan_live_set(const char *impl, unsigned n, char *msg, size_t l
         }
     }
     if (!rc) rc = scan_exact(&h, ids, live, msg, len);
-    h.s->destroy(h.self);
+    sh_close(&h);
     free(ids);
     return rc;
 }
@@ -426,7 +443,7 @@ static int check_remove_get_race(const char *impl, unsigned n, char *msg, size_t
             rc = -1;
         }
     }
-    h.s->destroy(h.self);
+    sh_close(&h);
     free(ids);
     return rc;
 }
