@@ -13,8 +13,9 @@ struct node {
     _Atomic unsigned *freed;
 };
 
-static void node_free(struct lab_ebr_node *p)
+static void node_free(struct lab_ebr_node *p, struct lab_ebr_thread *t)
 {
+    (void)t;
     struct node *x = (struct node *)p;
     atomic_fetch_add(x->freed, 1);
     free(x);
@@ -55,7 +56,7 @@ Test(ebr, a_reader_inside_holds_back_what_is_retired_after_it_entered)
 {
     struct lab_ebr d;
     _Atomic unsigned early = 0, late = 0;
-    lab_ebr_init(&d);
+    lab_ebr_init(&d, sizeof(struct lab_ebr_thread));
     cr_assert_eq(lab_ebr_thread_init(&d), 0);
     struct reader r = { .d = &d };
     pthread_t th;
@@ -72,7 +73,7 @@ Test(ebr, a_reader_inside_holds_back_what_is_retired_after_it_entered)
                  atomic_load(&early));
     cr_expect_eq(lab_ebr_backlog(&d), 4000 - atomic_load(&late));
     lab_ebr_thread_exit(&d);
-    lab_ebr_fini(&d);
+    lab_ebr_fini(&d, NULL);
     cr_expect_eq(atomic_load(&late), 4000, "fini left %u unfreed", 4000 - atomic_load(&late));
 }
 
@@ -80,7 +81,7 @@ Test(ebr, a_slot_left_behind_is_taken_over_with_its_garbage)
 {
     struct lab_ebr d;
     _Atomic unsigned freed = 0;
-    lab_ebr_init(&d);
+    lab_ebr_init(&d, sizeof(struct lab_ebr_thread));
     cr_assert_eq(lab_ebr_thread_init(&d), 0);
     struct lab_ebr_thread *first = lab_ebr_self(&d);
     retire_n(&d, 10, &freed); /* fewer than an advance needs: all pending */
@@ -90,7 +91,7 @@ Test(ebr, a_slot_left_behind_is_taken_over_with_its_garbage)
     cr_expect_eq(lab_ebr_self(&d), first, "a released slot is not reused");
     cr_expect_eq(lab_ebr_backlog(&d), 10);
     lab_ebr_thread_exit(&d);
-    lab_ebr_fini(&d);
+    lab_ebr_fini(&d, NULL);
     cr_expect_eq(atomic_load(&freed), 10);
 }
 

@@ -1,30 +1,41 @@
 #include "ebr.h"
 
-void lab_ebr_init(struct lab_ebr *d)
+void lab_ebr_init(struct lab_ebr *d, size_t size)
 {
     atomic_init(&d->epoch, 1);
-    lab_tslots_init(&d->threads, sizeof(struct lab_ebr_thread));
+    lab_tslots_init(&d->threads,
+                    size < sizeof(struct lab_ebr_thread) ? sizeof(struct lab_ebr_thread) : size);
 }
 
-static uint64_t ebr_free_bag(struct lab_ebr_bag *b)
+static uint64_t ebr_free_bag(struct lab_ebr_thread *t, struct lab_ebr_bag *b)
 {
     uint64_t n = b->n;
     for (struct lab_ebr_node *p = b->head, *next; p; p = next) {
         next = p->next;
-        p->free(p);
+        p->free(p, t);
     }
     b->head = NULL;
     b->n = 0;
     return n;
 }
 
-static void ebr_fin(struct lab_tslot *s)
+struct ebr_fin_arg {
+    void (*fin)(struct lab_ebr_thread *);
+};
+
+static void ebr_fin(struct lab_tslot *s, void *arg)
 {
     struct lab_ebr_thread *t = (struct lab_ebr_thread *)s;
-    for (int i = 0; i < 3; i++) ebr_free_bag(&t->bag[i]);
+    const struct ebr_fin_arg *a = arg;
+    for (int i = 0; i < 3; i++) ebr_free_bag(t, &t->bag[i]);
+    if (a->fin) a->fin(t);
 }
 
-void lab_ebr_fini(struct lab_ebr *d) { lab_tslots_fini(&d->threads, ebr_fin); }
+void lab_ebr_fini(struct lab_ebr *d, void (*fin)(struct lab_ebr_thread *))
+{
+    struct ebr_fin_arg a = { fin };
+    lab_tslots_fini(&d->threads, ebr_fin, &a);
+}
 
 int lab_ebr_thread_init(struct lab_ebr *d)
 {
@@ -66,7 +77,7 @@ void lab_ebr_retire(struct lab_ebr *d, struct lab_ebr_thread *t, struct lab_ebr_
     uint64_t tag = atomic_load_explicit(&d->epoch, memory_order_seq_cst);
     struct lab_ebr_bag *b = &t->bag[tag % 3];
     uint64_t freed = 0;
-    if (b->head && b->epoch != tag) freed += ebr_free_bag(b); /* tagged tag-3 or older */
+    if (b->head && b->epoch != tag) freed += ebr_free_bag(t, b); /* tagged tag-3 or older */
     b->epoch = tag;
     n->next = b->head;
     b->head = n;
@@ -77,7 +88,7 @@ void lab_ebr_retire(struct lab_ebr *d, struct lab_ebr_thread *t, struct lab_ebr_
         t->since_advance = 0;
         uint64_t g = ebr_try_advance(d);
         for (int i = 0; i < 3; i++)
-            if (t->bag[i].head && t->bag[i].epoch + 2 <= g) freed += ebr_free_bag(&t->bag[i]);
+            if (t->bag[i].head && t->bag[i].epoch + 2 <= g) freed += ebr_free_bag(t, &t->bag[i]);
     }
     ebr_count_freed(t, freed);
 }

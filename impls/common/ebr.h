@@ -34,10 +34,14 @@
 
 #define LAB_EBR_ADVANCE_EVERY 64
 
-/* Embedded in every retired object. */
+struct lab_ebr_thread;
+
+/* Embedded in every retired object. free runs on the thread whose record
+   t held it (its retirer, or whoever took the record over): it may free
+   the object or keep it for reuse in t (a per-thread pool). */
 struct lab_ebr_node {
     struct lab_ebr_node *next;
-    void (*free)(struct lab_ebr_node *);
+    void (*free)(struct lab_ebr_node *, struct lab_ebr_thread *t);
 };
 
 struct lab_ebr_bag {
@@ -58,9 +62,12 @@ struct lab_ebr {
     LAB_ALIGNED struct lab_tslots threads;
 };
 
-void lab_ebr_init(struct lab_ebr *d);
-/* Frees everything still retired; no thread may be inside or registered. */
-void lab_ebr_fini(struct lab_ebr *d);
+/* size: bytes of a thread's record, >= sizeof(struct lab_ebr_thread) (a
+   variant's struct that begins with one). */
+void lab_ebr_init(struct lab_ebr *d, size_t size);
+/* Frees everything still retired, then calls fin (if any) on each thread's
+   record; no thread may be inside or registered. */
+void lab_ebr_fini(struct lab_ebr *d, void (*fin)(struct lab_ebr_thread *));
 int lab_ebr_thread_init(struct lab_ebr *d); /* 0 or -ENOMEM */
 void lab_ebr_thread_exit(struct lab_ebr *d);
 /* The caller's record (registered by lab_ebr_thread_init), or NULL. */

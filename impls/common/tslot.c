@@ -13,12 +13,12 @@ void lab_tslots_init(struct lab_tslots *s, size_t size)
     s->size = size < sizeof(struct lab_tslot) ? sizeof(struct lab_tslot) : size;
 }
 
-void lab_tslots_fini(struct lab_tslots *s, void (*fin)(struct lab_tslot *))
+void lab_tslots_fini(struct lab_tslots *s, void (*fin)(struct lab_tslot *, void *), void *arg)
 {
     struct lab_tslot *p = atomic_load_explicit(&s->head, memory_order_acquire);
     while (p) {
         struct lab_tslot *next = p->next;
-        if (fin) fin(p);
+        if (fin) fin(p, arg);
         free(p);
         p = next;
     }

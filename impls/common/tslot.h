@@ -36,8 +36,9 @@ struct lab_tslots {
 };
 
 void lab_tslots_init(struct lab_tslots *s, size_t size);
-/* Calls fin on every slot (no thread may hold one), then frees them. */
-void lab_tslots_fini(struct lab_tslots *s, void (*fin)(struct lab_tslot *));
+/* Calls fin(slot, arg) on every slot (no thread may hold one), then frees
+   them. */
+void lab_tslots_fini(struct lab_tslots *s, void (*fin)(struct lab_tslot *, void *), void *arg);
 /* thread_init: the calling thread's slot (*fresh = 1: new and zeroed).
    Nested calls on one thread return the same slot. 0 or -ENOMEM. */
 int lab_tslot_claim(struct lab_tslots *s, struct lab_tslot **slot, int *fresh);

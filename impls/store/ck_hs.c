@@ -123,12 +123,16 @@ static void ckhs_free_rec(ck_epoch_entry_t *e)
     lab_free((char *)e - offsetof(struct ckhs_rec, entry));
 }
 
-static void ckhs_fin(struct lab_tslot *s) { ck_epoch_reclaim(&((struct ckhs_thread *)s)->rec); }
+static void ckhs_fin(struct lab_tslot *s, void *arg)
+{
+    (void)arg;
+    ck_epoch_reclaim(&((struct ckhs_thread *)s)->rec);
+}
 
 static void ckhs_destroy(void *self)
 {
     struct ckhs_store *s = self;
-    lab_tslots_fini(&s->threads, ckhs_fin); /* no reader is left: free what is pending */
+    lab_tslots_fini(&s->threads, ckhs_fin, NULL); /* no reader is left: free what is pending */
     for (unsigned i = 0; s->shards && i < s->nshards; i++) {
         ck_hs_iterator_t it = CK_HS_ITERATOR_INITIALIZER;
         void *obj;

@@ -151,7 +151,7 @@ static void lfht_destroy(void *self)
             lab_sleep_until(lab_now_ns() + 100000);
         cds_lfht_destroy(s->ht, NULL);
     }
-    lab_tslots_fini(&s->threads, NULL);
+    lab_tslots_fini(&s->threads, NULL, NULL);
     free(s);
 }
 
