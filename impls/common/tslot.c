@@ -10,6 +10,7 @@ static _Thread_local struct lab_tslot *tslot_mine, *tslot_last;
 void lab_tslots_init(struct lab_tslots *s, size_t size)
 {
     atomic_init(&s->head, NULL);
+    atomic_init(&s->nfree, 0);
     s->size = size < sizeof(struct lab_tslot) ? sizeof(struct lab_tslot) : size;
 }
 
@@ -34,6 +35,22 @@ struct lab_tslot *lab_tslot_self(const struct lab_tslots *s)
     return p;
 }
 
+/* A slot some thread released, or NULL. */
+static struct lab_tslot *tslot_take_free(struct lab_tslots *s)
+{
+    LAB_TSLOTS_EACH(s, q)
+    {
+        int free_ = 0;
+        if (!atomic_load_explicit(&q->claimed, memory_order_relaxed)
+            && atomic_compare_exchange_strong_explicit(&q->claimed, &free_, 1, memory_order_acquire,
+                                                       memory_order_relaxed)) {
+            atomic_fetch_sub_explicit(&s->nfree, 1, memory_order_relaxed);
+            return q;
+        }
+    }
+    return NULL;
+}
+
 int lab_tslot_claim(struct lab_tslots *s, struct lab_tslot **slot, int *fresh)
 {
     struct lab_tslot *p = lab_tslot_self(s);
@@ -43,15 +60,7 @@ int lab_tslot_claim(struct lab_tslots *s, struct lab_tslot **slot, int *fresh)
         *slot = p;
         return 0;
     }
-    LAB_TSLOTS_EACH(s, q)
-    {
-        int free_ = 0;
-        if (atomic_compare_exchange_strong_explicit(&q->claimed, &free_, 1, memory_order_acquire,
-                                                    memory_order_relaxed)) {
-            p = q;
-            break;
-        }
-    }
+    if (atomic_load_explicit(&s->nfree, memory_order_relaxed)) p = tslot_take_free(s);
     if (!p) {
         if (!(p = lab_calloc_aligned(s->size))) return -ENOMEM;
         p->owner = s;
@@ -79,5 +88,6 @@ void lab_tslot_release(struct lab_tslots *s)
         }
     p->mine = NULL;
     tslot_last = NULL;
+    atomic_fetch_add_explicit(&s->nfree, 1, memory_order_relaxed);
     atomic_store_explicit(&p->claimed, 0, memory_order_release);
 }

@@ -32,7 +32,8 @@ struct lab_tslot {
 
 struct lab_tslots {
     _Atomic(struct lab_tslot *) head;
-    size_t size; /* bytes of one slot, >= sizeof(struct lab_tslot) */
+    _Atomic unsigned nfree; /* released slots: a claim looks for one only then */
+    size_t size;            /* bytes of one slot, >= sizeof(struct lab_tslot) */
 };
 
 void lab_tslots_init(struct lab_tslots *s, size_t size);
