@@ -44,6 +44,11 @@ struct lab_store {
        variant that needs per-thread state to read, e.g. an epoch record);
        the harness calls it instead of scan when present. */
     int (*scan_ts)(void *self, void *tstate, lab_scan_fn fn, void *arg);
+    /* Optional (appended): for designs that defer frees (RCU, epochs), how
+       many objects are retired but not yet freed: the reclamation backlog.
+       Exact when no thread is inside the store (after the timed region);
+       not yet reported by the driver. */
+    uint64_t (*backlog)(void *self);
 };
 
 #endif

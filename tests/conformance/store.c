@@ -31,6 +31,10 @@ static int sh_open(struct sh *h, const char *name, size_t hint, unsigned nthread
     conf_mark(&h->mark);
     int rc = h->s->create(&cfg, &h->self);
     CHECK(rc == 0, "create failed: %s", strerror(-rc));
+    /* this thread's calls, as the harness's own (impls/lab.h's hooks) */
+    rc = h->s->base.thread_init ? h->s->base.thread_init(h->self) : 0;
+    if (rc) h->s->destroy(h->self);
+    CHECK(rc == 0, "thread_init failed: %s", strerror(-rc));
     return 0;
 }
 
@@ -38,6 +42,7 @@ static int sh_open(struct sh *h, const char *name, size_t hint, unsigned nthread
    with the leak in msg when rc was 0. */
 static int sh_close(struct sh *h, int rc, char *msg, size_t len)
 {
+    if (h->s->base.thread_exit) h->s->base.thread_exit(h->self);
     h->s->destroy(h->self);
     return rc ? rc : conf_no_leak(&h->mark, msg, len);
 }
@@ -214,6 +219,12 @@ static void *cworker(void *arg)
     void *self = c->h->self, *ts = tstate_new(c->h);
     uint64_t *mine = c->ids + (size_t)c->idx * c->per;
     struct lab_task t, out;
+    int rc0 = s->base.thread_init ? s->base.thread_init(self) : 0;
+    if (rc0) {
+        snprintf(c->err, sizeof c->err, "thread_init: %s", strerror(-rc0));
+        free(ts);
+        return NULL;
+    }
     switch (c->job) {
     case J_INSERT:
         for (unsigned i = 0; i < c->per && !c->err[0]; i++) {
@@ -263,6 +274,7 @@ static void *cworker(void *arg)
         }
         break;
     }
+    if (s->base.thread_exit) s->base.thread_exit(self);
     free(ts);
     return NULL;
 }
