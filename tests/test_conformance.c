@@ -72,3 +72,34 @@ Test(registry, consistent_and_complete)
         cr_expect(sha && strlen(sha) == 64, "%s has no source hash", m->name);
     }
 }
+
+/* --runner: under fibers, --list leaves out a threads-only variant and a
+   threads-only check, saying why, and running one of them says skipped;
+   a bad runner is bad usage. */
+Test(conformance, runner_option)
+{
+    static char out[1 << 16];
+    int st = runcheck(CONTEND_CHECK_BIN " --list --runner fibers", out, sizeof out);
+    cr_assert_eq(st, 0, "%s", out);
+    cr_expect_null(strstr(out, "\ncounter exact_count_fifo ticket "), "ticket listed:\n%s", out);
+    cr_expect_not_null(strstr(out,
+                              "# counter exact_count_fifo ticket: not under fibers: "
+                              "the variant is threads only"),
+                       "no reason for ticket:\n%s", out);
+    cr_expect_not_null(strstr(out,
+                              "# batcher backpressure_waiters_sleep hybrid: not under "
+                              "fibers: it compares"),
+                       "no reason for backpressure_waiters_sleep:\n%s", out);
+    cr_expect_not_null(strstr(out, "\nstore update_no_loss shard 1000\n"), "%s", out);
+    st = runcheck(CONTEND_CHECK_BIN " --list", out, sizeof out);
+    cr_expect_null(strstr(out, "update_no_loss shard 1000"), "a fibers-only count under threads");
+    st =
+        runcheck(CONTEND_CHECK_BIN " batcher backpressure_waiters_sleep hybrid 4 --runner fibers:2",
+                 out, sizeof out);
+    cr_expect_eq(st, 0, "%s", out);
+    cr_expect_not_null(strstr(out, "skipped: it compares"), "%s", out);
+    st = runcheck(CONTEND_CHECK_BIN " counter exact_count atomic 2 --runner goroutines", out,
+                  sizeof out);
+    cr_expect_eq(st, 2, "%s", out);
+    cr_expect_not_null(strstr(out, "not threads or fibers[:P]"), "%s", out);
+}
