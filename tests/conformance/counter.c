@@ -44,7 +44,7 @@ static void *counter_worker(void *arg)
     lab_mutex_unlock(&g->mu);
     if (abandon) return NULL;
     for (uint64_t k = 0; k < w->incs && !w->err; k++) {
-        if (k % 32 == 0) conf_tick(); /* the watchdog tells slow from stuck */
+        if (k % 8 == 0) conf_tick(); /* the watchdog tells slow from stuck (FIFO locks: 20 each) */
         w->err = w->c->inc(w->self, w->tstate);
     }
     int rc = w->c->flush(w->self, w->tstate);
