@@ -200,8 +200,8 @@ void run_fib_pool_trim(void);
 
 /* A scheduler of `carriers` carriers (0: the CPUs) with the per-carrier
    hooks (run_fib_sched_hooks; NULL: none), lab_prim's ops installed and
-   bound to it, its carriers started. On failure nothing is left installed
-   and err says why. */
+   bound to it, its carriers started (and past their start-up). On failure
+   nothing is left installed and err says why. */
 int run_fib_session_open(unsigned carriers, void (*on_start)(void *arg, unsigned carrier),
                          void (*on_exit)(void *arg, unsigned carrier), void *arg,
                          struct fib_sched **out, char *err, size_t n);
