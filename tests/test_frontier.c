@@ -192,6 +192,12 @@ Test(frontier, goals_met_missed_inconclusive)
     g.threads = "1,8";
     cr_expect(rep_frontier_goal_threads(&r, &g, 8));
     cr_expect(!rep_frontier_goal_threads(&r, &g, 2));
+    g.threads = "4xcpus"; /* the run's CPUs: 2 */
+    cr_expect(rep_frontier_goal_threads(&r, &g, 8));
+    cr_expect(!rep_frontier_goal_threads(&r, &g, 2));
+    g.threads = "1,cpus";
+    cr_expect(rep_frontier_goal_threads(&r, &g, 2));
+    cr_expect(!rep_frontier_goal_threads(&r, &g, 8));
     res_free(&r);
     synthetic(&r, 5);
     g.best = "peer", g.against = "seed", g.ratio = 1.5, g.threads = NULL;
@@ -209,7 +215,7 @@ Test(frontier, experiment_keys)
     snprintf(text, sizeof text,
              "[experiment]\ngroup = frontier\nreport = frontier\n%s"
              "[goal g]\nlabel = L\npart = p\nbest = design\nagainst = seed\nratio = 1.5\n"
-             "threads = upto-cpus\n",
+             "threads = upto-cpus,2,cpus,10xcpus\n",
              part);
     cr_assert_eq(res_experiment_load_string(text, "quick", &e, err, ERRLEN), 0, "%s", err);
     cr_expect_str_eq(e.group, "frontier");
@@ -223,6 +229,8 @@ Test(frontier, experiment_keys)
         "[experiment]\ngroup = a b\n",
         "[goal g]\npart = p\nbest = x\nagainst = y\nratio = -1\n",
         "[goal g]\npart = p\nbest = x\nagainst = y\nratio = 1\nthreads = some\n",
+        "[goal g]\npart = p\nbest = x\nagainst = y\nratio = 1\nthreads = 0xcpus\n",
+        "[goal g]\npart = p\nbest = x\nagainst = y\nratio = 1\nthreads = 2,\n",
         "[goal g]\npart = nosuch\nbest = x\nagainst = y\nratio = 1\n",
         "[goal g]\npart = p\nagainst = y\nratio = 1\n",
         "[goal g]\npart = p\nbest = x\nagainst = y\n",

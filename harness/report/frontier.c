@@ -136,24 +136,35 @@ void rep_frontier_goal(const struct rf_result *r, const struct exp_goal *g, unsi
     if (out->status == REP_GOAL_MISSED) out->missed_by = 1 - out->q.est / g->ratio;
 }
 
-/* The CPU count a run was measured with (0 when it does not say). */
+/* The CPU count a run was measured with: its affinity mask's (what cpus
+   in --threads resolved to), else the online CPUs; 0 when it does not say. */
 static unsigned frontier_cpus(const struct rf_result *r)
 {
-    const json_t *v = json_object_get(r->context, "online_cpus");
+    const json_t *v = json_object_get(r->context, "allowed_cpus");
+    if (!json_is_integer(v)) v = json_object_get(r->context, "online_cpus");
     if (!json_is_integer(v)) v = json_object_get(json_object_get(r->context, "topology"), "pus");
     return json_is_integer(v) && json_integer_value(v) > 0 ? (unsigned)json_integer_value(v) : 0;
 }
 
+/* Is the token of len bytes at p the word w? */
+static int frontier_is(const char *p, size_t len, const char *w)
+{
+    return len == strlen(w) && !strncmp(p, w, len);
+}
+
 int rep_frontier_goal_threads(const struct rf_result *r, const struct exp_goal *g, unsigned threads)
 {
-    const char *t = g->threads ? g->threads : "all";
-    if (!strcmp(t, "all")) return 1;
-    if (!strcmp(t, "upto-cpus")) return frontier_cpus(r) && threads <= frontier_cpus(r);
-    for (const char *p = t; *p; p += strspn(p, ",")) {
+    unsigned cpus = frontier_cpus(r);
+    for (const char *p = g->threads ? g->threads : "all"; *p; p += strspn(p, ",")) {
         char *end;
-        unsigned long v = strtoul(p, &end, 10);
-        if (v == threads) return 1;
-        p = end;
+        unsigned long v = strtoul(p, &end, 10), want = v;
+        size_t len = strcspn(end, ",");
+        if (frontier_is(end, len, "all")) return 1;
+        if (frontier_is(end, len, "upto-cpus") && cpus && threads <= cpus) return 1;
+        if (frontier_is(end, len, "cpus") || frontier_is(end, len, "xcpus"))
+            want = (end == p ? 1 : v) * cpus; /* 0 when the run does not say */
+        if (want && want == threads) return 1;
+        p = end + len;
     }
     return 0;
 }

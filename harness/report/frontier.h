@@ -56,7 +56,8 @@ struct rep_goal_eval {
 };
 void rep_frontier_goal(const struct rf_result *r, const struct exp_goal *g, unsigned threads,
                        struct rep_goal_eval *out);
-/* Does g select threads in r (its `threads`: all, upto-cpus, a list)? */
+/* Does g select threads in r (its `threads`: all, upto-cpus, cpus,
+   Nxcpus, counts; the CPUs are the run's)? */
 int rep_frontier_goal_threads(const struct rf_result *r, const struct exp_goal *g,
                               unsigned threads);
 

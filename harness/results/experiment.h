@@ -15,7 +15,7 @@
    against are implementation lists or a kind (seed, peer, design). */
 struct exp_goal {
     char *key, *label, *part, *best, *against;
-    char *threads; /* "all", "upto-cpus" or a list of counts (default all) */
+    char *threads; /* a list of all, upto-cpus, cpus, Nxcpus, counts (default all) */
     double ratio;  /* > 0; 0 until given */
 };
 

@@ -20,13 +20,20 @@ static struct exp_goal *experiment_goal_for(struct experiment *e, const char *ke
     return g;
 }
 
-/* "all", "upto-cpus", or counts "2" / "1,2,16". */
+/* A comma list of all, upto-cpus, cpus, Nxcpus or counts N (N >= 1). */
 static int experiment_goal_threads_ok(const char *v)
 {
-    if (!strcmp(v, "all") || !strcmp(v, "upto-cpus")) return 1;
-    for (const char *p = v; *p; p++)
-        if ((*p < '0' || *p > '9') && *p != ',') return 0;
-    return *v && *v != ',';
+    for (const char *p = v;; p++) {
+        size_t len = strcspn(p, ","), digits = strspn(p, "0123456789");
+        const char *rest = p + digits;
+        size_t left = len - (digits < len ? digits : len);
+        int ok = (len == 3 && !strncmp(p, "all", 3)) || (len == 9 && !strncmp(p, "upto-cpus", 9))
+            || (!digits && left == 4 && !strncmp(rest, "cpus", 4))
+            || (digits && *p != '0' && (!left || (left == 5 && !strncmp(rest, "xcpus", 5))));
+        if (!ok) return 0;
+        p += len;
+        if (!*p) return 1;
+    }
 }
 
 int res_experiment_goal_key(struct experiment *e, const char *goal, const char *key,
@@ -44,7 +51,9 @@ int res_experiment_goal_key(struct experiment *e, const char *goal, const char *
         : !strcmp(key, "threads")       ? &g->threads
                                         : NULL;
     if (slot && !strcmp(key, "threads") && !experiment_goal_threads_ok(value)) {
-        snprintf(err, n, "%s: [goal %.40s] threads is all, upto-cpus or counts, not '%.40s'",
+        snprintf(err, n,
+                 "%s: [goal %.40s] threads lists all, upto-cpus, cpus, Nxcpus or counts, not "
+                 "'%.40s'",
                  e->path, goal, value);
         return 0;
     }
