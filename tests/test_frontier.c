@@ -245,7 +245,7 @@ Test(frontier, experiment_keys)
 }
 
 /* reproduce of a tiny frontier experiment: the ranking tables and goals. */
-Test(frontier, reproduce_prints_the_frontier, .timeout = 300)
+Test(frontier, reproduce_prints_the_frontier)
 {
     char dir[] = "/tmp/contend-frontier-XXXXXX";
     cr_assert_not_null(mkdtemp(dir));
