@@ -302,3 +302,29 @@ Test(frontier, reproduce_all_runs_group_seed)
     cr_expect(strstr(r.err, "aaa.ini") == NULL, "%s", r.err);
     remove_tree(dir);
 }
+
+/* The shipped frontier file: every part's options parse in both modes, at
+   1, 2, the CPUs and 10x them, and every goal names one of its parts. */
+Test(frontier, the_shipped_file_parses)
+{
+    static const char *const modes[] = { "quick", "full" };
+    for (size_t m = 0; m < 2; m++) {
+        struct experiment e;
+        char err[ERRLEN];
+        cr_assert_eq(res_experiment_load(CONTEND_SOURCE_DIR "/workloads/frontier.ini", modes[m], &e,
+                                         err, ERRLEN),
+                     0, "%s", err);
+        cr_expect(res_experiment_is_frontier(&e));
+        cr_expect_str_eq(e.group, "frontier");
+        cr_expect_geq(e.nparts, 8);
+        cr_expect_geq(e.ngoals, 5);
+        for (size_t k = 0; k < e.nparts; k++) {
+            struct run_opts o;
+            cr_assert_eq(res_experiment_part_opts(&e, k, NULL, 0, &o, err, ERRLEN), 0, "%s: %s",
+                         modes[m], err);
+            cr_expect_eq(o.threads.v[0], 1);
+            cr_expect_eq(o.threads.v[o.threads.n - 1], 10 * allowed_cpus(), "%s", e.parts[k].name);
+        }
+        res_experiment_free(&e);
+    }
+}
