@@ -2,6 +2,7 @@
  * prints it in the seed's table shape, with the seed's published figures in
  * a labelled reference column beside our measurements; then writes the
  * report (report/report.c) into the output directory. */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
@@ -80,11 +81,12 @@ const struct cli_spec cmd_reproduce_spec = {
     "reproduce",
     "usage: contend reproduce NAME [options]\n",
     "\n"
-    "Reproduces a seed's evolution table. NAME is an experiment file in\n"
-    "workloads/ (snail, taskstore), a path to one, or all (every seed experiment\n"
-    "present). The other options override the file's values. DIR receives\n"
-    "results.json, summary.csv, report.md, report.html and plots/\n"
-    "(docs/reports.md).\n"
+    "Reproduces a seed's evolution table, or ranks a family's designs (the\n"
+    "frontier). NAME is an experiment file in workloads/ (snail, taskstore,\n"
+    "frontier), a path to one, or all (every experiment of group seed). The\n"
+    "other options override the file's values (--threads takes cpus, Nxcpus).\n"
+    "DIR receives results.json, summary.csv, report.md, report.html and plots/\n"
+    "(docs/reports.md; a frontier's tables: docs/frontier.md).\n"
     "\n",
     reproduce_groups,
     1,
@@ -394,6 +396,35 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     return status;
 }
 
+static int reproduce_by_name(const void *a, const void *b) { return strcmp(a, b); }
+
+/* The experiments of workloads/ whose `group` is group, by name: how many
+   (at most max), or -errno with err (a file that does not load is an error,
+   not skipped). */
+static int reproduce_group(const char *group, char names[][64], int max, char *err, size_t n)
+{
+    DIR *d = opendir(res_workloads_dir());
+    if (!d) {
+        snprintf(err, n, "%s: %s", res_workloads_dir(), strerror(errno));
+        return -errno;
+    }
+    int k = 0, rc = 0;
+    for (struct dirent *de; !rc && k < max && (de = readdir(d));) {
+        size_t len = strlen(de->d_name);
+        if (de->d_name[0] == '.' || len < 5 || len > 60 || strcmp(de->d_name + len - 4, ".ini"))
+            continue;
+        struct experiment e;
+        snprintf(names[k], 64, "%.*s", (int)(len - 4), de->d_name);
+        if ((rc = res_experiment_load(names[k], "quick", &e, err, n))) break;
+        k += e.group && !strcmp(e.group, group);
+        res_experiment_free(&e);
+    }
+    closedir(d);
+    if (rc) return rc;
+    qsort(names, (size_t)k, sizeof *names, reproduce_by_name);
+    return k;
+}
+
 int cmd_reproduce(int argc, char **argv)
 {
     struct opt_result res;
@@ -403,20 +434,17 @@ int cmd_reproduce(int argc, char **argv)
         return cli_fail("reproduce", "--quick or --full, not both");
     if (res.npos != 1) return cli_fail("reproduce", "name one experiment (e.g. snail)");
     int all = !strcmp(res.pos[0], "all");
-    /* all: DIR/NAME for each experiment (the longest NAME is 9 bytes) */
-    if (reproduce_a.out && cli_out_dir("reproduce", reproduce_a.out, all ? 10 : 0)) return 2;
+    /* all: DIR/NAME for each experiment (a NAME is at most 63 bytes) */
+    if (reproduce_a.out && cli_out_dir("reproduce", reproduce_a.out, all ? 64 : 0)) return 2;
     if (!all) return reproduce_one(res.pos[0], reproduce_a.out, argc, argv);
-    /* all: every seed experiment present in workloads/, each into its own
+    /* all: every experiment of group seed in workloads/, each into its own
        directory (DIR/NAME with --out DIR); the worst status wins */
-    static const char *const names[] = { "snail", "taskstore" };
+    char names[32][64], err[ERRLEN];
+    int k = reproduce_group("seed", names, 32, err, sizeof err);
+    if (k < 0) return cli_fail("reproduce", err);
     int worst = 0;
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char *ini, dir[RES_DIR_MAX + 16];
-        if (asprintf(&ini, "%s/%s.ini", res_workloads_dir(), names[i]) < 0)
-            return cli_fail("reproduce", "out of memory");
-        int present = access(ini, F_OK) == 0;
-        free(ini);
-        if (!present) continue;
+    for (int i = 0; i < k; i++) {
+        char dir[RES_DIR_MAX + 3000];
         if (reproduce_a.out) snprintf(dir, sizeof dir, "%s/%s", reproduce_a.out, names[i]);
         int st = reproduce_one(names[i], reproduce_a.out ? dir : NULL, argc, argv);
         if (st > worst) worst = st;

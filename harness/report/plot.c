@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "experiment.h"
+#include "frontier.h"
 #include "plot.h"
 #include "view.h"
 
@@ -197,17 +198,24 @@ static int plot_scaling(const struct plotctx *p, const struct rf_result *r, cons
         rc = -EIO;
         goto out;
     }
+    /* line style by kind (frontier.h): seeds solid, library peers dashed,
+       rooflines dotted, published designs dash-dotted */
+    static const char *const dash[] = { "1", "2", "4", "3", "1" };
+    static const char *const word[] = { "seed", "peer", "design", "roofline", NULL };
+    char dts[1024] = "";
     for (size_t i = 0; i < impl.n; i++) {
         int any = 0;
         for (size_t t = 0; t < thr.n; t++) {
             struct lab_summary s;
-            if (!rep_cell_summary(rep_find(r, fam, impl.v[i], thr.v[t]), metric, &s)
-                || !(s.median > 0))
-                continue;
+            const struct rf_cell *c = rep_find(r, fam, impl.v[i], thr.v[t]);
+            if (!rep_cell_summary(c, metric, &s) || !(s.median > 0)) continue;
             if (!any++) {
+                enum rep_kind k = rep_cell_kind(c);
                 fputs(blocks ? "\n\n" : "", f);
                 plot_tsv_name(f, impl.v[i]);
+                if (word[k]) fprintf(f, " (%s)", word[k]);
                 fputs("\tthreads\tmedian\tci_low\tci_high\n", f);
+                if (strlen(dts) + 3 < sizeof dts) strcat(strcat(dts, dash[k]), " ");
             }
             fprintf(f, "%u\t%.6g\t%.6g\t%.6g\n", thr.v[t], s.median, s.ci_low, s.ci_high);
         }
@@ -237,6 +245,7 @@ static int plot_scaling(const struct plotctx *p, const struct rf_result *r, cons
     plot_gp_var(vars, sizeof vars, "title", title);
     plot_gp_var(vars, sizeof vars, "ylabel", ylabel);
     plot_gp_var(vars, sizeof vars, "xt", xt);
+    plot_gp_var(vars, sizeof vars, "dts", dts);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%zu; xlo=%g; xhi=%g;",
              blocks, thr.v[0] / 1.3, thr.v[thr.n - 1] * 1.3);
     rc = plot_finish(p, f, "scaling.gp", vars, stem, title);

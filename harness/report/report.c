@@ -16,6 +16,7 @@
 #include "doc.h"
 #include "experiment.h"
 #include "export.h"
+#include "frontier.h"
 #include "machines.h"
 #include "merge.h"
 #include "outdir.h"
@@ -485,7 +486,7 @@ static int report_body(const struct report *rp, struct plotctx *p, const char *t
                      "**Headline: %d confirmed regression(s).** `contend compare` gives the same "
                      "rows and exits 1 on a confirmed regression.",
                      regressions);
-    if (rp->e) rep_evolution(d, rp->e, rp); /* a reproduction: its tables first */
+    if (rp->e) rep_experiment_tables(d, rp->e, rp); /* a reproduction: its tables first */
     rep_doc_heading(d, 2, "Noise and environment");
     if (rp->e && rp->nin > 1) report_noise_table(d, rp);
     for (size_t i = 0; !rc && i < rp->nin; i++) {
@@ -515,6 +516,14 @@ static int report_body(const struct report *rp, struct plotctx *p, const char *t
     rep_names_free(&fams);
     if (!rc) report_footer(d, rp);
     return rc;
+}
+
+void rep_experiment_tables(struct doc *d, const struct experiment *e, const struct report *rp)
+{
+    if (res_experiment_is_frontier(e))
+        rep_frontier(d, e, rp);
+    else
+        rep_evolution(d, e, rp);
 }
 
 int rep_write(const struct report *rp, char *err, size_t n)
@@ -637,7 +646,7 @@ int rep_reproduce_print(FILE *f, const char *dir, const struct experiment *e, ch
     int rc = report_runs(dir, &rp, &all, names, err, n);
     if (rc) return rc;
     struct doc d = { .text = f, .dir = dir };
-    rep_evolution(&d, e, &rp);
+    rep_experiment_tables(&d, e, &rp);
     rep_doc_close(&d);
     report_runs_free(&rp, &all);
     return 0;

@@ -54,5 +54,8 @@ int rep_noise_failed(const struct rf_result *r);
 /* The seed-shaped evolution table of a reproduction (report/evolution.c). */
 struct doc;
 void rep_evolution(struct doc *d, const struct experiment *e, const struct report *rp);
+/* A reproduction's own tables: the frontier's (report = frontier,
+   report/frontier.c) or the evolution table. */
+void rep_experiment_tables(struct doc *d, const struct experiment *e, const struct report *rp);
 
 #endif
