@@ -23,7 +23,7 @@
 #define MAX_LIST 64
 #define ERRLEN 256
 #define RUN_FCFG_MAX 512     /* bytes of a family's options */
-#define TRIAL_MAX_METRICS 16 /* a family's own metrics per trial */
+#define TRIAL_MAX_METRICS 32 /* a family's own metrics per trial */
 #define RUN_MAX_PARAMS 16    /* --param values per run; parameters per variant */
 
 struct family_driver;
@@ -160,6 +160,10 @@ struct trial {
        thread: workers, the variant's helpers, the harness): CPU time and
        OS context switches per op; NAN when unknown */
     double cpu_ns_per_op, csw_per_op;
+    /* the trial process's peak resident set (getrusage ru_maxrss, KiB) at
+       its end: with isolation the forked child's, which starts from the
+       parent's pages at the fork; NAN when unknown */
+    double peak_rss_kib;
     double m[TRIAL_MAX_METRICS]; /* the family's metrics (family.h); NAN: not measured */
 };
 
