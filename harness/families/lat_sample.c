@@ -41,15 +41,19 @@ void fam_lat_record(struct fam_lat_thr *t, uint64_t ns)
     lab_mutex_unlock(&t->slot->mu);
 }
 
-void fam_lat_finish(struct fam_lat *l, double *m)
+void fam_lat_percentiles(const struct lab_hist *h, double *m)
 {
     static const double pct[FAM_LAT_NMETRICS] = { 50, 90, 99, 99.9, 100 };
+    for (int k = 0; k < FAM_LAT_NMETRICS; k++)
+        m[k] = h && h->count ? (double)lab_hist_percentile(h, pct[k]) : NAN;
+}
+
+void fam_lat_finish(struct fam_lat *l, double *m)
+{
     lab_alloc_pause();
     for (unsigned i = 1; i < l->n && l->slot[i].h.buckets; i++)
         lab_hist_merge(&l->slot[0].h, &l->slot[i].h);
-    for (int k = 0; k < FAM_LAT_NMETRICS; k++)
-        m[k] = l->slot && l->slot[0].h.count ? (double)lab_hist_percentile(&l->slot[0].h, pct[k])
-                                             : NAN;
+    fam_lat_percentiles(l->slot ? &l->slot[0].h : NULL, m);
     for (unsigned i = 0; l->slot && i < l->n; i++) {
         lab_hist_free(&l->slot[i].h);
         lab_mutex_destroy(&l->slot[i].mu);

@@ -65,6 +65,10 @@ void fam_lat_record(struct fam_lat_thr *t, uint64_t ns);
    recorded) and frees it. */
 void fam_lat_finish(struct fam_lat *l, double *m);
 
+/* h's p50, p90, p99, p99.9 and max into m[0..FAM_LAT_NMETRICS); NAN
+   when h is NULL or empty. */
+void fam_lat_percentiles(const struct lab_hist *h, double *m);
+
 /* 1 when the next op is to be timed. */
 static inline int fam_lat_due(struct fam_lat_thr *t)
 {
