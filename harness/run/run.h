@@ -88,9 +88,10 @@ struct run_opts {
     uint64_t ops;    /* fixed work, split over threads; 0 = use duration */
     double duration; /* seconds of fixed time; 0 = use ops */
     unsigned reps;
-    int warmup; /* discard one warm-up trial per cell */
-    int pin;    /* enum pin_mode */
-    int start;  /* enum run_start */
+    int warmup;  /* discard one warm-up trial per cell */
+    int dry_run; /* print the plan and exit */
+    int pin;     /* enum pin_mode */
+    int start;   /* enum run_start */
     struct run_runner runner;
     const char *part; /* the experiment's part this run is (reproduce), or NULL */
     uint64_t seed;
@@ -314,6 +315,18 @@ const char *run_outcome_name(enum outcome o);
 const char *run_verdict_name(enum verdict v);
 /* A fingerprint of struct trial's layout (journals restore raw trials). */
 uint32_t run_trial_layout(void);
+
+/* ---------------- the plan and its estimate (run/plan.c) ---------------- */
+struct run_plan {
+    size_t cells, refused, trials; /* trials: of the cells not refused */
+    unsigned reps;                 /* per cell, a warm-up included */
+    double work_s, startup_s;      /* estimated seconds, all trials */
+};
+void run_plan_make(const struct run_opts *o, struct run_plan *p);
+/* 1 when the sweep is long enough to print its plan before it starts. */
+int run_plan_long(const struct run_plan *p);
+/* Two lines: the cells and trials, then the estimate; who starts each. */
+void run_plan_print(FILE *f, const char *who, const struct run_opts *o, const struct run_plan *p);
 
 /* ---------------- topology (run/topo.c) ---------------------------------- */
 int run_topo_pin_self(int mode, unsigned idx);
