@@ -181,7 +181,7 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
     snprintf(who, sizeof who, "contend %s", cmd);
     run_plan_make(o, &plan);
     if (o->dry_run) { /* the plan only: nothing run, nothing written */
-        run_plan_print(stdout, who, o, &plan);
+        run_plan_print(stdout, NULL, o, &plan);
         return 0;
     }
     if (o->resume && strlen(o->resume) > RES_OUT_MAX)

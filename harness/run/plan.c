@@ -42,13 +42,14 @@ int run_plan_long(const struct run_plan *p)
 void run_plan_print(FILE *f, const char *who, const struct run_opts *o, const struct run_plan *p)
 {
     double total = p->work_s + p->startup_s;
-    fprintf(f, "%s plan: %s, %zu impl%s x %zu thread count%s = %zu cell%s", who, o->fam->name,
-            o->nimpls, o->nimpls == 1 ? "" : "s", o->threads.n, o->threads.n == 1 ? "" : "s",
-            p->cells, p->cells == 1 ? "" : "s");
+    fprintf(f, "%s%splan: %s, %zu impl%s x %zu thread count%s = %zu cell%s", who ? who : "",
+            who ? ": " : "", o->fam->name, o->nimpls, o->nimpls == 1 ? "" : "s", o->threads.n,
+            o->threads.n == 1 ? "" : "s", p->cells, p->cells == 1 ? "" : "s");
     if (p->refused) fprintf(f, " (%zu refused)", p->refused);
     fprintf(f, " x %u trial%s%s = %zu trials\n", p->reps, p->reps == 1 ? "" : "s",
             o->warmup ? " (a warm-up included)" : "", p->trials);
-    fprintf(f, "%s estimate: %.0f s of timed work (%s) + %.0f s start-up = %.0f s (%.1f min)\n",
-            who, p->work_s, o->ops ? "fixed work at an assumed 5M ops/s" : "fixed time",
-            p->startup_s, total, total / 60);
+    fprintf(f, "%s%sestimate: %.0f s of timed work (%s) + %.0f s start-up = %.0f s (%.1f min)\n",
+            who ? who : "", who ? ": " : "", p->work_s,
+            o->ops ? "fixed work at an assumed 5M ops/s" : "fixed time", p->startup_s, total,
+            total / 60);
 }

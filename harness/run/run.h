@@ -325,7 +325,8 @@ struct run_plan {
 void run_plan_make(const struct run_opts *o, struct run_plan *p);
 /* 1 when the sweep is long enough to print its plan before it starts. */
 int run_plan_long(const struct run_plan *p);
-/* Two lines: the cells and trials, then the estimate; who starts each. */
+/* Two lines: the cells and trials, then the estimate; "WHO: " starts
+   each unless who is NULL. */
 void run_plan_print(FILE *f, const char *who, const struct run_opts *o, const struct run_plan *p);
 
 /* ---------------- topology (run/topo.c) ---------------------------------- */
