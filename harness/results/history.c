@@ -291,7 +291,7 @@ static int history_add_part(void *arg, const struct rf_result *r)
     snprintf(gib, sizeof gib, "%lld", k.gib);
     snprintf(dirty, sizeof dirty, "%d", k.dirty);
     const char *mk[] = { history_str(topo, "cpu_model", "unknown CPU"), cores, pus, gib, k.arch };
-    long long mid, run;
+    long long mid = 0, run = 0;
     rc = history_run_sql(h,
                          "INSERT OR IGNORE INTO machine(cpu_model, cores, pus, memory_gib, arch)"
                          " VALUES(?,?,?,?,?)",

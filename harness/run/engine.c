@@ -57,9 +57,16 @@ double run_machine_busy(double *ours)
             / 1e6;
     FILE *f = fopen("/proc/stat", "r");
     unsigned long long v[8] = { 0 };
-    int k = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
-                       &v[4], &v[5], &v[6], &v[7])
-              : 0;
+    char line[256];
+    int k = 0;
+    if (f && fgets(line, sizeof line, f) && !strncmp(line, "cpu ", 4)) {
+        char *p = line + 4, *end;
+        for (; k < 8; k++, p = end) {
+            errno = 0;
+            v[k] = strtoull(p, &end, 10);
+            if (end == p || errno) break;
+        }
+    }
     if (f) fclose(f);
     if (k != 8) return -1;
     /* user nice system idle iowait irq softirq steal: all but idle, iowait */

@@ -1,6 +1,7 @@
 /* `contend run` options: the run's own table, the chosen family's table
  * (family.h), and the checks that need both. Never prints, never exits: the
  * CLI, experiment files, the tests and the fuzzer all drive it. */
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <sched.h>
@@ -72,9 +73,11 @@ static void options_threads_format(const void *field, char *buf, size_t n)
 static int options_shard(const char *v, void *field, char *err, size_t n)
 {
     struct run_shard *sh = field;
-    unsigned i, k;
-    int used = 0;
-    if (sscanf(v, "%u/%u%n", &i, &k, &used) != 2 || v[used] || !strchr("0123456789", *v)) {
+    char *slash, *end = NULL;
+    unsigned long i = strtoul(v, &slash, 10), k = 0;
+    if (slash != v && *slash == '/' && isdigit((unsigned char)slash[1]))
+        k = strtoul(slash + 1, &end, 10);
+    if (!isdigit((unsigned char)*v) || !k || *end) {
         snprintf(err, n, "'%.40s' is not I/N (e.g. 2/4)", v);
         return -EINVAL;
     }

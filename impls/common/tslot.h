@@ -14,6 +14,10 @@
  * Slots are never freed before lab_tslots_fini, so a scan of every slot
  * (LAB_TSLOTS_EACH: an epoch advance, a backlog sum) needs no lock: the
  * list only grows at its head, published with a release store.
+ * Under fibers a slot belongs to the carrier thread, not to the worker: a
+ * worker that parks (lab_mutex_lock, lab_park) may resume on another
+ * carrier, so never keep a slot pointer across a call that can park; call
+ * lab_tslot_self again after it.
  * A slot is a variant's struct that begins with struct lab_tslot; it is
  * cache-line aligned. Functions return 0 or a negative errno. */
 #ifndef LAB_TSLOT_H

@@ -237,6 +237,10 @@ static int ckhs_write(struct ckhs_store *s, struct ckhs_thread *t, int op, uint6
     void *old = NULL;
     int rc = 0;
     lab_mutex_lock(&sh->mu);
+    /* The lock may have parked this worker (a fiber) and resumed it on
+       another carrier: the epoch record is the carrier's, so find it again
+       (impls/common/tslot.h). */
+    t = ckhs_self(s);
     ckhs_writer = &t->rec;
     if (op == 0)
         rc = ck_hs_put_unique(&sh->hs, h, r) ? 0 : -ENOMEM;

@@ -252,6 +252,7 @@ static int rcu_insert(void *self, void *ts, const struct lab_task *task, uint64_
     if (!r) return -ENOMEM;
     struct rcu_shard *sh = rcu_shard_of(s, nid);
     lab_mutex_lock(&sh->mu);
+    t = lab_ebr_self(&s->ebr); /* the lock may have moved a fiber to another carrier */
     struct rcu_index *ix = atomic_load_explicit(&sh->ix, memory_order_relaxed);
     if (ix->used + 1 > ix->mask + 1 - (ix->mask + 1) / 4 && !(ix = rcu_rebuild(s, t, sh, ix, 1))) {
         lab_mutex_unlock(&sh->mu);
@@ -273,6 +274,10 @@ static int rcu_swap(struct rcu_store *s, struct lab_ebr_thread *t, uint64_t id, 
 {
     struct rcu_shard *sh = rcu_shard_of(s, id);
     lab_mutex_lock(&sh->mu);
+    /* The lock may have parked this worker (a fiber) and resumed it on
+       another carrier: the epoch record is the carrier's, so find it again
+       (impls/common/tslot.h). */
+    t = lab_ebr_self(&s->ebr);
     struct rcu_index *ix = atomic_load_explicit(&sh->ix, memory_order_relaxed);
     struct rcu_entry *e = rcu_probe(ix, id);
     struct rcu_rec *old = atomic_load_explicit(&e->rec, memory_order_relaxed);
@@ -296,7 +301,7 @@ static int rcu_update(void *self, void *ts, uint64_t id, const struct lab_task *
     struct rcu_rec *r = rcu_rec_new(t, task, id);
     if (!r) return -ENOMEM;
     int rc = rcu_swap(s, t, id, r);
-    if (rc) rcu_recycle(&r->node, t); /* never published */
+    if (rc) rcu_recycle(&r->node, lab_ebr_self(&s->ebr)); /* never published; t may be stale */
     return rc;
 }
 
