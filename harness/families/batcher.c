@@ -384,7 +384,9 @@ static void batcher_finish(struct trial_ctx *c, struct trial *t)
     lab_alloc_totals(&now);
     t->m[BATCHER_M_IN_FLIGHT] =
         (double)(t->ops - atomic_load_explicit(&s->sink.delivered, memory_order_relaxed));
-    t->m[BATCHER_M_HELD_KIB] = (double)(now.held - s->before.held) / 1024;
+    /* never negative: a runner's own frees of older blocks count too */
+    t->m[BATCHER_M_HELD_KIB] =
+        now.held > s->before.held ? (double)(now.held - s->before.held) / 1024 : 0;
     trial_phase(c, RUN_PH_CLOSE);
     int rc = s->b->close(s->self);
     trial_phase(c, RUN_PH_CHECK);

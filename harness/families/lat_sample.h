@@ -1,7 +1,8 @@
 /* lat_sample.h: sampled latencies for the family drivers (a part shared by
  * every driver, not a family). A trial's samples go into a pool of
  * log-linear histograms (lib/lab_hist.h, 1/256 relative error): thread i
- * records into histogram i % FAM_LAT_POOL under that histogram's lock, so
+ * records into histogram i % FAM_LAT_POOL under that histogram's spin
+ * lock (try, else yield: a fiber never parks on it), so
  * each thread has its own up to FAM_LAT_POOL threads and memory stays fixed
  * (64 x 30 KiB) at 10,000 threads; a lock is taken once per sample (1 op in
  * about FAM_LAT_EVERY), never per op. After the join the pool is merged

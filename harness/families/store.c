@@ -409,7 +409,9 @@ static void store_finish(struct trial_ctx *c, struct trial *t)
        since create() and still holds, per live record; its backlog */
     double live = (double)(((const struct store_cfg *)c->fcfg)->wl.keys + inserted - deleted);
     t->m[STORE_M_ALLOC_REC] = live > 0 ? (double)(a1.bytes - s->before.bytes) / live : NAN;
-    t->m[STORE_M_HELD_REC] = live > 0 ? (double)(a1.held - s->before.held) / live : NAN;
+    t->m[STORE_M_HELD_REC] = !(live > 0) ? NAN
+        : a1.held > s->before.held       ? (double)(a1.held - s->before.held) / live
+                                         : 0; /* a runner's frees of older blocks count too */
     if (s->s->backlog) t->m[STORE_M_BACKLOG] = (double)s->s->backlog(s->self);
     fam_lat_finish(&s->lat, &t->m[STORE_M_LAT]);
 
