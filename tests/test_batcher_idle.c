@@ -84,7 +84,7 @@ static void idle_check(const struct lab_batcher *b)
               b->base.name, (unsigned long long)total, (unsigned long long)n);
 }
 
-Test(batcher_idle, timeout_reaches_idle_producers, .timeout = 300)
+Test(batcher_idle, timeout_reaches_idle_producers)
 {
     const struct lab_impl *impls[MAX_LIST];
     size_t k = run_registry_list("batcher", impls, MAX_LIST), tested = 0;

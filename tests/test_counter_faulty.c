@@ -13,7 +13,7 @@ static int check(struct proc_result *r, const char *impl, const char *n)
     return r->status;
 }
 
-Test(counter_faulty, exact_count_catches_racy, .timeout = 120)
+Test(counter_faulty, exact_count_catches_racy)
 {
     static struct proc_result r;
     /* racy yields between its read and its write: 16 workers on even one
@@ -30,7 +30,7 @@ Test(counter_faulty, exact_count_catches_racy, .timeout = 120)
     cr_expect(lost > 0 && got + lost == want, "%llu + %llu != %llu", got, lost, want);
 }
 
-Test(counter_faulty, exact_count_passes_a_correct_variant, .timeout = 120)
+Test(counter_faulty, exact_count_passes_a_correct_variant)
 {
     static struct proc_result r;
     int st = check(&r, "atomic", "16");

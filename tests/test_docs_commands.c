@@ -196,7 +196,7 @@ static void docs_scan(const char *path, struct docs_stats *st)
     fclose(f);
 }
 
-Test(docs, every_documented_command_parses, .timeout = 120)
+Test(docs, every_documented_command_parses)
 {
     struct docs_stats st = { 0 };
     docs_scan(SRC "/README.md", &st);

@@ -16,7 +16,7 @@ ParameterizedTestParameters(fiber, scenario)
     return cr_make_param_array(size_t, idx, fiber_scens_len, free_params);
 }
 
-ParameterizedTest(size_t *i, fiber, scenario, .timeout = 300)
+ParameterizedTest(size_t *i, fiber, scenario)
 {
     const struct fiber_scen *sc = &fiber_scens[*i];
     char err[256] = "";
@@ -46,7 +46,7 @@ static void *deep(void *arg)
 #endif
 
 /* 1,000 frames of 1 KiB on a 64 KiB stack: the guard page stops it. */
-Test(fiber, guard_page, .signal = FIBER_GUARD_SIGNAL, .timeout = 60)
+Test(fiber, guard_page, .signal = FIBER_GUARD_SIGNAL)
 {
 #ifdef FIBER_TEST_ASAN
     cr_skip_test("ASan reports a stack overflow itself");

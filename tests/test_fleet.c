@@ -28,7 +28,7 @@ static void teardown(void)
     cr_assert_eq(system(cmd), 0);
 }
 
-TestSuite(fleet, .init = setup, .fini = teardown, .timeout = 300);
+TestSuite(fleet, .init = setup, .fini = teardown);
 
 static int have(const char *tool)
 {

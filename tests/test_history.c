@@ -117,7 +117,7 @@ static void detect(struct proc_result *pr)
     cr_assert_eq(run_contend(pr, args), 0);
 }
 
-TestSuite(history, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(history, .init = setup, .fini = teardown);
 
 Test(history, planted_slowdown_in_last_three_is_found_exactly)
 {

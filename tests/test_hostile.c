@@ -178,7 +178,7 @@ ParameterizedTestParameters(hostile, bad_input)
     return cr_make_param_array(int, idx, sizeof idx / sizeof *idx);
 }
 
-ParameterizedTest(int *i, hostile, bad_input, .timeout = 60)
+ParameterizedTest(int *i, hostile, bad_input)
 {
     const struct hcase *c = &cases[*i];
     char dir[64], longp[1200], buf[10][1300], shown[2048] = "";

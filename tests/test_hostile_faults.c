@@ -36,7 +36,7 @@ static void expect_json(const char *text, const char *what)
     json_decref(j);
 }
 
-Test(out, dash_is_stdout_for_run_and_export, .timeout = 120)
+Test(out, dash_is_stdout_for_run_and_export)
 {
     char dir[64], good[128];
     hx_tmpdir(dir, sizeof dir);
@@ -56,7 +56,7 @@ Test(out, dash_is_stdout_for_run_and_export, .timeout = 120)
 }
 
 /* The case of --out /dev/stdout as root, on a planted link of our own. */
-Test(out, symlink_to_stdout_is_written_through, .timeout = 120)
+Test(out, symlink_to_stdout_is_written_through)
 {
     char dir[64], good[128], so[128];
     hx_tmpdir(dir, sizeof dir);
@@ -77,7 +77,7 @@ Test(out, symlink_to_stdout_is_written_through, .timeout = 120)
     remove_tree(dir);
 }
 
-Test(out, char_device_is_written_through, .timeout = 120)
+Test(out, char_device_is_written_through)
 {
     char dir[64], dev[128];
     hx_tmpdir(dir, sizeof dir);
@@ -95,7 +95,7 @@ Test(out, char_device_is_written_through, .timeout = 120)
     remove_tree(dir);
 }
 
-Test(out, fifo_with_a_reader_is_written_through, .timeout = 120)
+Test(out, fifo_with_a_reader_is_written_through)
 {
     char dir[64], good[128], fifo[128];
     hx_tmpdir(dir, sizeof dir);
@@ -188,7 +188,7 @@ static pid_t start_blocked_run(const char *out, const char *errf)
     return hx_start(&faulty, args, errf);
 }
 
-Test(journal, a_second_run_on_the_same_out_is_refused_naming_the_first, .timeout = 180)
+Test(journal, a_second_run_on_the_same_out_is_refused_naming_the_first)
 {
     char dir[64], out[128], jpath[160], errf[160], want[64];
     hx_tmpdir(dir, sizeof dir);
@@ -214,7 +214,7 @@ Test(journal, a_second_run_on_the_same_out_is_refused_naming_the_first, .timeout
     remove_tree(dir);
 }
 
-Test(journal, two_runs_started_together_never_share_one, .timeout = 300)
+Test(journal, two_runs_started_together_never_share_one)
 {
     for (int round = 0; round < 3; round++) {
         char dir[64], out[128], e1[160], e2[160];
@@ -244,7 +244,7 @@ Test(journal, two_runs_started_together_never_share_one, .timeout = 300)
     }
 }
 
-Test(journal, a_symlink_is_never_followed, .timeout = 180)
+Test(journal, a_symlink_is_never_followed)
 {
     char dir[64], out[128], jpath[160], link[160];
     hx_tmpdir(dir, sizeof dir);
@@ -264,7 +264,7 @@ Test(journal, a_symlink_is_never_followed, .timeout = 180)
 /* One rule, in resume and in readers of a journal: a complete line that
    is garbage is an error, every time, and the journal is left as it is; a
    torn last line is a write that never finished, dropped. */
-Test(journal, garbage_is_refused_every_time_and_a_torn_line_dropped, .timeout = 240)
+Test(journal, garbage_is_refused_every_time_and_a_torn_line_dropped)
 {
     char dir[64], out[128], jpath[160], want[32];
     hx_tmpdir(dir, sizeof dir);
@@ -315,7 +315,7 @@ Test(journal, garbage_is_refused_every_time_and_a_torn_line_dropped, .timeout = 
     remove_tree(dir);
 }
 
-Test(journal, one_without_out_is_not_resumed, .timeout = 180)
+Test(journal, one_without_out_is_not_resumed)
 {
     char dir[64], out[128], jpath[160];
     hx_tmpdir(dir, sizeof dir);
@@ -349,7 +349,7 @@ Test(journal, one_without_out_is_not_resumed, .timeout = 180)
 
 /* A full disk, by RLIMIT_FSIZE (EFBIG): the run stops at the first trial it
    cannot record, says why and how many the journal holds, and resumes. */
-Test(full_disk, the_run_stops_at_the_first_failed_append, .timeout = 300)
+Test(full_disk, the_run_stops_at_the_first_failed_append)
 {
     char dir[64], out[128], jpath[160], want[64];
     hx_tmpdir(dir, sizeof dir);
@@ -380,7 +380,7 @@ Test(full_disk, the_run_stops_at_the_first_failed_append, .timeout = 300)
     remove_tree(dir);
 }
 
-Test(full_disk, a_header_that_cannot_be_written_says_why, .timeout = 120)
+Test(full_disk, a_header_that_cannot_be_written_says_why)
 {
     char dir[64], out[128];
     hx_tmpdir(dir, sizeof dir);
@@ -398,7 +398,7 @@ Test(full_disk, a_header_that_cannot_be_written_says_why, .timeout = 120)
 
 /* A real full disk: a 64 KiB tmpfs in a mount namespace of this test's own
    (root only; skipped elsewhere). */
-Test(full_disk, a_small_tmpfs_gives_enospc, .timeout = 300)
+Test(full_disk, a_small_tmpfs_gives_enospc)
 {
     char dir[64], out[128];
     hx_tmpdir(dir, sizeof dir);
@@ -458,7 +458,7 @@ ParameterizedTestParameters(stdout, full_or_closed)
 
 /* Even cases: stdout is /dev/full (ENOSPC); odd: a pipe nobody reads
    (EPIPE; SIGPIPE must not kill contend). Exit 2, the reason on one line. */
-ParameterizedTest(int *i, stdout, full_or_closed, .timeout = 120)
+ParameterizedTest(int *i, stdout, full_or_closed)
 {
     const struct out_case *c = &out_cases[*i / 2];
     int full = *i % 2 == 0;
@@ -479,7 +479,7 @@ ParameterizedTest(int *i, stdout, full_or_closed, .timeout = 120)
     remove_tree(dir);
 }
 
-Test(stdout, a_run_saves_its_results_before_printing, .timeout = 120)
+Test(stdout, a_run_saves_its_results_before_printing)
 {
     char dir[64], out[128];
     hx_tmpdir(dir, sizeof dir);
@@ -500,7 +500,7 @@ Test(stdout, a_run_saves_its_results_before_printing, .timeout = 120)
 
 /* ---------------- trials: signals, errors, an orphan (items 11, 17, 18) --- */
 
-Test(trial, no_isolate_honours_ctrl_c, .timeout = 180)
+Test(trial, no_isolate_honours_ctrl_c)
 {
     char dir[64], out[128], jpath[160], errf[160];
     hx_tmpdir(dir, sizeof dir);
@@ -521,7 +521,7 @@ Test(trial, no_isolate_honours_ctrl_c, .timeout = 180)
     remove_tree(dir);
 }
 
-Test(trial, an_error_says_why, .timeout = 120)
+Test(trial, an_error_says_why)
 {
     static const struct spawn_opts faulty = { .bin = CONTEND_FAULTY_BIN };
     char dir[64], out[128];
@@ -543,7 +543,7 @@ Test(trial, an_error_says_why, .timeout = 120)
     remove_tree(dir);
 }
 
-Test(trial, a_hung_trial_dies_with_its_run, .timeout = 180)
+Test(trial, a_hung_trial_dies_with_its_run)
 {
     /* orphans come to us, so we can see the trial end (or not) */
     cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
@@ -567,7 +567,7 @@ Test(trial, a_hung_trial_dies_with_its_run, .timeout = 180)
 
 /* Ctrl-C in `reproduce all` stops it once: one message, no next experiment
    started only to be interrupted at once (item 27). */
-Test(trial, reproduce_all_stops_once, .timeout = 300)
+Test(trial, reproduce_all_stops_once)
 {
     char dir[64], out[128], jpath[200], errf[160], next[200];
     hx_tmpdir(dir, sizeof dir);

@@ -135,7 +135,7 @@ Test(index, a_cell_twice_is_refused)
 }
 
 /* compare of 20,000 cells against the same in reverse order: every row. */
-Test(index, compare_matches_every_cell_of_a_large_pair, .timeout = 600)
+Test(index, compare_matches_every_cell_of_a_large_pair)
 {
     char dir[] = "/tmp/contend-hostile-XXXXXX", a[64], b[64];
     cr_assert_not_null(mkdtemp(dir));

@@ -32,7 +32,7 @@ static int sh(const char *cmd, char *out, size_t n)
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
-TestSuite(install, .init = setup, .fini = teardown, .timeout = 300);
+TestSuite(install, .init = setup, .fini = teardown);
 
 Test(install, installed_binary_uses_its_prefix)
 {

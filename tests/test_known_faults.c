@@ -38,7 +38,7 @@ ParameterizedTestParameters(known_faults, caught)
     return cr_make_param_array(struct fault, (void *)faults, sizeof faults / sizeof faults[0]);
 }
 
-ParameterizedTest(const struct fault *f, known_faults, caught, .timeout = 120)
+ParameterizedTest(const struct fault *f, known_faults, caught)
 {
     char out[2048];
     int st = check(f, f->bad, out, sizeof out);

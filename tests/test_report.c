@@ -204,7 +204,7 @@ Test(report, reproduce_all_writes_one_directory_per_experiment)
 
 /* The task-store table fits an 80-column terminal; the report names its
    title once and says when GetAll dominates the ops/s columns. */
-Test(report, taskstore_fits_80_columns_and_says_when_getall_dominates, .timeout = 300)
+Test(report, taskstore_fits_80_columns_and_says_when_getall_dominates)
 {
     char dir[64];
     struct proc_result r;

@@ -148,7 +148,7 @@ static void check_images_inlined(const char *md, const char *html)
     cr_expect(images > 0);
 }
 
-TestSuite(report_html, .init = setup, .fini = teardown, .timeout = 300);
+TestSuite(report_html, .init = setup, .fini = teardown);
 
 Test(report_html, every_image_of_the_markdown_is_inlined)
 {

@@ -30,7 +30,7 @@ static void *mixed(void *arg)
     return NULL;
 }
 
-Test(rwlock, writers_exclude_readers_and_writers, .timeout = 120)
+Test(rwlock, writers_exclude_readers_and_writers)
 {
     lab_rwlock_init(&lk);
     shared_a = shared_b = 0;
@@ -44,7 +44,7 @@ Test(rwlock, writers_exclude_readers_and_writers, .timeout = 120)
     lab_rwlock_destroy(&lk);
 }
 
-Test(rwlock, readers_share, .timeout = 60)
+Test(rwlock, readers_share)
 {
     lab_rwlock_init(&lk);
     lab_rwlock_rdlock(&lk);
@@ -80,7 +80,7 @@ static void *late_reader(void *arg)
 
 /* Readers inside; a writer queues; a reader arriving after the writer must
    wait for it, not join the readers already inside. */
-Test(rwlock, waiting_writer_goes_before_later_readers, .timeout = 60)
+Test(rwlock, waiting_writer_goes_before_later_readers)
 {
     lab_rwlock_init(&lk);
     value = 0;

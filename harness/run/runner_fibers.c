@@ -37,7 +37,7 @@ struct fibers {
     struct ctr_thread *ct; /* one per carrier, or NULL */
     int init_err;          /* a carrier's thread_init failed */
     pthread_t wd;
-    _Atomic int wd_stop;
+    _Atomic int wd_stop, wd_up;
     int wd_running, started;
 };
 
@@ -93,6 +93,7 @@ static void *runner_fibers_watchdog(void *arg)
 {
     struct trial_ctx *c = arg;
     struct fibers *f = c->rstate;
+    atomic_store(&f->wd_up, 1);
     for (unsigned tick = 0; !atomic_load(&f->wd_stop); tick++) {
         usleep(FIBERS_TICK_US);
         atomic_fetch_add_explicit(&c->epoch, 1, memory_order_relaxed);
@@ -154,6 +155,10 @@ static int runner_fibers_start(struct trial_ctx *c, unsigned *created, char *err
         snprintf(err, n, "fibers: cannot start fiber %u of %u: %s", *created + 1, c->threads,
                  strerror(-rc));
     if (!pthread_create(&f->wd, NULL, runner_fibers_watchdog, c)) f->wd_running = 1;
+    /* Under the sanitizers a new thread's start-up allocates and frees a
+       block before its function runs (lab_alloc.h): wait for it, or a short
+       trial's leak check can catch that block in flight. */
+    while (f->wd_running && !atomic_load(&f->wd_up)) usleep(100);
     return rc;
 }
 
