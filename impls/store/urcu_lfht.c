@@ -77,9 +77,9 @@ static int lfht_match(struct cds_lfht_node *node, const void *key)
 static void lfht_free_cb(struct rcu_head *head)
 {
     struct lfht_node *n = caa_container_of(head, struct lfht_node, rcu);
-    struct lfht_store *s = n->owner;
     lab_tsan_acquire(&lfht_grace);
-    lab_tsan_acquire(n);
+    lab_tsan_acquire(n); /* before the first read of n */
+    struct lfht_store *s = n->owner;
     lab_free(n);
     atomic_fetch_add_explicit(&s->freed, 1, memory_order_release); /* the last touch of s */
 }

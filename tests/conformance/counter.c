@@ -44,7 +44,10 @@ static void *counter_worker(void *arg)
     int abandon = g->abandon;
     pthread_mutex_unlock(&g->mu);
     if (abandon) return NULL;
-    for (uint64_t k = 0; k < w->incs && !w->err; k++) w->err = w->c->inc(w->self, w->tstate);
+    for (uint64_t k = 0; k < w->incs && !w->err; k++) {
+        w->err = w->c->inc(w->self, w->tstate);
+        if (k % 16 == 0) conf_tick(); /* the watchdog tells slow from stuck */
+    }
     int rc = w->c->flush(w->self, w->tstate);
     if (rc && !w->err) w->err = rc;
     return NULL;
