@@ -21,7 +21,7 @@
 #define REPRODUCE_MAX_SET 16
 
 struct reproduce_args {
-    int quick, full, render_only;
+    int quick, full, render_only, dry_run;
     const char *reps, *threads, *ops, *duration, *seed, *out, *runners;
     struct reproduce_sets {
         const char *v[REPRODUCE_MAX_SET];
@@ -55,6 +55,9 @@ static const struct opt_spec reproduce_opts[] = {
     { "render-only", OPT_FLAG, O(render_only), NULL,
       "write the report again from DIR/results.json, without\n"
       "running (results measured elsewhere)" },
+    { "dry-run", OPT_FLAG, O(dry_run), NULL,
+      "print each run's plan (cells, trials, a time estimate)\n"
+      "and the total, then exit: nothing is run or written" },
     { "reps", OPT_STR, O(reps), "R", "override the file's reps", .flags = OPT_NONEMPTY },
     { "threads", OPT_STR, O(threads), "LIST", "override its thread counts", .flags = OPT_NONEMPTY },
     { "ops", OPT_STR, O(ops), "N", "fixed work instead of its stop rule", .flags = OPT_NONEMPTY },
@@ -277,9 +280,11 @@ static size_t reproduce_runners(const struct experiment *e, char out[][24], size
 }
 
 /* One run of the reproduction: part k under runner, into out (NULL: only
-   check its options, before anything is written). */
+   check its options, before anything is written; with --dry-run, print its
+   plan and add its estimate to *total). */
 static int reproduce_part(struct experiment *e, size_t k, const char *runner, const char *out,
-                          const char *const *extra, int nextra, int print, int argc, char **argv)
+                          const char *const *extra, int nextra, int print, int argc, char **argv,
+                          double *total)
 {
     const char *more[2 * (6 + REPRODUCE_MAX_SET)];
     char err[ERRLEN];
@@ -290,6 +295,15 @@ static int reproduce_part(struct experiment *e, size_t k, const char *runner, co
     struct run_opts o;
     if (res_experiment_part_opts(e, k, more, nmore, &o, err, sizeof err))
         return cli_fail("reproduce", err);
+    if (!out && reproduce_a.dry_run) {
+        struct run_plan p;
+        char who[200];
+        run_plan_make(&o, &p);
+        snprintf(who, sizeof who, "%s%s%s (%s)", e->name, e->multi ? " part " : "",
+                 e->multi ? e->parts[k].name : "", runner);
+        run_plan_print(stdout, who, &o, &p);
+        *total += p.work_s + p.startup_s;
+    }
     if (!out) return 0;
     o.out = out;
     o.part = e->multi ? e->parts[k].name : NULL;
@@ -351,12 +365,20 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
         extra[nextra++] = eq + 1;
     }
     char runners[4][24];
+    double total = 0;
     size_t nrun = reproduce_runners(&e, runners, 4), nruns = e.nparts * nrun;
     char(*paths)[1200] = calloc(nruns ? nruns : 1, sizeof *paths);
     int status = paths ? 0 : cli_fail("reproduce", "out of memory");
     for (size_t k = 0; !status && k < e.nparts; k++) /* every run's options, first */
         for (size_t u = 0; !status && u < nrun; u++)
-            status = reproduce_part(&e, k, runners[u], NULL, extra, nextra, 0, argc, argv);
+            status = reproduce_part(&e, k, runners[u], NULL, extra, nextra, 0, argc, argv, &total);
+    if (!status && a->dry_run) {
+        printf("%s: %zu run%s, estimate %.0f s (%.1f min) in all\n", e.name, nruns,
+               nruns == 1 ? "" : "s", total, total / 60);
+        free(paths);
+        res_experiment_free(&e);
+        return 0;
+    }
     if (!status && res_make_dirs(dir, err, sizeof err)) status = cli_fail("reproduce", err);
     if (!status && nruns > 1) {
         snprintf(paths[0], sizeof paths[0], "%s/parts", dir);
@@ -370,8 +392,8 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
             else
                 snprintf(paths[r], sizeof paths[r], "%s/parts/%s-%s.json", dir,
                          *e.parts[k].name ? e.parts[k].name : "run", runners[u]);
-            int st =
-                reproduce_part(&e, k, runners[u], paths[r], extra, nextra, nruns == 1, argc, argv);
+            int st = reproduce_part(&e, k, runners[u], paths[r], extra, nextra, nruns == 1, argc,
+                                    argv, NULL);
             if (st > status) status = st;
         }
     if (status <= 1 && nruns > 1) { /* the runs as one file, then the seed's tables */

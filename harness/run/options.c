@@ -235,6 +235,9 @@ static const struct opt_spec options_run[] = {
     { "out", OPT_STR, O(out), "FILE.json", "also write the results as JSON (atomically)",
       .flags = OPT_NONEMPTY },
     { "quiet", OPT_FLAG, O(quiet), NULL, "no table on stdout" },
+    { "dry-run", OPT_FLAG, O(dry_run), NULL,
+      "print the plan (cells, trials, a time estimate) and exit;\n"
+      "a long sweep prints it on stderr before it starts" },
     { "cell-timeout", OPT_DOUBLE, O(cell_timeout), "S",
       "watchdog per trial in seconds (default: 30 + 10 us per op,\n"
       "or 30 + 3x the duration, + 1 ms per thread)",
