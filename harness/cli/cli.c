@@ -176,6 +176,14 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
     struct res_journal_data resumed = { 0 };
     struct res_journal *j = NULL;
     int kind = RES_OUT_FILE;
+    struct run_plan plan;
+    char who[64];
+    snprintf(who, sizeof who, "contend %s", cmd);
+    run_plan_make(o, &plan);
+    if (o->dry_run) { /* the plan only: nothing run, nothing written */
+        run_plan_print(stdout, NULL, o, &plan);
+        return 0;
+    }
     if (o->resume && strlen(o->resume) > RES_OUT_MAX)
         return cli_fail(cmd, "--resume: the journal's path is too long");
     if (o->resume && !o->out)
@@ -187,9 +195,8 @@ int cli_run(const char *cmd, struct run_opts *o, void (*print)(const struct run_
         return cli_fail(cmd, err);
     if (cli_journal(o, kind, jpath, sizeof jpath, &j, &resumed, err, sizeof err))
         return cli_fail(cmd, err);
-    char who[64];
-    snprintf(who, sizeof who, "contend %s", cmd);
     res_context_warn(stderr, who);
+    if (run_plan_long(&plan)) run_plan_print(stderr, who, o, &plan);
     if (o->resume)
         fprintf(stderr, "contend: resuming %s: %zu trials already done\n", o->resume,
                 resumed.ndone);

@@ -2,6 +2,7 @@
  * prints it in the seed's table shape, with the seed's published figures in
  * a labelled reference column beside our measurements; then writes the
  * report (report/report.c) into the output directory. */
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
@@ -20,7 +21,7 @@
 #define REPRODUCE_MAX_SET 16
 
 struct reproduce_args {
-    int quick, full, render_only;
+    int quick, full, render_only, dry_run;
     const char *reps, *threads, *ops, *duration, *seed, *out, *runners;
     struct reproduce_sets {
         const char *v[REPRODUCE_MAX_SET];
@@ -54,6 +55,9 @@ static const struct opt_spec reproduce_opts[] = {
     { "render-only", OPT_FLAG, O(render_only), NULL,
       "write the report again from DIR/results.json, without\n"
       "running (results measured elsewhere)" },
+    { "dry-run", OPT_FLAG, O(dry_run), NULL,
+      "print each run's plan (cells, trials, a time estimate)\n"
+      "and the total, then exit: nothing is run or written" },
     { "reps", OPT_STR, O(reps), "R", "override the file's reps", .flags = OPT_NONEMPTY },
     { "threads", OPT_STR, O(threads), "LIST", "override its thread counts", .flags = OPT_NONEMPTY },
     { "ops", OPT_STR, O(ops), "N", "fixed work instead of its stop rule", .flags = OPT_NONEMPTY },
@@ -80,11 +84,12 @@ const struct cli_spec cmd_reproduce_spec = {
     "reproduce",
     "usage: contend reproduce NAME [options]\n",
     "\n"
-    "Reproduces a seed's evolution table. NAME is an experiment file in\n"
-    "workloads/ (snail, taskstore), a path to one, or all (every seed experiment\n"
-    "present). The other options override the file's values. DIR receives\n"
-    "results.json, summary.csv, report.md, report.html and plots/\n"
-    "(docs/reports.md).\n"
+    "Reproduces a seed's evolution table, or ranks a family's designs (the\n"
+    "frontier). NAME is an experiment file in workloads/ (snail, taskstore,\n"
+    "frontier), a path to one, or all (every experiment of group seed). The\n"
+    "other options override the file's values (--threads takes cpus, Nxcpus).\n"
+    "DIR receives results.json, summary.csv, report.md, report.html and plots/\n"
+    "(docs/reports.md; a frontier's tables: docs/frontier.md).\n"
     "\n",
     reproduce_groups,
     1,
@@ -275,9 +280,11 @@ static size_t reproduce_runners(const struct experiment *e, char out[][24], size
 }
 
 /* One run of the reproduction: part k under runner, into out (NULL: only
-   check its options, before anything is written). */
+   check its options, before anything is written; with --dry-run, print its
+   plan and add its estimate to *total). */
 static int reproduce_part(struct experiment *e, size_t k, const char *runner, const char *out,
-                          const char *const *extra, int nextra, int print, int argc, char **argv)
+                          const char *const *extra, int nextra, int print, int argc, char **argv,
+                          double *total)
 {
     const char *more[2 * (6 + REPRODUCE_MAX_SET)];
     char err[ERRLEN];
@@ -288,6 +295,15 @@ static int reproduce_part(struct experiment *e, size_t k, const char *runner, co
     struct run_opts o;
     if (res_experiment_part_opts(e, k, more, nmore, &o, err, sizeof err))
         return cli_fail("reproduce", err);
+    if (!out && reproduce_a.dry_run) {
+        struct run_plan p;
+        char who[200];
+        run_plan_make(&o, &p);
+        snprintf(who, sizeof who, "%s%s%s (%s)", e->name, e->multi ? " part " : "",
+                 e->multi ? e->parts[k].name : "", runner);
+        run_plan_print(stdout, who, &o, &p);
+        *total += p.work_s + p.startup_s;
+    }
     if (!out) return 0;
     o.out = out;
     o.part = e->multi ? e->parts[k].name : NULL;
@@ -349,12 +365,20 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
         extra[nextra++] = eq + 1;
     }
     char runners[4][24];
+    double total = 0;
     size_t nrun = reproduce_runners(&e, runners, 4), nruns = e.nparts * nrun;
     char(*paths)[1200] = calloc(nruns ? nruns : 1, sizeof *paths);
     int status = paths ? 0 : cli_fail("reproduce", "out of memory");
     for (size_t k = 0; !status && k < e.nparts; k++) /* every run's options, first */
         for (size_t u = 0; !status && u < nrun; u++)
-            status = reproduce_part(&e, k, runners[u], NULL, extra, nextra, 0, argc, argv);
+            status = reproduce_part(&e, k, runners[u], NULL, extra, nextra, 0, argc, argv, &total);
+    if (!status && a->dry_run) {
+        printf("%s: %zu run%s, estimate %.0f s (%.1f min) in all\n", e.name, nruns,
+               nruns == 1 ? "" : "s", total, total / 60);
+        free(paths);
+        res_experiment_free(&e);
+        return 0;
+    }
     if (!status && res_make_dirs(dir, err, sizeof err)) status = cli_fail("reproduce", err);
     if (!status && nruns > 1) {
         snprintf(paths[0], sizeof paths[0], "%s/parts", dir);
@@ -368,8 +392,8 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
             else
                 snprintf(paths[r], sizeof paths[r], "%s/parts/%s-%s.json", dir,
                          *e.parts[k].name ? e.parts[k].name : "run", runners[u]);
-            int st =
-                reproduce_part(&e, k, runners[u], paths[r], extra, nextra, nruns == 1, argc, argv);
+            int st = reproduce_part(&e, k, runners[u], paths[r], extra, nextra, nruns == 1, argc,
+                                    argv, NULL);
             if (st > status) status = st;
         }
     if (status <= 1 && nruns > 1) { /* the runs as one file, then the seed's tables */
@@ -394,6 +418,35 @@ static int reproduce_one(const char *name, const char *outdir, int argc, char **
     return status;
 }
 
+static int reproduce_by_name(const void *a, const void *b) { return strcmp(a, b); }
+
+/* The experiments of workloads/ whose `group` is group, by name: how many
+   (at most max), or -errno with err (a file that does not load is an error,
+   not skipped). */
+static int reproduce_group(const char *group, char names[][64], int max, char *err, size_t n)
+{
+    DIR *d = opendir(res_workloads_dir());
+    if (!d) {
+        snprintf(err, n, "%s: %s", res_workloads_dir(), strerror(errno));
+        return -errno;
+    }
+    int k = 0, rc = 0;
+    for (struct dirent *de; !rc && k < max && (de = readdir(d));) {
+        size_t len = strlen(de->d_name);
+        if (de->d_name[0] == '.' || len < 5 || len > 60 || strcmp(de->d_name + len - 4, ".ini"))
+            continue;
+        struct experiment e;
+        snprintf(names[k], 64, "%.*s", (int)(len - 4), de->d_name);
+        if ((rc = res_experiment_load(names[k], "quick", &e, err, n))) break;
+        k += e.group && !strcmp(e.group, group);
+        res_experiment_free(&e);
+    }
+    closedir(d);
+    if (rc) return rc;
+    qsort(names, (size_t)k, sizeof *names, reproduce_by_name);
+    return k;
+}
+
 int cmd_reproduce(int argc, char **argv)
 {
     struct opt_result res;
@@ -403,20 +456,17 @@ int cmd_reproduce(int argc, char **argv)
         return cli_fail("reproduce", "--quick or --full, not both");
     if (res.npos != 1) return cli_fail("reproduce", "name one experiment (e.g. snail)");
     int all = !strcmp(res.pos[0], "all");
-    /* all: DIR/NAME for each experiment (the longest NAME is 9 bytes) */
-    if (reproduce_a.out && cli_out_dir("reproduce", reproduce_a.out, all ? 10 : 0)) return 2;
+    /* all: DIR/NAME for each experiment (a NAME is at most 63 bytes) */
+    if (reproduce_a.out && cli_out_dir("reproduce", reproduce_a.out, all ? 64 : 0)) return 2;
     if (!all) return reproduce_one(res.pos[0], reproduce_a.out, argc, argv);
-    /* all: every seed experiment present in workloads/, each into its own
+    /* all: every experiment of group seed in workloads/, each into its own
        directory (DIR/NAME with --out DIR); the worst status wins */
-    static const char *const names[] = { "snail", "taskstore" };
+    char names[32][64], err[ERRLEN];
+    int k = reproduce_group("seed", names, 32, err, sizeof err);
+    if (k < 0) return cli_fail("reproduce", err);
     int worst = 0;
-    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
-        char *ini, dir[RES_DIR_MAX + 16];
-        if (asprintf(&ini, "%s/%s.ini", res_workloads_dir(), names[i]) < 0)
-            return cli_fail("reproduce", "out of memory");
-        int present = access(ini, F_OK) == 0;
-        free(ini);
-        if (!present) continue;
+    for (int i = 0; i < k; i++) {
+        char dir[RES_DIR_MAX + 3000];
         if (reproduce_a.out) snprintf(dir, sizeof dir, "%s/%s", reproduce_a.out, names[i]);
         int st = reproduce_one(names[i], reproduce_a.out ? dir : NULL, argc, argv);
         if (st > worst) worst = st;

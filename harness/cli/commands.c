@@ -4,7 +4,7 @@
 
 const struct cli_command cli_commands[] = {
     { "list", "the registered implementations, by family", cmd_list, cmd_list_help },
-    { "run", "run implementations x thread counts, repeated; table and JSON", cmd_run,
+    { "run", "implementations x thread counts, repeated: throughput, latency, memory", cmd_run,
       cmd_run_help },
     { "reproduce", "reproduce a seed's evolution table and report (snail, taskstore, all)",
       cmd_reproduce, cmd_reproduce_help },

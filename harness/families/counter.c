@@ -17,6 +17,7 @@
 #include "family.h"
 #include "lab_alloc.h"
 #include "lab_counter.h"
+#include "lat_sample.h"
 
 /* The family's options (run_opts.fcfg). */
 struct counter_cfg {
@@ -27,6 +28,7 @@ struct counter_state {
     const struct lab_counter *k;
     void *self;
     struct lab_alloc_totals before; /* just before create() */
+    struct fam_lat lat;             /* sampled inc() latencies */
 };
 
 static int counter_setup(struct trial_ctx *c, char *err, size_t n)
@@ -39,6 +41,13 @@ static int counter_setup(struct trial_ctx *c, char *err, size_t n)
         snprintf(err, n, "out of memory");
         return -ENOMEM;
     }
+    if (fam_lat_init(&s->lat, c->threads)) {
+        snprintf(err, n, "out of memory");
+        lab_alloc_pause();
+        free(s);
+        lab_alloc_resume();
+        return -ENOMEM;
+    }
     s->k = (const struct lab_counter *)c->impl;
     struct lab_counter_cfg cfg = { .nthreads = c->threads, .capacity = cc->capacity };
     lab_alloc_totals(&s->before);
@@ -47,11 +56,26 @@ static int counter_setup(struct trial_ctx *c, char *err, size_t n)
     if (!rc && (rc = run_impl_thread_init(c)) != 0) s->k->destroy(s->self);
     if (rc) {
         snprintf(err, n, "counter/%s: create failed: %s", c->impl->name, strerror(-rc));
+        double m[FAM_LAT_NMETRICS];
+        fam_lat_finish(&s->lat, m);
+        lab_alloc_pause();
         free(s);
+        lab_alloc_resume();
         return rc;
     }
     c->fam = s;
     return 0;
+}
+
+/* One inc(), timed when its sampler says so. */
+static inline int counter_inc(int (*inc)(void *, void *), void *self, void *ts,
+                              struct fam_lat_thr *lt)
+{
+    if (!fam_lat_due(lt)) return inc(self, ts);
+    uint64_t t0 = lab_now_ns();
+    int rc = inc(self, ts);
+    fam_lat_record(lt, lab_now_ns() - t0);
+    return rc;
 }
 
 static void counter_work(struct trial_ctx *c, struct worker *w)
@@ -59,17 +83,19 @@ static void counter_work(struct trial_ctx *c, struct worker *w)
     struct counter_state *s = c->fam;
     int (*inc)(void *, void *) = s->k->inc;
     void *self = s->self, *ts = w->tstate;
+    struct fam_lat_thr lt;
+    fam_lat_thread(&s->lat, &lt, w->idx, FAM_LAT_EVERY);
     uint64_t i = 0;
     int rc = 0;
     if (c->o->ops) {
         while (!rc && i < w->quota)
             for (uint64_t end = trial_chunk(c, w, i); i < end; i++)
-                if ((rc = inc(self, ts)) != 0) break;
+                if ((rc = counter_inc(inc, self, ts, &lt)) != 0) break;
     } else {
         unsigned checks = 0;
         while (!rc && !trial_should_stop(c, w, &checks)) {
             for (unsigned k = 0; k < STOP_CHECK; k++, i++)
-                if ((rc = inc(self, ts)) != 0) break;
+                if ((rc = counter_inc(inc, self, ts, &lt)) != 0) break;
             trial_beat(w, i);
         }
     }
@@ -85,6 +111,7 @@ static void counter_finish(struct trial_ctx *c, struct trial *t)
     trial_phase(c, RUN_PH_CLOSE);
     int rc = s->k->close(s->self, &total);
     trial_phase(c, RUN_PH_CHECK);
+    fam_lat_finish(&s->lat, &t->m[0]);
     t->expected = t->ops;
     t->delivered = total;
     if (c->impl->caps & LAB_CAP_DISCARDS) {
@@ -115,6 +142,8 @@ static void counter_finish(struct trial_ctx *c, struct trial *t)
     lab_alloc_resume();
 }
 
+static const struct fam_metric counter_metrics[] = { FAM_LAT_METRICS };
+
 static void counter_defaults(void *cfg) { ((struct counter_cfg *)cfg)->capacity = 100000; }
 
 #define O(f) offsetof(struct counter_cfg, f)
@@ -138,6 +167,8 @@ const struct family_driver fam_counter = {
     .opts = counter_tables,
     .cfg_size = sizeof(struct counter_cfg),
     .cfg_defaults = counter_defaults,
+    .metrics = counter_metrics,
+    .nmetrics = sizeof counter_metrics / sizeof *counter_metrics,
     .setup = counter_setup,
     .work = counter_work,
     .finish = counter_finish,

@@ -42,6 +42,7 @@
 #include "family.h"
 #include "lab_alloc.h"
 #include "lab_store.h"
+#include "lat_sample.h"
 #include "store_check.h"
 #include "workload.h"
 
@@ -56,8 +57,12 @@ enum {
     STORE_M_BYTES,
     STORE_M_ALLOCS,
     STORE_M_SCAN_MS,
-    STORE_M_OPS
-}; /* then one count per op type (WL_NOPS) */
+    STORE_M_OPS,                         /* one count per op type (WL_NOPS) */
+    STORE_M_LAT = STORE_M_OPS + WL_NOPS, /* FAM_LAT_NMETRICS sampled op latencies */
+    STORE_M_ALLOC_REC = STORE_M_LAT + FAM_LAT_NMETRICS,
+    STORE_M_HELD_REC,
+    STORE_M_BACKLOG
+};
 
 #define OP_SHIFT 61
 #define ID_MASK ((UINT64_C(1) << OP_SHIFT) - 1)
@@ -73,6 +78,7 @@ struct sthr {
     uint64_t t_start[NPHASES], t_end[NPHASES];
     uint64_t scan_ns;
     struct lab_task tmpl; /* the record this thread writes, built before the gate */
+    struct fam_lat_thr lat;
     int err;
 };
 
@@ -83,6 +89,7 @@ struct sstate {
     unsigned nthr;
     struct lab_barrier bar;
     struct lab_alloc_totals before, a0; /* before create(); after setup */
+    struct fam_lat lat;
 };
 
 static int store_phase_of(enum wl_op op) { return op == WL_READ ? 0 : op == WL_SCAN ? 2 : 1; }
@@ -187,6 +194,8 @@ static int store_prefill(struct trial_ctx *c, struct sstate *s, void *ts, uint64
 static void store_free_state(struct sstate *s)
 {
     if (!s) return;
+    double m[FAM_LAT_NMETRICS];
+    if (s->lat.slot) fam_lat_finish(&s->lat, m);
     lab_alloc_pause();
     for (unsigned i = 0; s->thr && i < s->nthr; i++) free(s->thr[i].ops);
     free(s->thr);
@@ -206,7 +215,7 @@ static int store_setup(struct trial_ctx *c, char *err, size_t n)
     if (s) s->thr = lab_calloc_aligned(sizeof *s->thr * c->threads);
     if (s) ids = malloc(sizeof *ids * sc->wl.keys);
     lab_alloc_resume();
-    if (!s || !s->thr || !ids) goto oom;
+    if (!s || !s->thr || !ids || fam_lat_init(&s->lat, c->threads)) goto oom;
     s->s = (const struct lab_store *)c->impl;
     s->nthr = c->threads;
     if ((rc = wl_keygen_init(&g, &sc->wl, o->seed, err, n)) != 0) goto fail;
@@ -233,6 +242,7 @@ static int store_setup(struct trial_ctx *c, char *err, size_t n)
     for (unsigned i = 0; !rc && i < c->threads; i++, trial_tick(c)) {
         c->w[i].fstate = &s->thr[i];
         store_template(&s->thr[i].tmpl, c->w[i].idx);
+        fam_lat_thread(&s->lat, &s->thr[i].lat, c->w[i].idx, FAM_LAT_EVERY);
         rc = store_build_stream(c, &g, ids, &c->w[i], &s->thr[i]);
     }
     lab_barrier_init(&s->bar, c->threads);
@@ -271,7 +281,8 @@ static int store_run_ops(struct trial_ctx *c, const struct sstate *s, struct wor
         uint64_t e = t->ops[i];
         if (++i == t->len) i = 0;
         uint64_t id = e & ID_MASK;
-        int rc;
+        int rc, timed = fam_lat_due(&t->lat);
+        uint64_t t_op = timed ? lab_now_ns() : 0;
         switch ((enum wl_op)(e >> OP_SHIFT)) {
         case WL_READ:
             rc = st->get(self, ts, id, &out);
@@ -300,6 +311,7 @@ static int store_run_ops(struct trial_ctx *c, const struct sstate *s, struct wor
             break;
         }
         }
+        if (timed) fam_lat_record(&t->lat, lab_now_ns() - t_op);
         if (rc && rc != -ENOENT) return rc;
     }
     return 0;
@@ -393,6 +405,15 @@ static void store_finish(struct trial_ctx *c, struct trial *t)
     t->m[STORE_M_BYTES] = t->ops ? (double)(a1.bytes - s->a0.bytes) / (double)t->ops : NAN;
     t->m[STORE_M_ALLOCS] = t->ops ? (double)(a1.allocs - s->a0.allocs) / (double)t->ops : NAN;
     for (int k = 0; k < WL_NOPS; k++) t->m[STORE_M_OPS + k] = (double)op_count[k];
+    /* memory at the end of the timed region: what the variant allocated
+       since create() and still holds, per live record; its backlog */
+    double live = (double)(((const struct store_cfg *)c->fcfg)->wl.keys + inserted - deleted);
+    t->m[STORE_M_ALLOC_REC] = live > 0 ? (double)(a1.bytes - s->before.bytes) / live : NAN;
+    t->m[STORE_M_HELD_REC] = !(live > 0) ? NAN
+        : a1.held > s->before.held       ? (double)(a1.held - s->before.held) / live
+                                         : 0; /* a runner's frees of older blocks count too */
+    if (s->s->backlog) t->m[STORE_M_BACKLOG] = (double)s->s->backlog(s->self);
+    fam_lat_finish(&s->lat, &t->m[STORE_M_LAT]);
 
     trial_phase(c, RUN_PH_CHECK);
     store_verdict(c, s, t, inserted, deleted);
@@ -452,6 +473,13 @@ static const struct fam_metric store_metrics[] = {
     [STORE_M_OPS + WL_INSERT] = { "inserts", "ops", 0, FAM_M_INT },
     [STORE_M_OPS + WL_DELETE] = { "deletes", "ops", 0, FAM_M_INT },
     [STORE_M_OPS + WL_SCAN] = { "scans", "ops", 0, FAM_M_INT },
+    [STORE_M_LAT] = FAM_LAT_METRICS,
+    [STORE_M_ALLOC_REC] = { "alloc_per_record", "B/record", -1, FAM_M_SUMMARY, "alloc B/rec",
+                            "%.1f", "memory" },
+    [STORE_M_HELD_REC] = { "held_per_record", "B/record", -1, FAM_M_SUMMARY, "held B/rec", "%.1f",
+                           "memory" },
+    [STORE_M_BACKLOG] = { "backlog", "records", -1, FAM_M_SUMMARY | FAM_M_INT, "backlog", "%.0f",
+                          "memory" },
 };
 
 const struct family_driver fam_store = {

@@ -59,6 +59,9 @@ int rep_compare_metric_selected(const struct cmp *c, const struct rf_cell *cell,
     }
     /* counters explain a change; by default they are not what is gated */
     if (res_metric_direction(name) == DIR_NONE || res_is_counter_metric(name)) return 0;
+    /* sampled latency percentiles: shown, compared when named (--metrics),
+       not gated by default (a tail of a few samples is noise) */
+    if (!strncmp(name, "lat_", 4)) return 0;
     /* ns_per_op is 1e9 / ops_per_s trial by trial: one row says it all */
     return !(strcmp(name, "ns_per_op") == 0 && res_cell_metric(cell, "ops_per_s"));
 }

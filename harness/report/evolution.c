@@ -245,16 +245,6 @@ static void evolution_counter_reason(const struct rf_cell *a, const struct rf_ce
                          : "this result has no counters to say why");
 }
 
-/* Speed values of a cell's trials (ops/s, or 1/x of a lower-is-better metric). */
-static size_t evolution_speeds(const struct rf_cell *c, const char *metric, double *out, size_t max)
-{
-    const struct rf_metric *m = c ? res_cell_metric(c, metric) : NULL;
-    size_t k = 0;
-    for (size_t i = 0; m && i < m->n && k < max; i++)
-        if (m->v[i] > 0) out[k++] = m->dir == DIR_LOWER ? 1 / m->v[i] : m->v[i];
-    return k;
-}
-
 /* Why a verdict cannot be trusted: others used more than a quarter of the
    machine's CPU time while the run ran (the load average would count our
    own earlier threads), or the run's A/A control flagged a change. */
@@ -281,25 +271,21 @@ static void evolution_ratio(struct doc *d, const struct report *rp, const struct
     const char *metric = e->ratios[k].metric ? e->ratios[k].metric : "ops_per_s";
     struct evo_pick a = evolution_row_pick(rp, e, e->ratios[k].a, runner);
     struct evo_pick b = evolution_row_pick(rp, e, e->ratios[k].b, runner);
-    double va[1024], vb[1024], est, lo, hi, blo, bhi;
-    size_t na = evolution_speeds(a.c, metric, va, 1024),
-           nb = evolution_speeds(b.c, metric, vb, 1024);
+    double est, lo, hi, blo, bhi;
+    struct rep_ratio q;
     int have_band = res_experiment_band(e, k, &blo, &bhi) == 0;
     why[0] = '\0';
-    if (!na || !nb) {
+    if (rep_speed_ratio(a.c, b.c, metric, 0x5eed + k, &q)) {
         rep_doc_cell(d, "not measured");
         return;
     }
-    int rc =
-        lab_ratio_bootstrap(va, na, vb, nb, 0.95, LAB_RATIO_RESAMPLES, 0x5eed + k, &est, &lo, &hi);
-    if (rc) { /* fewer than LAB_RATIO_MIN_TRIALS: the median ratio, no interval */
-        struct lab_summary sa, sb;
-        lab_summarize(va, na, &sa);
-        lab_summarize(vb, nb, &sb);
-        rep_doc_cell(d, "%.3g, inconclusive: too few trials (%zu and %zu; %d needed)",
-                     sa.median / sb.median, na, nb, LAB_RATIO_MIN_TRIALS);
+    if (!q.interval) {
+        rep_doc_cell(d, "%.3g, inconclusive: too few trials (%zu and %zu; %d needed)", q.est, q.na,
+                     q.nb, LAB_RATIO_MIN_TRIALS);
         return;
     }
+    size_t na = q.na, nb = q.nb;
+    est = q.est, lo = q.lo, hi = q.hi;
     enum lab_ratio_verdict v =
         have_band ? lab_ratio_verdict(lo, hi, blo, bhi, 1) : LAB_RATIO_INCONCLUSIVE;
     char busy[128] = "";

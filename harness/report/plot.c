@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "experiment.h"
+#include "frontier.h"
 #include "plot.h"
 #include "view.h"
 
@@ -197,17 +198,24 @@ static int plot_scaling(const struct plotctx *p, const struct rf_result *r, cons
         rc = -EIO;
         goto out;
     }
+    /* line style by kind (frontier.h): seeds solid, library peers dashed,
+       rooflines dotted, published designs dash-dotted */
+    static const char *const dash[] = { "1", "2", "4", "3", "1" };
+    static const char *const word[] = { "seed", "peer", "design", "roofline", NULL };
+    char dts[1024] = "";
     for (size_t i = 0; i < impl.n; i++) {
         int any = 0;
         for (size_t t = 0; t < thr.n; t++) {
             struct lab_summary s;
-            if (!rep_cell_summary(rep_find(r, fam, impl.v[i], thr.v[t]), metric, &s)
-                || !(s.median > 0))
-                continue;
+            const struct rf_cell *c = rep_find(r, fam, impl.v[i], thr.v[t]);
+            if (!rep_cell_summary(c, metric, &s) || !(s.median > 0)) continue;
             if (!any++) {
+                enum rep_kind k = rep_cell_kind(c);
                 fputs(blocks ? "\n\n" : "", f);
                 plot_tsv_name(f, impl.v[i]);
+                if (word[k]) fprintf(f, " (%s)", word[k]);
                 fputs("\tthreads\tmedian\tci_low\tci_high\n", f);
+                if (strlen(dts) + 3 < sizeof dts) strcat(strcat(dts, dash[k]), " ");
             }
             fprintf(f, "%u\t%.6g\t%.6g\t%.6g\n", thr.v[t], s.median, s.ci_low, s.ci_high);
         }
@@ -237,6 +245,7 @@ static int plot_scaling(const struct plotctx *p, const struct rf_result *r, cons
     plot_gp_var(vars, sizeof vars, "title", title);
     plot_gp_var(vars, sizeof vars, "ylabel", ylabel);
     plot_gp_var(vars, sizeof vars, "xt", xt);
+    plot_gp_var(vars, sizeof vars, "dts", dts);
     snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%zu; xlo=%g; xhi=%g;",
              blocks, thr.v[0] / 1.3, thr.v[thr.n - 1] * 1.3);
     rc = plot_finish(p, f, "scaling.gp", vars, stem, title);
@@ -309,6 +318,47 @@ static int plot_bars(const struct plotctx *p, const struct rf_result *r, const c
     return plot_finish(p, f, "bars.gp", vars, stem, title);
 }
 
+/* The sampled latency percentiles of each implementation at the given
+   thread count as a CDF (plots/cdf.gp): nothing when none has them. */
+static int plot_cdf(const struct plotctx *p, const struct rf_result *r, const char *fam,
+                    unsigned threads, const char *tag)
+{
+    static const char *const met[] = { "lat_p50_ns", "lat_p90_ns", "lat_p99_ns", "lat_p999_ns",
+                                       "lat_max_ns" };
+    static const double nines[] = { 0.30103, 1, 2, 3, 4 }; /* -log10(1 - p); the max at 4 */
+    struct rep_names impl = { 0 };
+    int rc = rep_impls_of(r, fam, &impl);
+    size_t blocks = 0;
+    char stem[160];
+    snprintf(stem, sizeof stem, "%s-%s-latency-cdf", tag, fam);
+    FILE *f = NULL;
+    for (size_t i = 0; !rc && i < impl.n; i++) {
+        const struct rf_cell *c = rep_find(r, fam, impl.v[i], threads);
+        int any = 0;
+        for (size_t k = 0; k < sizeof met / sizeof *met; k++) {
+            struct lab_summary s;
+            if (!rep_cell_summary(c, met[k], &s) || !(s.median > 0)) continue;
+            if (!f && !(f = plot_data(p, stem, sizeof stem))) rc = -EIO;
+            if (rc) break;
+            if (!any++) {
+                fputs(blocks ? "\n\n" : "", f);
+                plot_tsv_name(f, impl.v[i]);
+                fputs("\tns\tnines\n", f);
+            }
+            fprintf(f, "%.6g\t%.6g\n", s.median, nines[k]);
+        }
+        blocks += any > 0;
+    }
+    rep_names_free(&impl);
+    if (rc || !f) return rc;
+    char vars[1024] = "", title[256];
+    snprintf(title, sizeof title, "%s: sampled latency CDF at %u thread%s", fam, threads,
+             threads == 1 ? "" : "s");
+    plot_gp_var(vars, sizeof vars, "title", title);
+    snprintf(vars + strlen(vars), sizeof vars - strlen(vars), "nblocks=%zu;", blocks);
+    return plot_finish(p, f, "cdf.gp", vars, stem, title);
+}
+
 int rep_plot_compare(const struct plotctx *p, const struct cmp *c, const char *metric,
                      const char *tag)
 {
@@ -359,6 +409,7 @@ int rep_plots_for(const struct plotctx *p, const struct rf_result *r, const char
     if (!rc && ns && thr.n) rc = plot_bars(p, r, fam, ns, thr.v[thr.n - 1], tag);
     if (!rc && rep_metric_like(r, fam, "jain") && thr.n)
         rc = plot_bars(p, r, fam, "jain", thr.v[thr.n - 1], tag);
+    if (!rc && thr.n) rc = plot_cdf(p, r, fam, thr.v[thr.n - 1], tag);
     rep_uns_free(&thr);
     return rc;
 }

@@ -16,6 +16,7 @@
 #include "doc.h"
 #include "experiment.h"
 #include "export.h"
+#include "frontier.h"
 #include "machines.h"
 #include "merge.h"
 #include "outdir.h"
@@ -305,84 +306,6 @@ static void report_env_warnings(struct doc *d, const struct report_input *in, in
 
 /* ---------------- tables --------------------------------------------------- */
 
-/* Metrics shown in the full table: those compare would test, plus jain. */
-static int report_table_metrics(const struct report *rp, const char *fam, struct rep_names *out)
-{
-    struct cmp sel;
-    memset(&sel, 0, sizeof sel);
-    int rc = 0;
-    for (size_t i = 0; i < rp->nin; i++)
-        for (size_t j = 0; !rc && j < rp->in[i].r.ncells; j++) {
-            const struct rf_cell *c = &rp->in[i].r.cells[j];
-            if (strcmp(c->family, fam)) continue;
-            for (size_t m = 0; !rc && m < c->nmetrics; m++)
-                if (rep_compare_metric_selected(&sel, c, c->metrics[m].name)
-                    || !strcmp(c->metrics[m].name, "jain"))
-                    rc = rep_names_add(out, c->metrics[m].name);
-        }
-    return rc;
-}
-
-static int report_full_table(struct doc *d, const struct report *rp, const char *fam)
-{
-    struct rep_names met = { 0 }, impl = { 0 };
-    struct rep_uns thr = { 0 };
-    int rc = report_table_metrics(rp, fam, &met);
-    for (size_t i = 0; !rc && i < rp->nin; i++) {
-        rc = rep_impls_of(&rp->in[i].r, fam, &impl);
-        if (!rc) rc = rep_threads_of(&rp->in[i].r, fam, &thr);
-    }
-    char align[64] = "lr";
-    for (size_t i = 2; i + 1 < sizeof align; i++) align[i] = 'r';
-    rep_doc_table(d, align);
-    rep_doc_cell(d, "implementation");
-    rep_doc_cell(d, "threads");
-    for (size_t i = 0; !rc && i < rp->nin; i++)
-        for (size_t m = 0; m < met.n; m++)
-            rep_doc_cell(d, "%s (%s)", rep_metric_label(met.v[m]),
-                         res_metric_unit(&rp->in[0].r, met.v[m]));
-    rep_doc_row(d);
-    if (rp->nin > 1) {
-        rep_doc_cell(d, "*machine*");
-        rep_doc_cell(d, " ");
-        for (size_t i = 0; i < rp->nin; i++)
-            for (size_t m = 0; m < met.n; m++) rep_doc_cell(d, "*m%zu*", i + 1);
-        rep_doc_row(d);
-    }
-    for (size_t i = 0; !rc && i < impl.n; i++)
-        for (size_t t = 0; t < thr.n; t++) {
-            int any = 0;
-            for (size_t k = 0; k < rp->nin; k++)
-                any |= rep_find(&rp->in[k].r, fam, impl.v[i], thr.v[t]) != NULL;
-            if (!any) continue;
-            rep_doc_cell(d, "%s", impl.v[i]);
-            rep_doc_cell(d, "%u", thr.v[t]);
-            for (size_t k = 0; k < rp->nin; k++) {
-                const struct rf_cell *c = rep_find(&rp->in[k].r, fam, impl.v[i], thr.v[t]);
-                for (size_t m = 0; m < met.n; m++) {
-                    struct lab_summary s;
-                    char buf[80];
-                    if (rep_cell_summary(c, met.v[m], &s)) {
-                        rep_med_ci(&s, buf, sizeof buf, 1);
-                        rep_doc_cell(d, "%s", buf);
-                    } else {
-                        rep_doc_cell(d, "%s", rep_cell_missing(&rp->in[k].r, c));
-                    }
-                }
-            }
-            rep_doc_row(d);
-        }
-    rep_doc_close(d);
-    rep_doc_para(d,
-                 "Each value: median [95%% CI of the median] over the trials; `!` marks a cell "
-                 "whose spread (CV) is over %.0f%%.",
-                 LAB_UNSTABLE_CV * 100);
-    rep_names_free(&met);
-    rep_names_free(&impl);
-    rep_uns_free(&thr);
-    return rc ? -ENOMEM : 0;
-}
-
 static void report_footer(struct doc *d, const struct report *rp)
 {
     rep_doc_para(d,
@@ -450,7 +373,7 @@ static int report_runs_sections(const struct report *rp, struct plotctx *p)
         rc = rep_families(&rp->in[i].r, &fams);
         for (size_t f = 0; !rc && f < fams.n; f++) {
             rep_doc_heading(p->doc, 2, "Run %s: family %s, all cells", name, fams.v[f]);
-            rc = report_full_table(p->doc, &one, fams.v[f]);
+            rc = rep_cells_tables(p->doc, &one, fams.v[f]);
             rep_machine_short(&rp->in[i].r, p->caption, sizeof p->caption);
             if (!rc) rc = rep_plots_for(p, &rp->in[i].r, fams.v[f], tag);
         }
@@ -485,7 +408,7 @@ static int report_body(const struct report *rp, struct plotctx *p, const char *t
                      "**Headline: %d confirmed regression(s).** `contend compare` gives the same "
                      "rows and exits 1 on a confirmed regression.",
                      regressions);
-    if (rp->e) rep_evolution(d, rp->e, rp); /* a reproduction: its tables first */
+    if (rp->e) rep_experiment_tables(d, rp->e, rp); /* a reproduction: its tables first */
     rep_doc_heading(d, 2, "Noise and environment");
     if (rp->e && rp->nin > 1) report_noise_table(d, rp);
     for (size_t i = 0; !rc && i < rp->nin; i++) {
@@ -502,7 +425,7 @@ static int report_body(const struct report *rp, struct plotctx *p, const char *t
     }
     for (size_t f = 0; !rc && f < fams.n; f++) {
         rep_doc_heading(d, 2, "Family %s: all cells", fams.v[f]);
-        rc = report_full_table(d, rp, fams.v[f]);
+        rc = rep_cells_tables(d, rp, fams.v[f]);
         for (size_t i = 0; !rc && i < rp->nin; i++) {
             char tag[32];
             snprintf(tag, sizeof tag, "m%zu", i + 1);
@@ -515,6 +438,14 @@ static int report_body(const struct report *rp, struct plotctx *p, const char *t
     rep_names_free(&fams);
     if (!rc) report_footer(d, rp);
     return rc;
+}
+
+void rep_experiment_tables(struct doc *d, const struct experiment *e, const struct report *rp)
+{
+    if (res_experiment_is_frontier(e))
+        rep_frontier(d, e, rp);
+    else
+        rep_evolution(d, e, rp);
 }
 
 int rep_write(const struct report *rp, char *err, size_t n)
@@ -637,7 +568,7 @@ int rep_reproduce_print(FILE *f, const char *dir, const struct experiment *e, ch
     int rc = report_runs(dir, &rp, &all, names, err, n);
     if (rc) return rc;
     struct doc d = { .text = f, .dir = dir };
-    rep_evolution(&d, e, &rp);
+    rep_experiment_tables(&d, e, &rp);
     rep_doc_close(&d);
     report_runs_free(&rp, &all);
     return 0;

@@ -14,6 +14,7 @@
 #include "resultfile.h"
 
 struct experiment;
+struct doc;
 
 #define REPORT_MAX_INPUTS 32
 
@@ -51,8 +52,14 @@ int rep_reproduce_print(FILE *f, const char *dir, const struct experiment *e, ch
    enough trials per half to decide, flag a row as changed? */
 int rep_noise_failed(const struct rf_result *r);
 
+/* The tables of every cell of family fam (report/celltable.c): its
+   metrics, then its latency percentiles when it has them. 0 or -ENOMEM. */
+int rep_cells_tables(struct doc *d, const struct report *rp, const char *fam);
+
 /* The seed-shaped evolution table of a reproduction (report/evolution.c). */
-struct doc;
 void rep_evolution(struct doc *d, const struct experiment *e, const struct report *rp);
+/* A reproduction's own tables: the frontier's (report = frontier,
+   report/frontier.c) or the evolution table. */
+void rep_experiment_tables(struct doc *d, const struct experiment *e, const struct report *rp);
 
 #endif

@@ -26,32 +26,75 @@ static int table_width(const struct run_result *r)
     return w;
 }
 
-/* The columns a family declares, medians per cell, n/a where not measured. */
-static void table_family(FILE *f, const struct run_result *r)
+/* Median over a cell's trials of its peak RSS in MiB; NAN if unknown. */
+static double table_rss_mib(const struct cell *c)
+{
+    double v[256];
+    size_t n = 0;
+    for (size_t k = 0; k < c->ntrials && n < sizeof v / sizeof *v; k++)
+        if (isfinite(c->trials[k].peak_rss_kib)) v[n++] = c->trials[k].peak_rss_kib / 1024;
+    struct lab_summary s;
+    if (!n) return NAN;
+    lab_summarize(v, n, &s);
+    return s.median;
+}
+
+static int table_in_group(const struct fam_metric *m, const char *group)
+{
+    return m->col && (group ? m->group && !strcmp(m->group, group) : !m->group);
+}
+
+/* The columns a family declares in group (NULL: its metrics table),
+   medians per cell, n/a where not measured; the "memory" table starts with
+   the trial's peak RSS, whatever the family. */
+static void table_family(FILE *f, const struct run_result *r, const char *group)
 {
     const struct family_driver *fam = r->opts->fam;
-    int any = 0;
-    for (size_t i = 0; i < fam->nmetrics; i++) any |= fam->metrics[i].col != NULL;
-    if (!any) return;
+    int any = 0, rss = group && !strcmp(group, "memory");
+    for (size_t i = 0; i < fam->nmetrics; i++) any |= table_in_group(&fam->metrics[i], group);
+    if (!any && !rss) return;
+    if (group) fprintf(f, "\n%s", group);
     fprintf(f, "\n%-*s %8s", table_width(r), "impl", "threads");
+    if (rss) fprintf(f, " %12s", "peak RSS MiB");
     for (size_t i = 0; i < fam->nmetrics; i++)
-        if (fam->metrics[i].col) fprintf(f, " %12s", fam->metrics[i].col);
+        if (table_in_group(&fam->metrics[i], group)) fprintf(f, " %12s", fam->metrics[i].col);
     fputc('\n', f);
     for (size_t k = 0; k < r->ncells; k++) {
         const struct cell *c = &r->cells[k];
-        char name[64];
+        char name[64], v[32] = "n/a";
         table_name(c, name, sizeof name);
         fprintf(f, "%-*s %8u", table_width(r), name, c->threads);
+        double mib = rss ? table_rss_mib(c) : NAN;
+        if (rss) {
+            if (isfinite(mib)) snprintf(v, sizeof v, "%.1f", mib);
+            fprintf(f, " %12s", v);
+        }
         for (size_t i = 0; i < fam->nmetrics; i++) {
-            char v[32] = "n/a";
-            if (!fam->metrics[i].col) continue;
+            if (!table_in_group(&fam->metrics[i], group)) continue;
+            snprintf(v, sizeof v, "n/a");
             if (isfinite(c->m[i].median))
                 snprintf(v, sizeof v, fam->metrics[i].fmt, c->m[i].median);
             fprintf(f, " %12s", v);
         }
         fputc('\n', f);
     }
-    if (fam->table_note) fam->table_note(f, r->opts->fcfg);
+    if (!group && fam->table_note) fam->table_note(f, r->opts->fcfg);
+}
+
+/* The family's metrics table, then one table per group it names (the
+   first metric of each group places it), then memory. */
+static void table_groups(FILE *f, const struct run_result *r)
+{
+    const struct family_driver *fam = r->opts->fam;
+    table_family(f, r, NULL);
+    for (size_t i = 0; i < fam->nmetrics; i++) {
+        const char *g = fam->metrics[i].group;
+        int first = g && strcmp(g, "memory");
+        for (size_t j = 0; first && j < i; j++)
+            first = !fam->metrics[j].group || strcmp(fam->metrics[j].group, g);
+        if (first) table_family(f, r, g);
+    }
+    table_family(f, r, "memory");
 }
 
 /* The run-level note on event e for the table's footer; 0 if none. */
@@ -174,5 +217,5 @@ void rep_print_table(FILE *f, const struct run_result *r)
             break;
         }
     table_counters(f, r);
-    table_family(f, r);
+    table_groups(f, r);
 }

@@ -4,6 +4,7 @@
 #ifndef CONTEND_VIEW_H
 #define CONTEND_VIEW_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "lab_stats.h"
@@ -50,6 +51,18 @@ const char *rep_metric_like(const struct rf_result *r, const char *fam, const ch
 const char *rep_metric_label(const char *metric);
 /* "12.3M [11.9M, 12.8M]", with " !" when mark_unstable and the cell is. */
 void rep_med_ci(const struct lab_summary *s, char *buf, size_t n, int mark_unstable);
+/* The speed of cell a over cell b on metric (ops/s, or the inverse of a
+   lower-is-better metric), median over median (report/speed.c): with a
+   seeded 95% bootstrap interval (interval = 1) when both have at least
+   LAB_RATIO_MIN_TRIALS trials, else the ratio alone (lo = hi = est).
+   0, or -ENOENT when a cell has no values. */
+struct rep_ratio {
+    double est, lo, hi;
+    size_t na, nb; /* the trials of each */
+    int interval;
+};
+int rep_speed_ratio(const struct rf_cell *a, const struct rf_cell *b, const char *metric,
+                    uint64_t seed, struct rep_ratio *q);
 /* 12.3M, 456k, 7.89 */
 const char *rep_format_si(double v, char *buf, size_t n);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "build_commit.h" /* generated at every build: scripts/build-commit */
+#include "fiber.h"
 #include "results.h"
 
 #ifndef CONTEND_SOURCE_DIR
@@ -148,6 +149,8 @@ struct json_t *res_context_json(int argc, char **argv, uint64_t seed, const doub
     }
     json_object_set_new(ctx, "topology", context_topology());
     json_object_set_new(ctx, "online_cpus", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    /* the CPUs its affinity mask allows: what --threads cpus resolved to */
+    json_object_set_new(ctx, "allowed_cpus", json_integer(run_fib_default_carriers()));
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
     if (pages > 0 && psize > 0)
         json_object_set_new(ctx, "memory_bytes", json_integer((json_int_t)pages * psize));

@@ -133,12 +133,16 @@ static int experiment_set(char **slot, const char *value)
 static int experiment_head(struct load_ctx *l, const char *key, const char *value)
 {
     struct experiment *e = l->e;
-    static const char *const keys[] = {
-        "title", "family",  "impl",        "seed",    "columns",
-        "note",  "runners", "beyond_note", "explain", "explain_note"
-    };
-    char **slots[] = { &e->title, &e->family,  &e->impl,        &e->seed_file, &e->columns,
-                       &e->note,  &e->runners, &e->beyond_note, &e->explain,   &e->explain_note };
+    static const char *const keys[] = { "title",   "family",       "impl",    "seed",
+                                        "columns", "note",         "runners", "beyond_note",
+                                        "explain", "explain_note", "group",   "report" };
+    char **slots[] = { &e->title,   &e->family,       &e->impl,    &e->seed_file,
+                       &e->columns, &e->note,         &e->runners, &e->beyond_note,
+                       &e->explain, &e->explain_note, &e->group,   &e->report };
+    if (!strcmp(key, "report") && strcmp(value, "evolution") && strcmp(value, "frontier"))
+        return experiment_fail(l, "report is evolution or frontier, not '%.40s'%s", value, "");
+    if (!strcmp(key, "group") && (!*value || value[strcspn(value, " ,/")]))
+        return experiment_fail(l, "group '%.40s' is not one word%s", value, "");
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         if (strcmp(key, keys[i])) continue;
         if (!strstr(key, "note") || !*slots[i]) return experiment_set(slots[i], value);
@@ -231,6 +235,11 @@ static int experiment_handler(void *user, const char *section, const char *key, 
         return experiment_arg(l, experiment_part(e, name), key, value);
     }
     if (!strncmp(section, "row ", 4)) return experiment_row_key(l, section + 4, key, value);
+    if (!strncmp(section, "goal ", 5)) {
+        int ok = res_experiment_goal_key(e, section + 5, key, value, l->err, l->n);
+        l->failed |= !ok;
+        return ok;
+    }
     if (!strcmp(section, "label") || !strcmp(section, "reference")) {
         int r = experiment_row_for(e, key);
         if (r < 0) return experiment_fail(l, "too many rows%s%s", "", "");
@@ -245,6 +254,7 @@ static int experiment_handler(void *user, const char *section, const char *key, 
    part. A file of parts: each part names its own, rows name their part. */
 static int experiment_check(struct experiment *e, char *err, size_t n)
 {
+    if (res_experiment_goals_check(e, err, n)) return -EINVAL;
     if (!e->multi) {
         struct exp_part *p = experiment_part(e, "");
         if (!e->family || !e->impl) {
@@ -377,6 +387,9 @@ void res_experiment_free(struct experiment *e)
     free(e->explain);
     free(e->explain_note);
     free(e->runners);
+    free(e->group);
+    free(e->report);
+    res_experiment_goals_free(e);
     free(e->path);
     memset(e, 0, sizeof *e);
 }

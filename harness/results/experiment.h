@@ -7,6 +7,17 @@
 #define EXP_MAX_ARGS 64
 #define EXP_MAX_ROWS 32
 #define EXP_MAX_PARTS 16
+#define EXP_MAX_GOALS 8
+
+/* [goal KEY] (a frontier's performance goal, docs/frontier.md): at each
+   thread count of part's run that threads selects, the fastest of best
+   over the fastest of against, by median ops/s, must be >= ratio. best and
+   against are implementation lists or a kind (seed, peer, design). */
+struct exp_goal {
+    char *key, *label, *part, *best, *against;
+    char *threads; /* a list of all, upto-cpus, cpus, Nxcpus, counts (default all) */
+    double ratio;  /* > 0; 0 until given */
+};
 
 /* One run of an experiment: `contend run` argv from its keys. */
 struct exp_part {
@@ -31,6 +42,8 @@ struct experiment {
     char *explain_note; /* and what that breakdown shows, in words */
     char *columns;      /* metrics of the evolution table, in order (or NULL) */
     char *runners;      /* "threads,fibers": each part runs under each; NULL: threads */
+    char *group;        /* `reproduce all` runs the files of group "seed" */
+    char *report;       /* "evolution" (the seed's table; NULL) or "frontier" */
     double widen;       /* a ratio band widened by this factor each way (another
                       platform); 0: 1 */
     unsigned focus_threads;
@@ -51,6 +64,8 @@ struct experiment {
         double value, band_lo, band_hi;
     } ratios[EXP_MAX_ROWS];
     size_t nratios;
+    struct exp_goal goals[EXP_MAX_GOALS];
+    size_t ngoals;
     int multi;        /* rows come from [part] sections */
     const char *mode; /* "quick" or "full" */
 };
@@ -72,6 +87,17 @@ int res_experiment_part_opts(struct experiment *e, size_t i, const char *const *
 /* The same for an experiment of one run (part 0). */
 int res_experiment_opts(struct experiment *e, const char *const *extra, int nextra,
                         struct run_opts *o, char *err, size_t n);
+/* [goal KEY] key = value into e (experiment_goal.c): 1, or 0 with "PATH:
+   reason" in err. */
+int res_experiment_goal_key(struct experiment *e, const char *goal, const char *key,
+                            const char *value, char *err, size_t n);
+/* After loading: every goal names a part of e and a ratio. 0 or -EINVAL. */
+int res_experiment_goals_check(const struct experiment *e, char *err, size_t n);
+void res_experiment_goals_free(struct experiment *e);
+/* Is e a frontier (report = frontier)? */
+int res_experiment_is_frontier(const struct experiment *e);
+/* The part called name, or -1. */
+int res_experiment_part(const struct experiment *e, const char *name);
 /* The row called key, or -1. */
 int res_experiment_row(const struct experiment *e, const char *key);
 /* The band [lo, hi] (widened) of ratio k: 0, or -ENOENT when the file

@@ -92,10 +92,16 @@ json_t *res_trial_json(const struct trial *t, const struct family_driver *fam)
         bad |= json_object_set_new(j, "stderr_tail", res_json_text(t->stderr_tail));
     json_t *ctr = res_ctr_trial_json(&t->counters);
     if (ctr) bad |= json_object_set_new(j, "counters", ctr);
+    json_t *proc = json_object();
     if (isfinite(t->cpu_ns_per_op) && isfinite(t->csw_per_op))
-        bad |= json_object_set_new(j, "process",
-                                   json_pack("{s:f, s:f}", "cpu_ns_per_op", t->cpu_ns_per_op,
-                                             "switches_per_op", t->csw_per_op));
+        bad |= json_object_set_new(proc, "cpu_ns_per_op", json_real(t->cpu_ns_per_op))
+            | json_object_set_new(proc, "switches_per_op", json_real(t->csw_per_op));
+    if (isfinite(t->peak_rss_kib))
+        bad |= json_object_set_new(proc, "peak_rss_kib", json_integer((json_int_t)t->peak_rss_kib));
+    if (proc && json_object_size(proc))
+        bad |= json_object_set_new(j, "process", proc);
+    else
+        json_decref(proc);
     if (!bad) return j;
     json_decref(j);
     return NULL;

@@ -107,7 +107,7 @@ static const struct {
 
 /* The process's usage over a trial (trial.process), as metrics of their
    own names: counter-like, they explain rather than gate. */
-static const char *const process_metrics[] = { "cpu_ns_per_op", "switches_per_op" };
+static const char *const process_metrics[] = { "cpu_ns_per_op", "switches_per_op", "peak_rss_kib" };
 
 int res_is_counter_metric(const char *name)
 {
@@ -369,6 +369,7 @@ const char *res_metric_unit(const struct rf_result *r, const char *metric)
     if (strstr(metric, "bytes_per_op")) return "B/op";
     if (strstr(metric, "allocs_per_op")) return "allocs/op";
     if (strstr(metric, "_ms")) return "ms";
+    if (len > 4 && !strcmp(metric + len - 4, "_kib")) return "KiB";
     if (!strcmp(metric, "jain")) return "Jain index, 1 = fair";
     return "per op";
 }

@@ -29,6 +29,10 @@ struct fam_metric {
     unsigned flags;   /* FAM_M_* */
     const char *col;  /* column in the terminal table, or NULL */
     const char *fmt;  /* its printf format ("%.1f") */
+    /* the terminal table it is shown in: NULL = the family's metrics
+       table; "latency", "memory" (beside the trial's peak RSS) or any other
+       name: a table of that name after it (appended) */
+    const char *group;
 };
 
 struct family_driver {

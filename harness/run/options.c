@@ -4,14 +4,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
-#include <sched.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "family.h"
+#include "fiber.h"
 
 static const char *const options_pins[] = { "none", "compact", "scatter", NULL };
 static const char *const options_starts[] = { "gate", "seed", NULL };
@@ -21,16 +20,48 @@ const char *run_pin_name(int pin)
     return pin >= PIN_NONE && pin <= PIN_SCATTER ? options_pins[pin] : "?";
 }
 
-/* --threads 1,2,16: counts in [1, MAX_THREADS], each once. */
+/* One item of --threads: a count, `cpus` (the CPUs this process may run
+   on, from its affinity mask) or `Nxcpus` (N times that, N >= 1; 10xcpus is
+   ten threads per CPU). *token says whether it named the CPUs. */
+static int options_thread_item(const char *item, uint64_t *t, int *token, char *err, size_t n)
+{
+    const char *x = strstr(item, "cpus");
+    *token = x != NULL;
+    if (!x) {
+        char why[160];
+        if (!lab_opt_parse_u64("", item, 1, MAX_THREADS, 0, t, why, sizeof why)) return 0;
+        snprintf(err, n, "%s (or cpus, Nxcpus)", why + 2); /* drop the empty name's ": " */
+        return -EINVAL;
+    }
+    uint64_t mul = 1;
+    if (x != item) { /* "10xcpus": digits, then x */
+        char *end;
+        mul = strtoull(item, &end, 10);
+        if (*item < '1' || *item > '9' || end != x - 1 || *end != 'x') mul = 0;
+    }
+    uint64_t cpus = run_fib_default_carriers();
+    if (!mul || x[4] || mul > MAX_THREADS / cpus) {
+        snprintf(err, n, "'%s' is not cpus or Nxcpus (N >= 1, at most %d threads)", item,
+                 MAX_THREADS);
+        return -EINVAL;
+    }
+    *t = mul * cpus;
+    return 0;
+}
+
+/* --threads 1,2,16: counts in [1, MAX_THREADS], each once; `cpus` and
+   `Nxcpus` resolve to counts here (at run time), and a count that one of
+   them repeats is dropped (1,2,cpus on 2 CPUs is 1,2). */
 static int options_threads(const char *v, void *field, char *err, size_t n)
 {
     struct run_ulist *l = field;
+    char tokens[MAX_LIST] = { 0 }; /* l->v[i] came from cpus or Nxcpus */
     l->n = 0;
     if (!*v) {
         snprintf(err, n, "empty list");
         return -EINVAL;
     }
-    for (const char *p = v;;) {
+    for (const char *p = v;; p++) {
         size_t len = strcspn(p, ",");
         char item[32];
         if (!len || len >= sizeof item) {
@@ -39,24 +70,22 @@ static int options_threads(const char *v, void *field, char *err, size_t n)
         }
         memcpy(item, p, len);
         item[len] = '\0';
+        p += len;
         uint64_t t;
-        char why[160];
-        if (lab_opt_parse_u64("", item, 1, MAX_THREADS, 0, &t, why, sizeof why)) {
-            snprintf(err, n, "%s", why + 2); /* drop the empty name's ": " */
+        int token, dup = 0, literal = 0;
+        if (options_thread_item(item, &t, &token, err, n)) return -EINVAL;
+        for (size_t i = 0; i < l->n; i++)
+            if (l->v[i] == t) dup = 1, literal = !tokens[i];
+        if (dup && !token && literal) {
+            snprintf(err, n, "%s given twice", item);
             return -EINVAL;
         }
-        for (size_t i = 0; i < l->n; i++)
-            if (l->v[i] == t) {
-                snprintf(err, n, "%s given twice", item);
-                return -EINVAL;
-            }
-        if (l->n == MAX_LIST) {
+        if (!dup && l->n == MAX_LIST) {
             snprintf(err, n, "more than %d items", MAX_LIST);
             return -EINVAL;
         }
-        l->v[l->n++] = (unsigned)t;
-        if (!p[len]) break;
-        p += len + 1;
+        if (!dup) tokens[l->n] = (char)token, l->v[l->n++] = (unsigned)t;
+        if (!*p) break;
     }
     return 0;
 }
@@ -169,12 +198,8 @@ void run_runner_name(const struct run_runner *r, char *buf, size_t n)
         snprintf(buf, n, "threads");
     else if (r->carriers)
         snprintf(buf, n, "fibers:%u", r->carriers);
-    else {
-        cpu_set_t set;
-        long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
-                                                                : sysconf(_SC_NPROCESSORS_ONLN);
-        snprintf(buf, n, "fibers:%ld", cpus > 0 ? cpus : 1);
-    }
+    else
+        snprintf(buf, n, "fibers:%u", run_fib_default_carriers());
 }
 
 static char options_family_help[512];
@@ -185,8 +210,10 @@ static const struct opt_spec options_run[] = {
     { "impl", OPT_STR, O(impl_arg), "LIST",
       "all (default) or a comma list of names (see `contend list`)", .flags = OPT_NONEMPTY },
     { "threads", OPT_CUSTOM, O(threads), "LIST",
-      "comma list of thread counts, 1..100000 (default 1,2,16)", .parse = options_threads,
-      .format = options_threads_format },
+      "comma list of thread counts, 1..100000, or cpus (the CPUs\n"
+      "this process may use) or Nxcpus, e.g. 1,2,cpus,10xcpus\n"
+      "(default 1,2,16)",
+      .parse = options_threads, .format = options_threads_format },
     { "ops", OPT_U64, O(ops), "N",
       "fixed work: N operations split over the threads\n"
       "(default 1000000; suffixes k, M, G)",
@@ -212,6 +239,9 @@ static const struct opt_spec options_run[] = {
     { "out", OPT_STR, O(out), "FILE.json", "also write the results as JSON (atomically)",
       .flags = OPT_NONEMPTY },
     { "quiet", OPT_FLAG, O(quiet), NULL, "no table on stdout" },
+    { "dry-run", OPT_FLAG, O(dry_run), NULL,
+      "print the plan (cells, trials, a time estimate) and exit;\n"
+      "a long sweep prints it on stderr before it starts" },
     { "cell-timeout", OPT_DOUBLE, O(cell_timeout), "S",
       "watchdog per trial in seconds (default: 30 + 10 us per op,\n"
       "or 30 + 3x the duration, + 1 ms per thread)",

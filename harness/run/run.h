@@ -23,7 +23,7 @@
 #define MAX_LIST 64
 #define ERRLEN 256
 #define RUN_FCFG_MAX 512     /* bytes of a family's options */
-#define TRIAL_MAX_METRICS 16 /* a family's own metrics per trial */
+#define TRIAL_MAX_METRICS 32 /* a family's own metrics per trial */
 #define RUN_MAX_PARAMS 16    /* --param values per run; parameters per variant */
 
 struct family_driver;
@@ -90,9 +90,10 @@ struct run_opts {
     uint64_t ops;    /* fixed work, split over threads; 0 = use duration */
     double duration; /* seconds of fixed time; 0 = use ops */
     unsigned reps;
-    int warmup; /* discard one warm-up trial per cell */
-    int pin;    /* enum pin_mode */
-    int start;  /* enum run_start */
+    int warmup;  /* discard one warm-up trial per cell */
+    int dry_run; /* print the plan and exit */
+    int pin;     /* enum pin_mode */
+    int start;   /* enum run_start */
     struct run_runner runner;
     const char *part; /* the experiment's part this run is (reproduce), or NULL */
     uint64_t seed;
@@ -162,6 +163,10 @@ struct trial {
        thread: workers, the variant's helpers, the harness): CPU time and
        OS context switches per op; NAN when unknown */
     double cpu_ns_per_op, csw_per_op;
+    /* the trial process's peak resident set (getrusage ru_maxrss, KiB) at
+       its end: with isolation the forked child's, which starts from the
+       parent's pages at the fork; NAN when unknown */
+    double peak_rss_kib;
     double m[TRIAL_MAX_METRICS]; /* the family's metrics (family.h); NAN: not measured */
 };
 
@@ -312,6 +317,19 @@ const char *run_outcome_name(enum outcome o);
 const char *run_verdict_name(enum verdict v);
 /* A fingerprint of struct trial's layout (journals restore raw trials). */
 uint32_t run_trial_layout(void);
+
+/* ---------------- the plan and its estimate (run/plan.c) ---------------- */
+struct run_plan {
+    size_t cells, refused, trials; /* trials: of the cells not refused */
+    unsigned reps;                 /* per cell, a warm-up included */
+    double work_s, startup_s;      /* estimated seconds, all trials */
+};
+void run_plan_make(const struct run_opts *o, struct run_plan *p);
+/* 1 when the sweep is long enough to print its plan before it starts. */
+int run_plan_long(const struct run_plan *p);
+/* Two lines: the cells and trials, then the estimate; "WHO: " starts
+   each unless who is NULL. */
+void run_plan_print(FILE *f, const char *who, const struct run_opts *o, const struct run_plan *p);
 
 /* ---------------- topology (run/topo.c) ---------------------------------- */
 int run_topo_pin_self(int mode, unsigned idx);

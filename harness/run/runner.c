@@ -204,7 +204,7 @@ int run_trial_beat(const struct run_opts *o, const struct lab_impl *impl, unsign
     const struct family_driver *d = o->fam;
     memset(t, 0, sizeof *t);
     for (size_t i = 0; i < TRIAL_MAX_METRICS; i++) t->m[i] = NAN;
-    t->cpu_ns_per_op = t->csw_per_op = NAN;
+    t->cpu_ns_per_op = t->csw_per_op = t->peak_rss_kib = NAN;
 
     struct run_beat *own = beat ? NULL : run_beat_new(threads, 0);
     struct trial_ctx *c = lab_calloc_aligned(sizeof *c);
@@ -291,6 +291,8 @@ int run_trial_beat(const struct run_opts *o, const struct lab_impl *impl, unsign
     if (ct && !rc) run_ctr_collect(&plan, ct, threads, t->ops, &t->counters);
     lab_alloc_resume();
     d->finish(c, t);
+    struct rusage u;
+    if (!getrusage(RUSAGE_SELF, &u)) t->peak_rss_kib = (double)u.ru_maxrss;
     trial_phase(c, RUN_PH_DONE);
     if (c->kind->end) c->kind->end(c, rc ? NULL : t);
     free(ct);
