@@ -23,6 +23,43 @@ struct tcase {
 
 static void free_params(struct criterion_test_params *crp) { cr_free(crp->params); }
 
+/* A line of a --list into c (a check of that kind): 1, or 0 for a comment. */
+static int tsan_tuple(struct tcase *c, char *line, int check)
+{
+    if (line[0] == '#') return 0;
+    memset(c, 0, sizeof *c);
+    c->check = check;
+    char *save = NULL;
+    for (char *tok = strtok_r(line, " \n", &save); tok && c->argc < 8;
+         tok = strtok_r(NULL, " \n", &save))
+        snprintf(c->args[c->argc++], 48, "%s", tok);
+    return 1;
+}
+
+static int tsan_same(const struct tcase *a, const struct tcase *b, int args)
+{
+    for (int i = 0; i < args; i++)
+        if (strcmp(a->args[i], b->args[i])) return 0;
+    return a->argc >= args && b->argc >= args;
+}
+
+/* The fibers' cases: from p[k] on (p[0..n) are contend-check's and
+   fiber-check's), the next (family check impl) and the largest of its
+   counts, into *out. The index where the next group starts, or 0. */
+static size_t tsan_fibers(const struct tcase *p, size_t n, size_t k, struct tcase *out)
+{
+    for (; k < n && p[k].check == 1; k++) {
+        int have = 0;
+        size_t j = k;
+        for (; j < n && p[j].check == 1 && tsan_same(&p[j], &p[k], 3); j++) {
+            *out = p[j]; /* ascending: the last is the largest */
+            have = 1;
+        }
+        if (have) return j;
+    }
+    return 0;
+}
+
 ParameterizedTestParameters(tsan, clean)
 {
     size_t cap = 2048, m = 0;
@@ -33,17 +70,26 @@ ParameterizedTestParameters(tsan, clean)
     for (int l = 0; l < 2; l++) {
         FILE *f = popen(lists[l], "r");
         char line[256];
-        while (f && m < cap && fgets(line, sizeof line, f)) {
-            memset(&p[m], 0, sizeof p[m]);
-            p[m].check = l + 1;
-            char *save = NULL;
-            for (char *tok = strtok_r(line, " \n", &save); tok && p[m].argc < 8;
-                 tok = strtok_r(NULL, " \n", &save))
-                snprintf(p[m].args[p[m].argc++], 48, "%s", tok);
-            m++;
-        }
+        while (f && m < cap && fgets(line, sizeof line, f)) m += tsan_tuple(&p[m], line, l + 1);
         if (f) pclose(f);
     }
+    /* every conformance check that applies under fibers (two carriers) too,
+       at one count: the largest that threads also run (GCC 12's TSan stops
+       at 8,128 fibers; the fibers-only counts cost minutes here) */
+    size_t nf = 0;
+    struct tcase *fib = malloc(sizeof *fib * cap);
+    FILE *f = fib ? popen(CONTEND_CHECK_BIN " --list --runner fibers", "r") : NULL;
+    char line[256];
+    while (f && nf < cap && fgets(line, sizeof line, f)) nf += tsan_tuple(&fib[nf], line, 1);
+    if (f) pclose(f);
+    for (size_t k = 0, threads = m; m < cap && (k = tsan_fibers(p, threads, k, &p[m])) != 0;) {
+        int applies = 0;
+        for (size_t j = 0; j < nf && !applies; j++) applies = tsan_same(&fib[j], &p[m], 4);
+        if (!applies) continue;
+        snprintf(p[m].args[p[m].argc++], 48, "--runner fibers:2");
+        m++;
+    }
+    free(fib);
     /* the harness itself, instrumented, over every implementation */
     static const char *const runs[][8] = {
         { "run", "--family", "batcher", "--threads", "1,4,64", "--ops", "20000", "--reps" },

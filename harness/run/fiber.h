@@ -195,4 +195,24 @@ int run_fib_on_carriers(struct fib_sched *s, void (*fn)(void *arg, unsigned carr
 /* Unmaps every pooled stack (they are kept warm between trials). */
 void run_fib_pool_trim(void);
 
+/* ---- what a fibers trial runs in (runner_fibers.c), also contend-check's
+   --runner fibers ---- */
+
+/* A scheduler of `carriers` carriers (0: the CPUs) with the per-carrier
+   hooks (run_fib_sched_hooks; NULL: none), lab_prim's ops installed and
+   bound to it, its carriers started (and past their start-up). On failure
+   nothing is left installed and err says why. */
+int run_fib_session_open(unsigned carriers, void (*on_start)(void *arg, unsigned carrier),
+                         void (*on_exit)(void *arg, unsigned carrier), void *arg,
+                         struct fib_sched **out, char *err, size_t n);
+/* Waits for every fiber, installs the threads ops back, frees s. */
+void run_fib_session_close(struct fib_sched *s);
+
+/* A variant's per-thread hooks (impls/lab.h) on every carrier thread: after
+   create, thread_init (0, or the first error); before destroy, thread_exit.
+   Nothing when the variant has no such hook. */
+struct lab_impl;
+int run_fib_carriers_init(struct fib_sched *s, const struct lab_impl *m, void *self);
+void run_fib_carriers_exit(struct fib_sched *s, const struct lab_impl *m, void *self);
+
 #endif

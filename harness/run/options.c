@@ -164,7 +164,11 @@ static void options_param_format(const void *field, char *buf, size_t n)
 /* --runner threads | fibers[:P] */
 static int options_runner(const char *v, void *field, char *err, size_t n)
 {
-    struct run_runner *r = field;
+    return run_runner_parse(v, field, err, n);
+}
+
+int run_runner_parse(const char *v, struct run_runner *r, char *err, size_t n)
+{
     if (!strcmp(v, "threads")) {
         *r = (struct run_runner){ RUN_RUNNER_THREADS, 0 };
         return 0;

@@ -68,6 +68,8 @@ struct run_runner {
     int kind;          /* enum run_runner_kind */
     unsigned carriers; /* fibers: P; 0 = the CPUs of the affinity mask */
 };
+/* "threads" or "fibers[:P]" (--runner): 0, or -EINVAL with err. */
+int run_runner_parse(const char *v, struct run_runner *r, char *err, size_t n);
 /* "threads", "fibers:2" (the P in force when carriers is 0). */
 void run_runner_name(const struct run_runner *r, char *buf, size_t n);
 

@@ -38,26 +38,13 @@ struct fibers {
     int init_err;          /* a carrier's thread_init failed */
     pthread_t wd;
     _Atomic int wd_stop, wd_up;
-    int wd_running, started;
+    int wd_running;
 };
 
 static void runner_fibers_carrier_start(void *arg, unsigned carrier)
 {
     struct fibers *f = ((struct trial_ctx *)arg)->rstate;
     if (f->ct) run_ctr_thread_open(&f->ct[carrier]);
-}
-
-/* The variant's thread_init on a carrier, once the variant exists. */
-static void runner_fibers_thread_init(void *arg, unsigned carrier)
-{
-    struct trial_ctx *c = arg;
-    struct fibers *f = c->rstate;
-    (void)carrier;
-    int rc = c->impl->thread_init(c->self);
-    if (rc) {
-        f->init_err = rc;
-        atomic_store(&c->init_failed, 1);
-    }
 }
 
 static void runner_fibers_carrier_end(void *arg, unsigned carrier)
@@ -79,11 +66,83 @@ static void runner_fibers_count_stop(void *arg, unsigned carrier)
     run_ctr_thread_stop(&f->ct[carrier]);
 }
 
-static void runner_fibers_thread_exit(void *arg, unsigned carrier)
+/* The variant's per-thread hooks on every carrier (fiber.h). */
+struct fibers_hooks {
+    const struct lab_impl *m;
+    void *self;
+    _Atomic int err; /* the first thread_init that failed */
+};
+
+static void runner_fibers_hook_init(void *arg, unsigned carrier)
 {
-    struct trial_ctx *c = arg;
+    struct fibers_hooks *h = arg;
     (void)carrier;
-    c->impl->thread_exit(c->self);
+    int rc = h->m->thread_init(h->self), none = 0;
+    if (rc) atomic_compare_exchange_strong(&h->err, &none, rc);
+}
+
+static void runner_fibers_hook_exit(void *arg, unsigned carrier)
+{
+    struct fibers_hooks *h = arg;
+    (void)carrier;
+    h->m->thread_exit(h->self);
+}
+
+int run_fib_carriers_init(struct fib_sched *s, const struct lab_impl *m, void *self)
+{
+    if (!m->thread_init) return 0;
+    struct fibers_hooks h = { m, self, 0 };
+    int rc = run_fib_on_carriers(s, runner_fibers_hook_init, &h);
+    return rc ? rc : atomic_load(&h.err);
+}
+
+void run_fib_carriers_exit(struct fib_sched *s, const struct lab_impl *m, void *self)
+{
+    if (!m->thread_exit) return;
+    struct fibers_hooks h = { m, self, 0 };
+    run_fib_on_carriers(s, runner_fibers_hook_exit, &h);
+}
+
+static void runner_fibers_started(void *arg, unsigned carrier)
+{
+    (void)arg;
+    (void)carrier;
+}
+
+int run_fib_session_open(unsigned carriers, void (*on_start)(void *arg, unsigned carrier),
+                         void (*on_exit)(void *arg, unsigned carrier), void *arg,
+                         struct fib_sched **out, char *err, size_t n)
+{
+    struct fib_sched *s;
+    int rc = run_fib_sched_new(carriers, 0, 0, &s);
+    if (rc) {
+        snprintf(err, n, "fibers: cannot make a scheduler: %s", strerror(-rc));
+        return rc;
+    }
+    run_fib_sched_hooks(s, on_start, on_exit, arg);
+    lab_prim_install(run_fib_prim_bind(s));
+    rc = run_fib_start(s);
+    if (rc) {
+        snprintf(err, n, "fibers: cannot start the carriers: %s", strerror(-rc));
+        run_fib_prim_bind(NULL);
+        lab_prim_install(NULL);
+        run_fib_sched_free(s);
+        return rc;
+    }
+    /* every carrier past its start-up: under the sanitizers a new thread
+       allocates and frees a block before it runs (lab_alloc.h), which a
+       leak check that begins now must not catch in flight */
+    run_fib_on_carriers(s, runner_fibers_started, NULL);
+    *out = s;
+    return 0;
+}
+
+void run_fib_session_close(struct fib_sched *s)
+{
+    run_fib_wait(s);
+    run_fib_prim_bind(NULL);
+    lab_prim_install(NULL);
+    run_fib_sched_free(s);
 }
 
 /* The preemption tick (trial_preempt_point in runner.h), and the watchdog:
@@ -116,34 +175,38 @@ static void *runner_fibers_watchdog(void *arg)
 static int runner_fibers_begin(struct trial_ctx *c, char *err, size_t n)
 {
     struct fibers *f = calloc(1, sizeof *f);
-    int rc = f ? run_fib_sched_new(c->o->runner.carriers, 0, 0, &f->s) : -ENOMEM;
-    if (rc) {
-        free(f);
-        snprintf(err, n, "fibers: cannot make a scheduler: %s", strerror(-rc));
-        return rc;
+    if (!f) {
+        snprintf(err, n, "fibers: out of memory");
+        return -ENOMEM;
     }
-    f->ncar = run_fib_sched_carriers(f->s);
+    f->ncar = c->o->runner.carriers ? c->o->runner.carriers : run_fib_default_carriers();
     if (c->o->counters.enabled) {
         run_ctr_plan_make(&c->o->counters, f->ncar, &f->plan);
         f->ct = run_ctr_threads_new(&f->plan, f->ncar);
     }
     c->rstate = f;
     c->preempt = 1;
-    run_fib_sched_hooks(f->s, runner_fibers_carrier_start, runner_fibers_carrier_end, c);
-    lab_prim_install(run_fib_prim_bind(f->s));
     /* the carriers run from here on: the driver's setup may already need a
        fiber of the variant's (an actor answering the prefill) */
-    rc = run_fib_start(f->s);
-    f->started = !rc;
-    if (rc) snprintf(err, n, "fibers: cannot start the carriers: %s", strerror(-rc));
+    int rc = run_fib_session_open(f->ncar, runner_fibers_carrier_start, runner_fibers_carrier_end,
+                                  c, &f->s, err, n);
+    if (rc) {
+        free(f->ct);
+        free(f);
+        c->rstate = NULL;
+    }
     return rc;
 }
 
 static int runner_fibers_start(struct trial_ctx *c, unsigned *created, char *err, size_t n)
 {
     struct fibers *f = c->rstate;
-    int rc = 0;
-    if (c->impl->thread_init) run_fib_on_carriers(f->s, runner_fibers_thread_init, c);
+    int rc = run_fib_carriers_init(f->s, c->impl, c->self);
+    if (rc) {
+        f->init_err = rc;
+        atomic_store(&c->init_failed, 1);
+        rc = 0;
+    }
     /* --start seed: the workers run as they are made, so the carriers are
        busy from here on and would make a later call only when idle, at the
        end: count from now */
@@ -179,7 +242,7 @@ static void runner_fibers_join(struct trial_ctx *c, unsigned created)
 static void runner_fibers_carriers_exit(struct trial_ctx *c)
 {
     struct fibers *f = c->rstate;
-    run_fib_on_carriers(f->s, runner_fibers_thread_exit, c);
+    run_fib_carriers_exit(f->s, c->impl, c->self);
 }
 
 static void runner_fibers_end(struct trial_ctx *c, struct trial *t)
@@ -189,16 +252,13 @@ static void runner_fibers_end(struct trial_ctx *c, struct trial *t)
         atomic_store(&f->wd_stop, 1);
         pthread_join(f->wd, NULL);
     }
-    if (f->started) run_fib_wait(f->s);
-    run_fib_prim_bind(NULL);
-    lab_prim_install(NULL);
+    run_fib_session_close(f->s);
     if (t && f->ct) run_ctr_collect(&f->plan, f->ct, f->ncar, t->ops, &t->counters);
     if (t && f->init_err && !t->note[0]) {
         snprintf(t->note, sizeof t->note, "thread_init on a carrier returned %s",
                  strerror(-f->init_err));
         t->verdict = VERDICT_FAIL;
     }
-    run_fib_sched_free(f->s);
     free(f->ct);
     free(f);
     c->rstate = NULL;

@@ -1,10 +1,9 @@
 /* Counter conformance: the contract in impls/lab_counter.h, checked for one
  * implementation at a time (every registered counter). Workers are this
- * file's own pthreads, released together by a barrier so that they contend
- * from the first increment; each does its increments, then flush(), and
- * close() must return the exact total. */
+ * file's own tasks (threads or fibers: conformance.h), released together by
+ * a gate so that they contend from the first increment; each does its
+ * increments, then flush(), and close() must return the exact total. */
 #include <errno.h>
-#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +21,8 @@
 
 /* Holds the workers until all exist (or releases them to quit). */
 struct gate {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    struct lab_mutex mu;
+    struct lab_cond cv;
     int open, abandon;
 };
 
@@ -39,10 +38,10 @@ static void *counter_worker(void *arg)
 {
     struct cw *w = arg;
     struct gate *g = w->start;
-    pthread_mutex_lock(&g->mu);
-    while (!g->open) pthread_cond_wait(&g->cv, &g->mu);
+    lab_mutex_lock(&g->mu);
+    while (!g->open) lab_cond_wait(&g->cv, &g->mu, 0);
     int abandon = g->abandon;
-    pthread_mutex_unlock(&g->mu);
+    lab_mutex_unlock(&g->mu);
     if (abandon) return NULL;
     for (uint64_t k = 0; k < w->incs && !w->err; k++) {
         w->err = w->c->inc(w->self, w->tstate);
@@ -64,7 +63,16 @@ static int counter_open(const char *impl, size_t capacity, unsigned n, const dou
     struct lab_counter_cfg cfg = { .nthreads = n, .capacity = capacity };
     int rc = (*c)->create(&cfg, self);
     CHECK(rc == 0, "counter/%s: create failed: %s", impl, strerror(-rc));
+    rc = conf_attach(&(*c)->base, *self);
+    if (rc) (*c)->destroy(*self);
+    CHECK(rc == 0, "counter/%s: thread_init failed: %s", impl, strerror(-rc));
     return 0;
+}
+
+static void counter_destroy(const struct lab_counter *c, void *self)
+{
+    conf_detach(&c->base, self);
+    c->destroy(self);
 }
 
 /* n workers, worker i doing incs[i] increments; joins them all. */
@@ -72,40 +80,39 @@ static int counter_run(const struct lab_counter *c, void *self, unsigned n, cons
                        char *msg, size_t len)
 {
     struct cw *w = calloc(n, sizeof *w);
-    pthread_t *t = calloc(n, sizeof *t);
-    struct gate start = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+    struct conf_task *t = calloc(n, sizeof *t);
+    struct gate start = { LAB_MUTEX_INIT, LAB_COND_INIT, 0, 0 };
     if (!w || !t) {
         free(w);
         free(t);
         CHECK(0, "out of memory");
     }
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setstacksize(&a, 256 << 10);
     unsigned made = 0;
-    int err = 0, nomem = 0;
+    int err = 0, nomem = 0, hook = 0;
     for (; made < n; made++) {
         w[made] = (struct cw){ c, self, NULL, incs[made], &start, 0 };
         if (c->base.thread_state && !(w[made].tstate = lab_calloc_aligned(c->base.thread_state)))
             nomem = 1;
-        if (nomem || (err = pthread_create(&t[made], &a, counter_worker, &w[made])) != 0) break;
+        if (nomem || (err = conf_spawn(&t[made], &c->base, self, counter_worker, &w[made])) != 0)
+            break;
     }
-    pthread_attr_destroy(&a);
-    pthread_mutex_lock(&start.mu);
+    lab_mutex_lock(&start.mu);
     start.open = 1;
     start.abandon = made < n;
-    pthread_cond_broadcast(&start.cv);
-    pthread_mutex_unlock(&start.mu);
+    lab_cond_broadcast(&start.cv);
+    lab_mutex_unlock(&start.mu);
     int first = 0;
     for (unsigned i = 0; i < made; i++) {
-        pthread_join(t[i], NULL);
+        int rc = conf_join(&t[i]);
+        if (rc && !hook) hook = rc;
         if (w[i].err && !first) first = w[i].err;
     }
     for (unsigned i = 0; i < n; i++) free(w[i].tstate); /* calloc: NULL past made */
     free(w);
     free(t);
     CHECK(!nomem, "out of memory for worker state");
-    CHECK(!err, "pthread_create failed after %u threads: %s", made, strerror(err));
+    CHECK(!err, "lab_spawn failed after %u workers: %s", made, strerror(-err));
+    CHECK(!hook, "counter/%s: thread_init returned %s", c->base.name, strerror(-hook));
     CHECK(!first, "counter/%s: inc/flush returned %s", c->base.name, strerror(-first));
     return 0;
 }
@@ -116,7 +123,7 @@ static int counter_close_expect(const struct lab_counter *c, void *self, uint64_
 {
     uint64_t got = ~0ull;
     int rc = c->close(self, &got);
-    c->destroy(self);
+    counter_destroy(c, self);
     CHECK(rc == 0, "counter/%s: close returned %s", c->base.name, strerror(-rc));
     CHECK(got <= want, "counter/%s counted %llu of %llu increments: %llu extra", c->base.name,
           (unsigned long long)got, (unsigned long long)want, (unsigned long long)(got - want));
@@ -134,14 +141,14 @@ static int counter_exact(const char *impl, unsigned n, uint64_t per, const doubl
     if (counter_open(impl, 0, n, values, &c, &self, msg, len)) return -1;
     uint64_t *incs = malloc(n * sizeof *incs);
     if (!incs) {
-        c->destroy(self);
+        counter_destroy(c, self);
         CHECK(0, "out of memory");
     }
     for (unsigned i = 0; i < n; i++) incs[i] = per;
     int rc = counter_run(c, self, n, incs, msg, len);
     free(incs);
     if (rc) {
-        c->destroy(self);
+        counter_destroy(c, self);
         return -1;
     }
     uint64_t want = c->base.caps & LAB_CAP_DISCARDS ? 0 : (uint64_t)n * per;
@@ -190,14 +197,14 @@ static int flush_then_close(const char *impl, unsigned n, char *msg, size_t len)
     if (counter_open(impl, 1, n, NULL, &c, &self, msg, len)) return -1;
     uint64_t *incs = malloc(n * sizeof *incs), want = 0;
     if (!incs) {
-        c->destroy(self);
+        counter_destroy(c, self);
         CHECK(0, "out of memory");
     }
     for (unsigned i = 0; i < n; i++) want += incs[i] = (uint64_t)i * 37 % 101;
     int rc = counter_run(c, self, n, incs, msg, len);
     free(incs);
     if (rc) {
-        c->destroy(self);
+        counter_destroy(c, self);
         return -1;
     }
     return counter_close_expect(c, self, want, msg, len);
