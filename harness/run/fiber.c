@@ -364,6 +364,11 @@ void run_fib_release(struct fib *f)
 
 /* ---- the scheduler ---- */
 
+int run_fib_reserve(struct fib_sched *s, unsigned n)
+{
+    return run_fib_pool_reserve(s->stack_size, n);
+}
+
 int run_fib_sched_new(unsigned carriers, size_t stack_size, unsigned flags, struct fib_sched **out)
 {
     struct fib_sched *s = aligned_alloc(64, sizeof *s);

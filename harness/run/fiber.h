@@ -192,6 +192,10 @@ void run_fib_sched_hooks(struct fib_sched *s, void (*on_start)(void *arg, unsign
    scheduler runs; -EINVAL when it does not, -EDEADLK from a carrier. */
 int run_fib_on_carriers(struct fib_sched *s, void (*fn)(void *arg, unsigned carrier), void *arg);
 
+/* Maps stacks for n fibers of s into the pool now, so that spawning them
+   later makes no system call (a trial reserves its workers' stacks before
+   its clock starts, as a warm runtime would hold them). 0 or -ENOMEM. */
+int run_fib_reserve(struct fib_sched *s, unsigned n);
 /* Unmaps every pooled stack (they are kept warm between trials). */
 void run_fib_pool_trim(void);
 

@@ -215,6 +215,8 @@ void run_fib_global_put(struct fib_sched *s, struct fib *f);
 int run_fib_runnable(struct fib_sched *s);
 int run_fib_pool_get(size_t stack_size, struct fib **out);
 void run_fib_pool_put(struct fib *f);
+/* Maps stacks into the pool until it holds n (at most its cap). */
+int run_fib_pool_reserve(size_t stack_size, unsigned n);
 
 /* fiber_wait.c */
 void run_fib_timers_run(struct fib_carrier *c);

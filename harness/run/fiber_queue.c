@@ -250,6 +250,23 @@ void run_fib_pool_put(struct fib *f)
     if (f) munmap(f->mem.map, f->mem.map_size);
 }
 
+int run_fib_pool_reserve(size_t stack_size, unsigned n)
+{
+    struct fib_pool *p = fiber_queue_pool(stack_size);
+    if (!p) return -ENOMEM;
+    if (n > FIBER_POOL_MAX) n = FIBER_POOL_MAX;
+    for (;;) {
+        fiber_lock(&p->lock);
+        unsigned have = p->n;
+        fiber_unlock(&p->lock);
+        if (have >= n) return 0;
+        struct fib *f;
+        int rc = fiber_queue_map(p, &f); /* writes f->mem: its page is faulted in */
+        if (rc) return rc;
+        run_fib_pool_put(f);
+    }
+}
+
 void run_fib_pool_trim(void)
 {
     fiber_lock(&fiber_queue_pools_lock);
