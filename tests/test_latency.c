@@ -23,7 +23,7 @@ static void latency_setup(void)
 
 static void latency_teardown(void) { remove_tree(dir); }
 
-TestSuite(latency, .init = latency_setup, .fini = latency_teardown, .timeout = 300);
+TestSuite(latency, .init = latency_setup, .fini = latency_teardown);
 
 /* 100 samplers share the 64 histograms of the pool; the merged percentiles
    are those of all the values, within the histogram's error. */
@@ -37,7 +37,7 @@ Test(latency, pool_merges_every_thread)
         fam_lat_thread(&l, &s, t, 1);
         for (uint64_t v = 1; v <= 1000; v++) fam_lat_record(&s, v * 1000 + t);
     }
-    double m[FAM_LAT_NMETRICS];
+    double m[FAM_LAT_POOL_NMETRICS];
     fam_lat_finish(&l, m);
     cr_assert_null(l.slot);
     const double want[] = { 500000, 900000, 990000, 999000, 1000099 };
@@ -45,15 +45,35 @@ Test(latency, pool_merges_every_thread)
         cr_expect(fabs(m[k] - want[k]) <= want[k] * LAB_HIST_REL_ERROR + 100, "metric %d: %g", k,
                   m[k]);
     cr_expect_eq(m[4], 1000099, "the max is exact");
+    /* histogram 0 holds threads 0 and 64: its p99 is about 990,032 */
+    cr_expect(fabs(m[5] - 990064) <= 990064 * LAB_HIST_REL_ERROR, "worst thread's p99: %g", m[5]);
+}
+
+/* One slow thread among fast ones: the merged p99 hides it, the worst
+   thread's p99 shows it. */
+Test(latency, worst_thread_p99_shows_a_slow_thread)
+{
+    struct fam_lat l;
+    cr_assert_eq(fam_lat_init(&l, 8), 0);
+    for (unsigned t = 0; t < 8; t++) {
+        struct fam_lat_thr s;
+        fam_lat_thread(&l, &s, t, 1);
+        for (uint64_t v = 0; v < 1000; v++) /* thread 5: 1 op in 20 takes 1 ms */
+            fam_lat_record(&s, t == 5 && v % 20 == 0 ? 1000000 : 100 + v % 10);
+    }
+    double m[FAM_LAT_POOL_NMETRICS];
+    fam_lat_finish(&l, m);
+    cr_expect_lt(m[2], 1000, "merged p99 %g: 50 slow ops of 8,000", m[2]);
+    cr_expect(fabs(m[5] - 1000000) <= 1000000 * LAB_HIST_REL_ERROR, "worst thread's p99: %g", m[5]);
 }
 
 Test(latency, empty_pool_is_not_measured)
 {
     struct fam_lat l;
     cr_assert_eq(fam_lat_init(&l, 3), 0);
-    double m[FAM_LAT_NMETRICS];
+    double m[FAM_LAT_POOL_NMETRICS];
     fam_lat_finish(&l, m);
-    for (int k = 0; k < FAM_LAT_NMETRICS; k++) cr_expect(isnan(m[k]));
+    for (int k = 0; k < FAM_LAT_POOL_NMETRICS; k++) cr_expect(isnan(m[k]));
 }
 
 /* every = N times about 1 op in N, never two in a row at N > 1 */
@@ -101,6 +121,25 @@ static void latency_ordered(const struct rf_result *r, size_t reps)
     }
 }
 
+/* The worst thread's p99 is at least the merged p99 (a mixture's p99 is at
+   most its worst part's; both within the histogram's error) and at most
+   the max. */
+static void latency_worst_thread(const struct rf_result *r, size_t reps)
+{
+    for (size_t c = 0; c < r->ncells; c++) {
+        double p99[16], worst[16], max[16];
+        cr_assert_eq(latency_values(r, c, "lat_p99_ns", p99), reps);
+        cr_assert_eq(latency_values(r, c, "lat_p99_worst_thread_ns", worst), reps, "%s",
+                     r->cells[c].impl);
+        cr_assert_eq(latency_values(r, c, "lat_max_ns", max), reps);
+        for (size_t t = 0; t < reps; t++) {
+            cr_expect_geq(worst[t] * (1 + 2 * LAB_HIST_REL_ERROR), p99[t], "%s: %g < %g",
+                          r->cells[c].impl, worst[t], p99[t]);
+            cr_expect_leq(worst[t], max[t], "%s", r->cells[c].impl);
+        }
+    }
+}
+
 /* Runs contend with args (ending in --out PATH) and loads PATH. */
 static void latency_run(const char *const *args, const char *path, struct rf_result *r)
 {
@@ -125,6 +164,7 @@ Test(latency, counter_and_store_metrics_round_trip)
     struct rf_result r;
     latency_run(c, path, &r);
     latency_ordered(&r, 2);
+    latency_worst_thread(&r, 2);
     const json_t *p99 = json_object_get(r.metrics, "lat_p99_ns");
     cr_expect_str_eq(json_string_value(json_object_get(p99, "unit")), "ns");
     cr_expect_str_eq(json_string_value(json_object_get(p99, "better")), "lower");
@@ -140,6 +180,7 @@ Test(latency, counter_and_store_metrics_round_trip)
                         "none",   "--out",    path,    NULL };
     latency_run(s, path, &r);
     latency_ordered(&r, 2);
+    latency_worst_thread(&r, 2);
     for (size_t i = 0; i < r.ncells; i++) {
         int rcu = !strcmp(r.cells[i].impl, "rcu_epoch");
         cr_expect_eq(latency_values(&r, i, "held_per_record", v), 2);

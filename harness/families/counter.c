@@ -56,7 +56,7 @@ static int counter_setup(struct trial_ctx *c, char *err, size_t n)
     if (!rc && (rc = run_impl_thread_init(c)) != 0) s->k->destroy(s->self);
     if (rc) {
         snprintf(err, n, "counter/%s: create failed: %s", c->impl->name, strerror(-rc));
-        double m[FAM_LAT_NMETRICS];
+        double m[FAM_LAT_POOL_NMETRICS];
         fam_lat_finish(&s->lat, m);
         lab_alloc_pause();
         free(s);
@@ -142,7 +142,7 @@ static void counter_finish(struct trial_ctx *c, struct trial *t)
     lab_alloc_resume();
 }
 
-static const struct fam_metric counter_metrics[] = { FAM_LAT_METRICS };
+static const struct fam_metric counter_metrics[] = { FAM_LAT_POOL_METRICS };
 
 static void counter_defaults(void *cfg) { ((struct counter_cfg *)cfg)->capacity = 100000; }
 

@@ -20,7 +20,7 @@ int fam_lat_init(struct fam_lat *l, unsigned n)
     }
     lab_alloc_resume();
     if (rc && l->slot) {
-        double m[FAM_LAT_NMETRICS];
+        double m[FAM_LAT_POOL_NMETRICS];
         fam_lat_finish(l, m);
     }
     return rc;
@@ -53,9 +53,15 @@ void fam_lat_percentiles(const struct lab_hist *h, double *m)
 void fam_lat_finish(struct fam_lat *l, double *m)
 {
     lab_alloc_pause();
-    for (unsigned i = 1; i < l->n && l->slot[i].h.buckets; i++)
+    double worst = NAN;
+    for (unsigned i = 0; l->slot && i < l->n && l->slot[i].h.buckets; i++) {
+        double p99 = l->slot[i].h.count ? (double)lab_hist_percentile(&l->slot[i].h, 99) : NAN;
+        if (p99 > worst || isnan(worst)) worst = p99;
+    }
+    for (unsigned i = 1; l->slot && i < l->n && l->slot[i].h.buckets; i++)
         lab_hist_merge(&l->slot[0].h, &l->slot[i].h);
     fam_lat_percentiles(l->slot ? &l->slot[0].h : NULL, m);
+    m[FAM_LAT_NMETRICS] = worst;
     for (unsigned i = 0; l->slot && i < l->n; i++) {
         lab_hist_free(&l->slot[i].h);
         lab_mutex_destroy(&l->slot[i].mu);

@@ -37,6 +37,13 @@ enum { FAM_LAT_NMETRICS = 5 };
         FAM_LAT_METRIC("lat_p99_ns", "p99 ns"), FAM_LAT_METRIC("lat_p999_ns", "p99.9 ns"), \
         FAM_LAT_METRIC("lat_max_ns", "max ns")
 
+/* A pool (fam_lat_finish) adds a sixth: the highest p99 of any one
+   histogram, i.e. of the worst thread (threads i and i + FAM_LAT_POOL share
+   one past FAM_LAT_POOL threads): `[AT] = FAM_LAT_POOL_METRICS`. */
+enum { FAM_LAT_POOL_NMETRICS = FAM_LAT_NMETRICS + 1 };
+#define FAM_LAT_POOL_METRICS \
+    FAM_LAT_METRICS, FAM_LAT_METRIC("lat_p99_worst_thread_ns", "p99 worst thread")
+
 struct fam_lat_slot {
     LAB_ALIGNED struct lab_mutex mu;
     struct lab_hist h;
@@ -62,7 +69,7 @@ int fam_lat_init(struct fam_lat *l, unsigned n);
 void fam_lat_thread(struct fam_lat *l, struct fam_lat_thr *t, unsigned idx, uint32_t every);
 /* Records one latency (locks the worker's histogram). */
 void fam_lat_record(struct fam_lat_thr *t, uint64_t ns);
-/* Merges the pool into m[0..FAM_LAT_NMETRICS) (NAN when nothing was
+/* Merges the pool into m[0..FAM_LAT_POOL_NMETRICS) (NAN when nothing was
    recorded) and frees it. */
 void fam_lat_finish(struct fam_lat *l, double *m);
 

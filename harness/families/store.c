@@ -58,8 +58,8 @@ enum {
     STORE_M_ALLOCS,
     STORE_M_SCAN_MS,
     STORE_M_OPS,                         /* one count per op type (WL_NOPS) */
-    STORE_M_LAT = STORE_M_OPS + WL_NOPS, /* FAM_LAT_NMETRICS sampled op latencies */
-    STORE_M_ALLOC_REC = STORE_M_LAT + FAM_LAT_NMETRICS,
+    STORE_M_LAT = STORE_M_OPS + WL_NOPS, /* FAM_LAT_POOL_NMETRICS sampled op latencies */
+    STORE_M_ALLOC_REC = STORE_M_LAT + FAM_LAT_POOL_NMETRICS,
     STORE_M_HELD_REC,
     STORE_M_BACKLOG
 };
@@ -194,7 +194,7 @@ static int store_prefill(struct trial_ctx *c, struct sstate *s, void *ts, uint64
 static void store_free_state(struct sstate *s)
 {
     if (!s) return;
-    double m[FAM_LAT_NMETRICS];
+    double m[FAM_LAT_POOL_NMETRICS];
     if (s->lat.slot) fam_lat_finish(&s->lat, m);
     lab_alloc_pause();
     for (unsigned i = 0; s->thr && i < s->nthr; i++) free(s->thr[i].ops);
@@ -473,7 +473,7 @@ static const struct fam_metric store_metrics[] = {
     [STORE_M_OPS + WL_INSERT] = { "inserts", "ops", 0, FAM_M_INT },
     [STORE_M_OPS + WL_DELETE] = { "deletes", "ops", 0, FAM_M_INT },
     [STORE_M_OPS + WL_SCAN] = { "scans", "ops", 0, FAM_M_INT },
-    [STORE_M_LAT] = FAM_LAT_METRICS,
+    [STORE_M_LAT] = FAM_LAT_POOL_METRICS,
     [STORE_M_ALLOC_REC] = { "alloc_per_record", "B/record", -1, FAM_M_SUMMARY, "alloc B/rec",
                             "%.1f", "memory" },
     [STORE_M_HELD_REC] = { "held_per_record", "B/record", -1, FAM_M_SUMMARY, "held B/rec", "%.1f",
