@@ -210,10 +210,13 @@ static void evolution_table(struct doc *d, const struct report *rp, const struct
 /* ---- ratios ---- */
 
 /* Event counters per op that can explain a ratio (task-clock ns is CPU
-   time, a consequence rather than a cause: left out). */
+   time, a consequence rather than a cause: left out; so is a footprint such
+   as the peak RSS, which is not per op and follows the worker count). */
 static int evolution_is_counter(const char *name)
 {
-    return res_is_counter_metric(name) && !strstr(name, "ns_per_op");
+    size_t n = strlen(name);
+    return res_is_counter_metric(name) && !strstr(name, "ns_per_op") && n > 7
+        && !strcmp(name + n - 7, "_per_op");
 }
 
 /* The counter whose values differ most between cells a and b, as a clause. */
