@@ -189,7 +189,8 @@ static int batcher_setup(struct trial_ctx *c, char *err, size_t n)
     int rc = s && (s->sink.m = calloc(c->threads, sizeof *s->sink.m)) ? 0 : -ENOMEM;
     if (s) s->sink.nthr = c->threads;
     if (!rc
-        && (!(s->sink.stamps = calloc((size_t)c->threads * BATCHER_LAT_RING, sizeof(uint64_t)))
+        && (!(s->sink.stamps =
+                  calloc((size_t)c->threads * BATCHER_LAT_RING, sizeof *s->sink.stamps))
             || lab_hist_init(&s->sink.lat, FAM_LAT_HIGHEST)))
         rc = -ENOMEM;
     for (unsigned i = 0; !rc && c->o->ops && i < c->threads; i++) {

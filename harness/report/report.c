@@ -71,10 +71,12 @@ static void report_list_json(struct doc *d, const json_t *list, const char *fmt)
 /* The significant rows of c, largest change first. */
 static void report_changes(struct doc *d, const struct cmp *c)
 {
+    /* an array of pointers: */ /* NOLINTNEXTLINE(bugprone-sizeof-expression) */
     const struct cmp_row **sig = malloc((c->nrows + 1) * sizeof *sig);
     size_t ns = 0;
     for (size_t i = 0; sig && i < c->nrows; i++)
         if (c->rows[i].change != CMP_SAME) sig[ns++] = &c->rows[i];
+    /* an array of pointers: */ /* NOLINTNEXTLINE(bugprone-sizeof-expression) */
     if (sig) qsort(sig, ns, sizeof *sig, report_by_size);
     rep_doc_heading(d, 3, "Significant changes, largest first");
     if (!ns)

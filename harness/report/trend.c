@@ -127,6 +127,7 @@ static size_t trend_runs(const struct res_hist_series *const *s, size_t k,
             while (j < nr && runs[j]->run != s[i]->pts[p].run) j++;
             if (j == nr) runs[nr++] = &s[i]->pts[p];
         }
+    /* an array of pointers: */ /* NOLINTNEXTLINE(bugprone-sizeof-expression) */
     qsort(runs, nr, sizeof *runs, trend_cmp_run);
     return nr;
 }
@@ -153,6 +154,7 @@ static int trend_plot_one(FILE *f, const char *dir, size_t idx,
 {
     size_t total = 0;
     for (size_t i = 0; i < k; i++) total += s[i]->npts;
+    /* an array of pointers: */ /* NOLINTNEXTLINE(bugprone-sizeof-expression) */
     const struct res_hist_point **runs = malloc((total + 1) * sizeof *runs);
     if (!runs) return -ENOMEM;
     size_t nr = trend_runs(s, k, runs);
@@ -214,6 +216,7 @@ int rep_trend_plot(FILE *f, const char *dir, const struct res_hist_series *s, si
                    size_t en)
 {
     int rc = res_make_dirs(dir, err, en);
+    /* an array of pointers: */ /* NOLINTNEXTLINE(bugprone-sizeof-expression) */
     const struct res_hist_series **group = malloc((n + 1) * sizeof *group);
     unsigned char *done = calloc(n + 1, 1);
     if (!rc && (!group || !done)) rc = -ENOMEM;
@@ -271,7 +274,7 @@ static int trend_detect_one(FILE *f, const struct res_hist_series *s,
     int nc = rc ? rc : lab_cp_detect(pts, nd, &co, ch, nd);
     if (nc == -EINVAL) {
         fprintf(f, "  skipped: a value is not > 0 (change points need a positive metric)\n\n");
-        nc = 0, rc = 0;
+        rc = 0;
         goto done;
     }
     if (nc < 0) {
