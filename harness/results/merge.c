@@ -3,7 +3,6 @@
  * merged file back run by run or part by part. */
 #include <errno.h>
 #include <jansson.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,14 +79,11 @@ static int merge_add_unit(struct merge_unit **u, size_t *nu, json_t *doc, const 
     struct merge_unit *x = &g[(*nu)++];
     *x = (struct merge_unit){ .doc = doc, .path = path };
     const char *sh = merge_str(json_object_get(doc, "config"), "shard");
-    if (*sh) { /* "I/N", as run --shard wrote it; anything else: not a shard */
-        char *slash, *end = NULL;
-        unsigned long i = strtoul(sh, &slash, 10), k = 0;
-        if (slash != sh && *slash == '/') k = strtoul(slash + 1, &end, 10);
-        int ok = k && end && !*end && i <= UINT_MAX && k <= UINT_MAX;
-        x->index = ok ? (unsigned)i : 0;
-        x->count = ok ? (unsigned)k : 0;
-    }
+    struct run_shard part = { 0, 0 }; /* "I/N", as run --shard wrote it; else: not a shard */
+    char why[ERRLEN];
+    if (*sh && run_shard_parse(sh, &part, why, sizeof why)) part.count = 0;
+    x->index = part.index;
+    x->count = part.count;
     return 0;
 }
 

@@ -98,10 +98,8 @@ static void options_threads_format(const void *field, char *buf, size_t n)
         snprintf(buf + strlen(buf), n - strlen(buf), "%s%u", i ? "," : "", l->v[i]);
 }
 
-/* --shard I/N: 1 <= I <= N <= MAX_LIST. */
-static int options_shard(const char *v, void *field, char *err, size_t n)
+int run_shard_parse(const char *v, struct run_shard *sh, char *err, size_t n)
 {
-    struct run_shard *sh = field;
     char *slash, *end = NULL;
     unsigned long i = strtoul(v, &slash, 10), k = 0;
     if (slash != v && *slash == '/' && isdigit((unsigned char)slash[1]))
@@ -116,6 +114,12 @@ static int options_shard(const char *v, void *field, char *err, size_t n)
     }
     *sh = (struct run_shard){ i, k };
     return 0;
+}
+
+/* --shard I/N */
+static int options_shard(const char *v, void *field, char *err, size_t n)
+{
+    return run_shard_parse(v, field, err, n);
 }
 
 static void options_shard_format(const void *field, char *buf, size_t n)

@@ -72,6 +72,10 @@ struct run_runner {
 int run_runner_parse(const char *v, struct run_runner *r, char *err, size_t n);
 /* "threads", "fibers:2" (the P in force when carriers is 0). */
 void run_runner_name(const struct run_runner *r, char *buf, size_t n);
+struct run_shard;
+/* "I/N" (--shard, and a result's config.shard): 1 <= I <= N <= MAX_LIST;
+   0, or -EINVAL with err. */
+int run_shard_parse(const char *v, struct run_shard *sh, char *err, size_t n);
 
 /* How the clock starts: when every worker is parked on the gate, or first
    (workers created inside the timed region, as the seed did). */
