@@ -81,7 +81,7 @@ static int merge_add_unit(struct merge_unit **u, size_t *nu, json_t *doc, const 
     const char *sh = merge_str(json_object_get(doc, "config"), "shard");
     struct run_shard part = { 0, 0 }; /* "I/N", as run --shard wrote it; else: not a shard */
     char why[ERRLEN];
-    if (*sh && run_shard_parse(sh, &part, why, sizeof why)) part.count = 0;
+    if (*sh) (void)run_shard_parse(sh, &part, why, sizeof why); /* writes part only if valid */
     x->index = part.index;
     x->count = part.count;
     return 0;
